@@ -1,0 +1,32 @@
+// Jest runs the TypeScript ESM sources directly through @swc/jest; `tsc -b` type-checks separately.
+import { createRequire } from 'node:module';
+
+// libphonenumber-js's ESM build imports its metadata JSON without an import attribute, which Jest warns
+// about in every test file; its CommonJS build (what require() resolves) is the same code without the warning.
+const libphonenumberMax = createRequire(new URL('./packages/core/package.json', import.meta.url)).resolve('libphonenumber-js/max');
+
+/** @type {import('jest').Config} */
+export default {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/packages'],
+  testMatch: ['**/test/**/*.test.ts'],
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      {
+        jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+        module: { type: 'es6' },
+      },
+    ],
+  },
+  moduleNameMapper: {
+    '^libphonenumber-js/max$': libphonenumberMax,
+    '^@dialer/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  globalSetup: '<rootDir>/packages/test-utils/jest-global-setup.js',
+  globalTeardown: '<rootDir>/packages/test-utils/jest-global-teardown.js',
+  testTimeout: 60_000,
+  maxWorkers: 2,
+};

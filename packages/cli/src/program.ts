@@ -1,0 +1,10 @@
+import { Command } from 'commander';
+
+/** Builds the `dialer` command with every sub-command; main.ts only parses argv. */
+export function buildProgram(): Command {
+  const program = new Command('dialer')
+    .description('Bulk outbound dialer for the SmartAssist Voice Gateway (SAVG) dial-out API')
+    .showHelpAfterError()
+    .configureHelp({ sortSubcommands: false });
+  return program;
+}

@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import { DialerError } from './errors.js';
+import type { DialerConfig } from './config.js';
+import { OUTCOMES, type Outcome } from './outcomes.js';
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:MM (00:00–24:00)');
+const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+const ianaZone = z.string().refine(isValidTimeZone, 'must be an IANA time zone such as America/New_York');
+const isoTime = z.string().datetime({ offset: true });
+
+const redialRule = z.strictObject({
+  delayMs: z.number().int().min(0).optional(),
+  maxAttempts: z.number().int().min(1).max(100).optional(),
+});
+
+/** The campaign settings file (`--settings file.json`) as users write it; every key optional. */
+export const campaignSettingsInputSchema = z.strictObject({
+  caller: z.string().min(1).optional(),
+  trunk: z.string().min(1).optional(),
+  botId: z.string().min(1).optional(),
+  machineDetection: z.enum(['detect', 'disconnect', 'disabled']).optional(),
+  thresholdWordCount: z.number().int().positive().optional(),
+  timers: z
+    .strictObject({
+      noSpeechTimeoutMs: z.number().int().positive().optional(),
+      decisionTimeoutMs: z.number().int().positive().optional(),
+      toneTimeoutMs: z.number().int().positive().optional(),
+      greetingCompletionTimeoutMs: z.number().int().positive().optional(),
+    })
+    .optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  ratePerSecond: z.number().positive().max(10_000).optional(),
+  maxLiveCalls: z.number().int().positive().optional(),
+  maxLiveCallsPerTrunk: z.number().int().positive().optional(),
+  redial: z
+    .strictObject({
+      maxAttempts: z.number().int().min(1).max(100).optional(),
+      rules: z.partialRecord(z.enum(OUTCOMES), redialRule).optional(),
+    })
+    .optional(),
+  window: z
+    .strictObject({
+      start: hhmm.optional(),
+      end: hhmm.optional(),
+      days: z.array(weekday).min(1).optional(),
+      timezone: ianaZone.optional(),
+    })
+    .optional(),
+  startAt: isoTime.optional(),
+  endAt: isoTime.optional(),
+});
+
+export type CampaignSettingsInput = z.infer<typeof campaignSettingsInputSchema>;
+export type Weekday = z.infer<typeof weekday>;
+
+export interface RedialRule {
+  delayMs: number;
+  maxAttempts: number;
+}
+
+/** Settings with every default filled in: what a campaign stores and what every re-dial reuses. */
+export interface CampaignSettings {
+  caller: string;
+  trunk?: string;
+  botId?: string;
+  machineDetection: 'detect' | 'disconnect' | 'disabled';
+  thresholdWordCount?: number;
+  timers?: Record<string, number>;
+  metadata: Record<string, unknown>;
+  ratePerSecond?: number;
+  maxLiveCalls?: number;
+  maxLiveCallsPerTrunk?: number;
+  redial: { maxAttempts: number; rules: Partial<Record<Outcome, RedialRule>> };
+  window: { start: string; end: string; days: Weekday[]; timezone: string };
+  startAt?: string;
+  endAt?: string;
+}
+
+const ALL_DAYS: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+
+export function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function settingsError(problems: string[]): DialerError {
+  return new DialerError('DIALER_ERR_SETTINGS', `Invalid campaign settings: ${problems.join('; ')}`, { problems });
+}
+
+/** Validates a settings object (parsed JSON) and fills defaults from the environment's config. */
+export function resolveCampaignSettings(input: unknown, config: DialerConfig): CampaignSettings {
+  const parsed = campaignSettingsInputSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    throw settingsError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  const s = parsed.data;
+  const caller = s.caller ?? config.savg.caller;
+  if (!caller) throw settingsError(['caller: required (in the settings file or SAVG_CALLER)']);
+  if (s.startAt && s.endAt && Date.parse(s.endAt) <= Date.parse(s.startAt)) {
+    throw settingsError(['endAt: must be after startAt']);
+  }
+  const maxAttempts = s.redial?.maxAttempts ?? config.redial.maxAttempts;
+  const rulesIn = s.redial?.rules ?? { busy: {}, unavailable: {} };
+  const rules: Partial<Record<Outcome, RedialRule>> = {};
+  for (const [outcome, rule] of Object.entries(rulesIn) as [Outcome, z.infer<typeof redialRule>][]) {
+    rules[outcome] = { delayMs: rule.delayMs ?? config.redial.delayMs, maxAttempts: rule.maxAttempts ?? maxAttempts };
+  }
+  return {
+    caller,
+    trunk: s.trunk ?? config.savg.trunk,
+    botId: s.botId,
+    machineDetection: s.machineDetection ?? 'detect',
+    thresholdWordCount: s.thresholdWordCount,
+    timers: s.timers,
+    metadata: s.metadata ?? {},
+    ratePerSecond: s.ratePerSecond,
+    maxLiveCalls: s.maxLiveCalls,
+    maxLiveCallsPerTrunk: s.maxLiveCallsPerTrunk,
+    redial: { maxAttempts, rules },
+    window: {
+      start: s.window?.start ?? '08:00',
+      end: s.window?.end ?? '21:00',
+      days: s.window?.days ?? ALL_DAYS,
+      timezone: s.window?.timezone ?? 'UTC',
+    },
+    startAt: s.startAt,
+    endAt: s.endAt,
+  };
+}

@@ -1,0 +1,244 @@
+import type { RedisClient } from './redis.js';
+import type { Keys } from './keys.js';
+import { attemptKey } from './keys.js';
+import type { CampaignSettings } from './campaign-settings.js';
+import type { CampaignState, Outcome } from './outcomes.js';
+import type { AttemptResultFields, ContactRecord } from './contact-record.js';
+import { DialerError } from './errors.js';
+import {
+  ADD_CONTACTS_SCRIPT,
+  BEGIN_SCRIPT,
+  DIALED_SCRIPT,
+  END_SCRIPT,
+  INTERIM_SCRIPT,
+  SETTLE_DIAL_SCRIPT,
+} from './contact-scripts.js';
+
+export interface CampaignMeta {
+  id: string;
+  state: CampaignState;
+  settings: CampaignSettings;
+  createdAt: number;
+  pauseReason?: string;
+  pausedAt?: number;
+  completedAt?: number;
+  cancelledAt?: number;
+}
+
+export interface CampaignStats {
+  contacts: number;
+  terminal: number;
+  dialouts: number;
+  redials: number;
+  outcomes: Partial<Record<Outcome, number>>;
+}
+
+export type BeginResult = 'begin' | 'uncertain' | 'stale' | 'missing' | `state:${string}` | `already:${string}`;
+export type EndResult = 'terminal' | 'completed' | 'redial' | 'redial-pending' | 'noop' | 'missing';
+
+export interface EndInput {
+  campaignId: string;
+  contactId: string;
+  attempt: number;
+  outcome: Outcome;
+  fields: AttemptResultFields;
+  /** Re-dial after this delay (ms), or undefined to end the contact. */
+  redialDelayMs?: number;
+  /** States the attempt may end from: 'dui' for notifications and the watchdog, 'qw' before dialing, 'd' during it. */
+  from: string;
+}
+
+const SCRIPTS = {
+  dialerBegin: { numberOfKeys: 4, lua: BEGIN_SCRIPT },
+  dialerDialed: { numberOfKeys: 2, lua: DIALED_SCRIPT },
+  dialerSettle: { numberOfKeys: 3, lua: SETTLE_DIAL_SCRIPT },
+  dialerInterim: { numberOfKeys: 1, lua: INTERIM_SCRIPT },
+  dialerEnd: { numberOfKeys: 5, lua: END_SCRIPT },
+  dialerAddContacts: { numberOfKeys: 3, lua: ADD_CONTACTS_SCRIPT },
+} as const;
+
+type ScriptName = keyof typeof SCRIPTS;
+type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;
+
+/** The member naming attempt n of a contact in the watchdog's deadline set. */
+export function deadlineMember(contactId: string, attempt: number): string {
+  return `${contactId}:${attempt}`;
+}
+
+/**
+ * All reads and atomic transitions of campaigns and their contacts. Holds no state of its own:
+ * any number of processes may use it at once.
+ */
+export class CampaignStore {
+  constructor(
+    readonly redis: RedisClient,
+    readonly keys: Keys,
+  ) {
+    for (const [name, def] of Object.entries(SCRIPTS)) {
+      if (!(name in redis)) redis.defineCommand(name, def);
+    }
+  }
+
+  private run(name: ScriptName, ...args: (string | number)[]): Promise<unknown> {
+    return (this.redis as unknown as Record<ScriptName, ScriptFn>)[name](...args);
+  }
+
+  /** Creates the campaign if it does not exist; returns whether it was created. */
+  async createCampaign(id: string, settings: CampaignSettings, now = Date.now()): Promise<boolean> {
+    const k = this.keys;
+    const created = await this.redis.hsetnx(k.campaignMeta(id), 'settings', JSON.stringify(settings));
+    if (created === 1) {
+      await this.redis.hset(k.campaignMeta(id), 'state', 'running', 'createdAt', String(now));
+      await this.redis.hset(k.campaignStats(id), 'contacts', '0', 'terminal', '0');
+    }
+    // Registered after the meta exists so a watcher never sees a campaign without settings.
+    await this.redis.zadd(k.campaigns(), 'NX', now, id);
+    if (created === 1) await this.publish({ type: 'campaign-created', campaignId: id });
+    return created === 1;
+  }
+
+  async getCampaign(id: string): Promise<CampaignMeta | undefined> {
+    const h = await this.redis.hgetall(this.keys.campaignMeta(id));
+    if (!h.settings) return undefined;
+    return {
+      id,
+      state: (h.state ?? 'running') as CampaignState,
+      settings: JSON.parse(h.settings) as CampaignSettings,
+      createdAt: Number(h.createdAt ?? 0),
+      pauseReason: h.pauseReason || undefined,
+      pausedAt: h.pausedAt ? Number(h.pausedAt) : undefined,
+      completedAt: h.completedAt ? Number(h.completedAt) : undefined,
+      cancelledAt: h.cancelledAt ? Number(h.cancelledAt) : undefined,
+    };
+  }
+
+  async requireCampaign(id: string): Promise<CampaignMeta> {
+    const meta = await this.getCampaign(id);
+    if (!meta) throw new DialerError('DIALER_ERR_CAMPAIGN_NOT_FOUND', `No campaign named "${id}"`, { campaignId: id });
+    return meta;
+  }
+
+  async listCampaignIds(): Promise<string[]> {
+    return this.redis.zrange(this.keys.campaigns(), 0, -1);
+  }
+
+  async getState(id: string): Promise<CampaignState | undefined> {
+    return ((await this.redis.hget(this.keys.campaignMeta(id), 'state')) ?? undefined) as CampaignState | undefined;
+  }
+
+  /** Sets the campaign's state (and why, for automatic pauses) and tells every process. */
+  async setState(id: string, state: CampaignState, reason?: string, now = Date.now()): Promise<void> {
+    const meta = this.keys.campaignMeta(id);
+    const fields: string[] = ['state', state];
+    if (state === 'paused') fields.push('pausedAt', String(now), 'pauseReason', reason ?? 'paused by operator');
+    if (state === 'cancelled') fields.push('cancelledAt', String(now));
+    await this.redis.hset(meta, ...fields);
+    if (state === 'running') await this.redis.hdel(meta, 'pauseReason', 'pausedAt');
+    await this.publish({ type: 'campaign-state', campaignId: id, state, reason });
+  }
+
+  async publish(event: Record<string, unknown>): Promise<void> {
+    await this.redis.publish(this.keys.events(), JSON.stringify(event));
+  }
+
+  async stats(id: string): Promise<CampaignStats> {
+    const h = await this.redis.hgetall(this.keys.campaignStats(id));
+    const outcomes: Partial<Record<Outcome, number>> = {};
+    for (const [field, value] of Object.entries(h)) {
+      if (field.startsWith('o:')) outcomes[field.slice(2) as Outcome] = Number(value);
+    }
+    return {
+      contacts: Number(h.contacts ?? 0),
+      terminal: Number(h.terminal ?? 0),
+      dialouts: Number(h.dialouts ?? 0),
+      redials: Number(h.redials ?? 0),
+      outcomes,
+    };
+  }
+
+  async getContact(id: string, contactId: string): Promise<ContactRecord | undefined> {
+    const raw = await this.redis.hget(this.keys.campaignContacts(id), contactId);
+    return raw ? (JSON.parse(raw) as ContactRecord) : undefined;
+  }
+
+  /** Iterates every contact of a campaign in bounded memory (HSCAN pages). */
+  async *contacts(id: string, pageSize = 1000): AsyncGenerator<[string, ContactRecord]> {
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(this.keys.campaignContacts(id), cursor, 'COUNT', pageSize);
+      cursor = next;
+      for (let i = 0; i < flat.length; i += 2) yield [flat[i] as string, JSON.parse(flat[i + 1] as string) as ContactRecord];
+    } while (cursor !== '0');
+  }
+
+  /** Adds contacts (id → record); returns a code per contact: 1 new, 2 still queued (ensure its job), 0 known. */
+  async addContacts(id: string, contacts: [string, ContactRecord][]): Promise<number[]> {
+    if (contacts.length === 0) return [];
+    const k = this.keys;
+    const args = contacts.flatMap(([cid, rec]) => [cid, JSON.stringify(rec)]);
+    return (await this.run('dialerAddContacts', k.campaignContacts(id), k.campaignStats(id), k.campaignMeta(id), Date.now(), ...args)) as number[];
+  }
+
+  /** Claims attempt n for dialing (state q/w → d). See BEGIN_SCRIPT for the other answers. */
+  async begin(id: string, contactId: string, attempt: number, deadline: number, now = Date.now()): Promise<{ result: BeginResult; record?: ContactRecord }> {
+    const k = this.keys;
+    const [result, raw] = (await this.run(
+      'dialerBegin', k.campaignContacts(id), k.campaignMeta(id), k.campaignStats(id), k.campaignDeadlines(id),
+      contactId, attempt, now, deadline, deadlineMember(contactId, attempt),
+    )) as [BeginResult, string];
+    return { result, record: raw ? (JSON.parse(raw) as ContactRecord) : undefined };
+  }
+
+  /** Stores the dial-out response (sid/callId) and moves d/u → i. */
+  async dialed(id: string, contactId: string, attempt: number, sid: string, callId: string, now = Date.now()): Promise<string> {
+    const k = this.keys;
+    const [result] = (await this.run('dialerDialed', k.campaignContacts(id), k.campaignSids(id), contactId, attempt, sid, callId, now)) as [string];
+    return result;
+  }
+
+  /** After a failed request: `revert` when it certainly never reached SAVG, `uncertain` when it may have. */
+  async settleDial(id: string, contactId: string, attempt: number, how: 'revert' | 'uncertain', now = Date.now()): Promise<string> {
+    const k = this.keys;
+    const state = how === 'uncertain' ? 'u' : attempt === 1 ? 'q' : 'w';
+    const [result] = (await this.run(
+      'dialerSettle', k.campaignContacts(id), k.campaignStats(id), k.campaignDeadlines(id),
+      contactId, attempt, state, now, deadlineMember(contactId, attempt),
+    )) as [string];
+    return result;
+  }
+
+  async interim(id: string, contactId: string, attempt: number, fields: AttemptResultFields, now = Date.now()): Promise<string> {
+    const [result] = (await this.run('dialerInterim', this.keys.campaignContacts(id), contactId, attempt, JSON.stringify(fields), now)) as [string];
+    return result;
+  }
+
+  /** Ends an attempt (and the contact, unless it re-dials). Idempotent: a replay answers noop / redial-pending. */
+  async end(input: EndInput, now = Date.now()): Promise<{ result: EndResult; record?: ContactRecord }> {
+    const k = this.keys;
+    const id = input.campaignId;
+    const [result, raw] = (await this.run(
+      'dialerEnd', k.campaignContacts(id), k.campaignStats(id), k.campaignDeadlines(id), k.campaignSids(id), k.campaignMeta(id),
+      input.contactId, input.attempt, input.from, input.outcome, JSON.stringify(input.fields),
+      input.redialDelayMs ?? -1, now, deadlineMember(input.contactId, input.attempt),
+    )) as [EndResult, string];
+    if (result === 'completed') await this.publish({ type: 'campaign-state', campaignId: id, state: 'completed' });
+    return { result, record: raw ? (JSON.parse(raw) as ContactRecord) : undefined };
+  }
+
+  /** Attempts whose notification deadline has passed (for the lost-notification watchdog). */
+  async dueDeadlines(id: string, now: number, limit = 500): Promise<{ contactId: string; attempt: number }[]> {
+    const members = await this.redis.zrangebyscore(this.keys.campaignDeadlines(id), '-inf', now, 'LIMIT', 0, limit);
+    return members.map((m) => {
+      const i = m.lastIndexOf(':');
+      return { contactId: m.slice(0, i), attempt: Number(m.slice(i + 1)) };
+    });
+  }
+
+  /** Looks up the attempt a live call's sid or callId belongs to. */
+  async attemptBySid(id: string, sid: string): Promise<string | undefined> {
+    const member = await this.redis.hget(this.keys.campaignSids(id), sid);
+    if (!member) return undefined;
+    const i = member.lastIndexOf(':');
+    return attemptKey(id, member.slice(0, i), Number(member.slice(i + 1)));
+  }
+}

@@ -1,0 +1,53 @@
+import type { ContactStateCode, Outcome } from './outcomes.js';
+
+/**
+ * One contact as stored in its campaign's `contacts` hash (compact keys keep Redis small: a completed
+ * contact costs a few hundred bytes). Written only by the Lua scripts in contact-scripts.ts, plus the producer.
+ */
+export interface ContactRecord {
+  /** Normalized number: E.164 or a SIP URI. */
+  p: string;
+  /** Name from the CSV. */
+  nm?: string;
+  /** Per-contact metadata from extra CSV columns (dropped once the contact is terminal). */
+  md?: Record<string, string>;
+  /** IANA time zone (from the CSV, else derived from the number). */
+  tz?: string;
+  /** CSV row number (1-based, header = row 1). */
+  r: number;
+  /** Current attempt number (1-based). */
+  n: number;
+  /** State code. */
+  s: ContactStateCode;
+  /** Dial-outs made so far. */
+  a?: number;
+  /** Outcome of the last ended attempt. */
+  o?: Outcome;
+  /** When the scheduled re-dial is due (ms epoch), while waiting. */
+  due?: number;
+  /** Last transition (ms epoch). */
+  ts?: number;
+  sip?: number;
+  /** SAVG `reason` (free text, SIP reason) or our own reason for outcomes decided locally. */
+  rs?: string;
+  amd?: string;
+  du?: number;
+  ca?: string;
+  da?: string;
+  /** conversationId from the notification. */
+  cv?: string;
+  /** sid / callId from the dial-out response. */
+  sid?: string;
+  cl?: string;
+}
+
+/** Result fields an ending or interim event may set. */
+export type AttemptResultFields = Partial<Pick<ContactRecord, 'sip' | 'rs' | 'amd' | 'du' | 'ca' | 'da' | 'cv'>>;
+
+export function newContactRecord(fields: Pick<ContactRecord, 'p' | 'r'> & Partial<Pick<ContactRecord, 'nm' | 'md' | 'tz'>>): ContactRecord {
+  const rec: ContactRecord = { p: fields.p, r: fields.r, n: 1, s: 'q', a: 0 };
+  if (fields.nm) rec.nm = fields.nm;
+  if (fields.md && Object.keys(fields.md).length > 0) rec.md = fields.md;
+  if (fields.tz) rec.tz = fields.tz;
+  return rec;
+}

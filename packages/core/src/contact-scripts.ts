@@ -1,0 +1,165 @@
+/**
+ * Lua scripts for the contact state machine. Each touches only keys of one campaign (one hash tag), so it is
+ * atomic on a single Redis and on Redis Cluster. Records are compact JSON (see ContactRecord).
+ * Every script is idempotent: replaying it (a retried job, a duplicate notification) changes nothing.
+ */
+
+const DECODE = `
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return {'missing', ''} end
+local rec = cjson.decode(raw)
+local k = tonumber(ARGV[2])
+`;
+
+/** KEYS: contacts, meta, stats, deadlines. ARGV: contactId, attempt, now, deadline, member. */
+export const BEGIN_SCRIPT = `${DECODE}
+if rec.n ~= k then return {'stale', raw} end
+if rec.s == 'q' or rec.s == 'w' then
+  local state = redis.call('HGET', KEYS[2], 'state')
+  if state ~= 'running' then return {'state:' .. (state or 'missing'), raw} end
+  rec.s = 'd'
+  rec.a = (rec.a or 0) + 1
+  rec.ts = tonumber(ARGV[3])
+  rec.due = nil
+  local out = cjson.encode(rec)
+  redis.call('HSET', KEYS[1], ARGV[1], out)
+  redis.call('ZADD', KEYS[4], tonumber(ARGV[4]), ARGV[5])
+  redis.call('HINCRBY', KEYS[3], 'dialouts', 1)
+  return {'begin', out}
+end
+if rec.s == 'd' then
+  -- A re-delivered job (crashed or stalled worker): the request may have gone out. Never dial again blindly.
+  rec.s = 'u'
+  rec.ts = tonumber(ARGV[3])
+  local out = cjson.encode(rec)
+  redis.call('HSET', KEYS[1], ARGV[1], out)
+  return {'uncertain', out}
+end
+return {'already:' .. rec.s, raw}
+`;
+
+/** KEYS: contacts, sids. ARGV: contactId, attempt, sid, callId, now. */
+export const DIALED_SCRIPT = `${DECODE}
+if rec.n ~= k then return {'stale', raw} end
+rec.sid = ARGV[3]
+rec.cl = ARGV[4]
+local live = rec.s == 'd' or rec.s == 'u' or rec.s == 'i'
+if rec.s == 'd' or rec.s == 'u' then
+  rec.s = 'i'
+  rec.ts = tonumber(ARGV[5])
+end
+if live then
+  local member = ARGV[1] .. ':' .. ARGV[2]
+  redis.call('HSET', KEYS[2], ARGV[3], member, ARGV[4], member)
+end
+local out = cjson.encode(rec)
+redis.call('HSET', KEYS[1], ARGV[1], out)
+return {'dialed', out}
+`;
+
+/** KEYS: contacts, stats, deadlines. ARGV: contactId, attempt, newState ('q'|'w' revert, 'u' uncertain), now, member. */
+export const SETTLE_DIAL_SCRIPT = `${DECODE}
+if rec.n ~= k or rec.s ~= 'd' then return {'noop', raw} end
+rec.ts = tonumber(ARGV[4])
+if ARGV[3] == 'u' then
+  rec.s = 'u'
+else
+  -- The request certainly never reached SAVG: give the attempt back.
+  rec.s = ARGV[3]
+  rec.a = rec.a - 1
+  redis.call('HINCRBY', KEYS[2], 'dialouts', -1)
+  redis.call('ZREM', KEYS[3], ARGV[5])
+end
+local out = cjson.encode(rec)
+redis.call('HSET', KEYS[1], ARGV[1], out)
+return {'settled', out}
+`;
+
+/** KEYS: contacts. ARGV: contactId, attempt, fieldsJson, now. Interim events (Call-In-Progress, AMD before the end). */
+export const INTERIM_SCRIPT = `${DECODE}
+if rec.n ~= k or not (rec.s == 'd' or rec.s == 'u' or rec.s == 'i') then return {'noop', raw} end
+for key, value in pairs(cjson.decode(ARGV[3])) do rec[key] = value end
+rec.s = 'i'
+rec.ts = tonumber(ARGV[4])
+local out = cjson.encode(rec)
+redis.call('HSET', KEYS[1], ARGV[1], out)
+return {'interim', out}
+`;
+
+/**
+ * Ends attempt k. KEYS: contacts, stats, deadlines, sids, meta.
+ * ARGV: contactId, attempt, fromStates, outcome, fieldsJson, redialDelayMs (-1: none), now, member.
+ */
+export const END_SCRIPT = `${DECODE}
+if rec.n == k + 1 and rec.s == 'w' then return {'redial-pending', raw} end
+if rec.n ~= k or not string.find(ARGV[3], rec.s, 1, true) then return {'noop', raw} end
+for key, value in pairs(cjson.decode(ARGV[5])) do rec[key] = value end
+local now = tonumber(ARGV[7])
+local delay = tonumber(ARGV[6])
+rec.o = ARGV[4]
+rec.ts = now
+redis.call('ZREM', KEYS[3], ARGV[8])
+if rec.sid then redis.call('HDEL', KEYS[4], rec.sid) end
+if rec.cl then redis.call('HDEL', KEYS[4], rec.cl) end
+if delay >= 0 then
+  rec.s = 'w'
+  rec.n = k + 1
+  rec.due = now + delay
+  rec.sid = nil
+  rec.cl = nil
+  local out = cjson.encode(rec)
+  redis.call('HSET', KEYS[1], ARGV[1], out)
+  redis.call('HINCRBY', KEYS[2], 'redials', 1)
+  return {'redial', out}
+end
+rec.s = 't'
+rec.md = nil
+local out = cjson.encode(rec)
+redis.call('HSET', KEYS[1], ARGV[1], out)
+redis.call('HINCRBY', KEYS[2], 'o:' .. ARGV[4], 1)
+local terminal = redis.call('HINCRBY', KEYS[2], 'terminal', 1)
+local contacts = tonumber(redis.call('HGET', KEYS[2], 'contacts') or '0')
+if terminal >= contacts and redis.call('HGET', KEYS[5], 'state') == 'running' then
+  redis.call('HSET', KEYS[5], 'state', 'completed', 'completedAt', now)
+  return {'completed', out}
+end
+return {'terminal', out}
+`;
+
+/**
+ * Adds contacts if new. KEYS: contacts, stats, meta. ARGV: now, then pairs of (contactId, recordJson).
+ * Returns one code per contact: 1 new, 2 exists and still queued for its first attempt (its job must exist:
+ * re-adding with the same job id is a no-op), 0 exists otherwise. A record added in state 't' (suppressed at
+ * import) counts as terminal at once.
+ */
+export const ADD_CONTACTS_SCRIPT = `
+local codes = {}
+local added = 0
+for i = 2, #ARGV, 2 do
+  if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then
+    added = added + 1
+    codes[#codes + 1] = 1
+    -- A contact that ends at import (suppressed) is born terminal: count it so completion still adds up.
+    local rec = cjson.decode(ARGV[i + 1])
+    if rec.s == 't' then
+      redis.call('HINCRBY', KEYS[2], 'terminal', 1)
+      redis.call('HINCRBY', KEYS[2], 'o:' .. rec.o, 1)
+    end
+  else
+    local rec = cjson.decode(redis.call('HGET', KEYS[1], ARGV[i]))
+    if rec.s == 'q' and rec.n == 1 then codes[#codes + 1] = 2 else codes[#codes + 1] = 0 end
+  end
+end
+if added > 0 then
+  local contacts = redis.call('HINCRBY', KEYS[2], 'contacts', added)
+  local terminal = tonumber(redis.call('HGET', KEYS[2], 'terminal') or '0')
+  local state = redis.call('HGET', KEYS[3], 'state')
+  if state == 'completed' and terminal < contacts then
+    redis.call('HSET', KEYS[3], 'state', 'running')
+    redis.call('HDEL', KEYS[3], 'completedAt')
+  elseif state == 'running' and terminal >= contacts then
+    redis.call('HSET', KEYS[3], 'state', 'completed', 'completedAt', ARGV[1])
+  end
+end
+return codes
+`;

@@ -1,0 +1,68 @@
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { attemptJobId, type Keys } from './keys.js';
+
+/** What a dial job carries: only the attempt's identity. Everything else lives in the contact record. */
+export interface DialJobData {
+  /** Contact id. */
+  c: string;
+  /** Attempt number (1-based). */
+  n: number;
+}
+
+export const DIAL_JOB_NAME = 'dial';
+
+/** Completed jobs are trimmed: results live in the compact contact records (DESIGN §4.8). */
+export const KEEP_COMPLETED = { age: 3600, count: 1000 } as const;
+export const KEEP_FAILED = { age: 7 * 24 * 3600, count: 10_000 } as const;
+
+/** Options of the job for attempt n: the deterministic job id makes re-adding it a no-op. */
+export function dialJobOptions(contactId: string, attempt: number, delayMs = 0): JobsOptions {
+  return {
+    jobId: attemptJobId(contactId, attempt),
+    delay: Math.max(0, Math.round(delayMs)),
+    removeOnComplete: KEEP_COMPLETED,
+    removeOnFail: KEEP_FAILED,
+    // Transport failures (SAVG unreachable, 502/503/504) are retried by BullMQ without spending an attempt.
+    attempts: 50,
+    backoff: { type: 'dialer-jitter' },
+  };
+}
+
+/** One BullMQ queue per campaign (queue name = campaign id), cached per process. */
+export class CampaignQueues {
+  private readonly queues = new Map<string, Queue<DialJobData>>();
+
+  constructor(
+    private readonly connection: ConnectionOptions,
+    private readonly keys: Keys,
+  ) {}
+
+  get(campaignId: string): Queue<DialJobData> {
+    let q = this.queues.get(campaignId);
+    if (!q) {
+      q = new Queue<DialJobData>(campaignId, { connection: this.connection, prefix: this.keys.campaignQueuePrefix(campaignId) });
+      this.queues.set(campaignId, q);
+    }
+    return q;
+  }
+
+  /** Adds (or re-ensures) the job for attempt n of a contact. */
+  async addAttempt(campaignId: string, contactId: string, attempt: number, delayMs = 0): Promise<void> {
+    await this.get(campaignId).add(DIAL_JOB_NAME, { c: contactId, n: attempt }, dialJobOptions(contactId, attempt, delayMs));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.queues.clear();
+  }
+}
+
+/**
+ * The `dialer-jitter` back-off for transport retries: exponential from 1 s, capped at 60 s, with full jitter
+ * so that many workers retrying after an outage do not hit SAVG in lockstep. Pass as the workers'
+ * `settings.backoffStrategy`.
+ */
+export function dialerBackoff(attemptsMade: number, random: () => number = Math.random): number {
+  const base = Math.min(60_000, 1000 * 2 ** Math.max(0, attemptsMade - 1));
+  return Math.round(base / 2 + (random() * base) / 2);
+}

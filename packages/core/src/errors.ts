@@ -1,0 +1,41 @@
+/**
+ * One registry of stable error codes. Every code is documented in docs/errors.md; a test keeps the two in sync.
+ * Codes never change meaning once released: scripts and dashboards match on them.
+ */
+export const ERROR_CODES = {
+  DIALER_ERR_CONFIG: 'An environment variable is missing or invalid; the message names it.',
+  DIALER_ERR_SETTINGS: 'A campaign settings file is invalid; the message names the key.',
+  DIALER_ERR_CSV: 'The CSV file is unusable (missing, unreadable, no header, no phone column, bad encoding).',
+  DIALER_ERR_CAMPAIGN_NOT_FOUND: 'The campaign id names no campaign.',
+  DIALER_ERR_CAMPAIGN_STATE: 'The campaign is in a state that does not allow the operation (e.g. resuming a cancelled campaign).',
+  DIALER_ERR_PHONE: 'A phone number could not be normalized to E.164 (or is not a SIP URI).',
+  DIALER_ERR_TOKEN: 'A notify token is missing, forged, expired or from another deployment.',
+  DIALER_ERR_NOTIFICATION: 'A notification body is malformed.',
+  DIALER_ERR_SAVG_AUTH: 'SAVG refused our credentials (401/403); the campaign is paused.',
+  DIALER_ERR_SAVG_REJECTED: 'SAVG rejected the dial-out request (400/404/422); the contact ends as rejected.',
+  DIALER_ERR_SAVG_UNAVAILABLE: 'SAVG could not be reached or answered 502/503/504; the dial-out is retried without spending an attempt.',
+  DIALER_ERR_SAVG_RATE_LIMITED: 'SAVG answered 429; the campaign queue backs off without spending an attempt.',
+  DIALER_ERR_SAVG_UNCERTAIN: 'The dial-out may have reached SAVG (time-out after sending, 500); the attempt waits for its notification.',
+  DIALER_ERR_REDIS: 'Redis is unreachable or refused a command.',
+  DIALER_ERR_BOARD_AUTH: 'The board has no credentials configured and was not told to run open on 127.0.0.1.',
+  DIALER_ERR_REDIS_SERVER: 'No redis-server binary was found to start a private Redis.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The one error type the dialer throws on purpose: a stable code plus a human message. */
+export class DialerError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'DialerError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isDialerError(err: unknown, code?: ErrorCode): err is DialerError {
+  return err instanceof DialerError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,70 @@
+// The public surface of @dialer/core. Named exports only: what is not listed here is internal.
+export { ERROR_CODES, DialerError, isDialerError, type ErrorCode } from './errors.js';
+export { DEFAULTS, CONFIG_VARIABLES, loadConfig, type DialerConfig, type ConfigRole } from './config.js';
+export { createLogger, type Logger, type LoggerOptions } from './logger.js';
+export { maskPhone, scrubText } from './mask.js';
+export { createRedis, parseRedisUrl, waitForRedis, type RedisClient, type RedisPurpose } from './redis.js';
+export { createKeys, attemptJobId, attemptKey, CAMPAIGN_ID_PATTERN, NOTIFY_QUEUE, type Keys } from './keys.js';
+export { OUTCOMES, CAMPAIGN_STATES, CONTACT_STATES, isOutcome, type Outcome, type CampaignState, type ContactStateCode } from './outcomes.js';
+export {
+  campaignSettingsInputSchema,
+  resolveCampaignSettings,
+  isValidTimeZone,
+  type CampaignSettings,
+  type CampaignSettingsInput,
+  type RedialRule,
+  type Weekday,
+} from './campaign-settings.js';
+export { decideRedial, type RedialDecision } from './redial-policy.js';
+export { classifyNotification, sipCodeOf, type Classification, type ClassifierInput } from './classify.js';
+export { signNotifyToken, verifyNotifyToken, type AttemptRef, type NotifyTokenOptions, type TokenFailure } from './notify-token.js';
+export { normalizeNumber, contactIdFor, targetFor, type NormalizedNumber } from './phone.js';
+export { newContactRecord, type ContactRecord, type AttemptResultFields } from './contact-record.js';
+export {
+  CampaignStore,
+  deadlineMember,
+  type CampaignMeta,
+  type CampaignStats,
+  type BeginResult,
+  type EndResult,
+  type EndInput,
+} from './campaign-store.js';
+export { Limits, type LiveScope, type LiveLimits } from './limits.js';
+export {
+  CampaignQueues,
+  dialJobOptions,
+  dialerBackoff,
+  DIAL_JOB_NAME,
+  KEEP_COMPLETED,
+  KEEP_FAILED,
+  type DialJobData,
+} from './dial-jobs.js';
+export {
+  dialoutRequestSchema,
+  dialoutResponseSchema,
+  dialoutTimersSchema,
+  machineDetectionModeSchema,
+  parseNotification,
+  isTerminalStatus,
+  normalizeSavgTime,
+  toOldSpelling,
+  toNewSpelling,
+  toOldSavgTime,
+  describeZodError,
+  type DialoutRequest,
+  type DialoutResponse,
+  type DialoutTimers,
+  type MachineDetectionMode,
+  type SavgNotification,
+  type ParseNotificationResult,
+} from './savg/wire.js';
+export {
+  SavgAuthToken,
+  SavgAuthError,
+  verifySavgJwt,
+  type SavgCredentials,
+  type SavgAuthTokenOptions,
+  type SavgJwtClaims,
+  type SavgAuthErrorCode,
+  type VerifySavgJwtOptions,
+} from './savg/auth-jwt.js';

@@ -1,0 +1,69 @@
+/**
+ * Every Redis key and queue name in one module.
+ *
+ * Layout (hash tags in braces decide the Redis Cluster slot):
+ * - `{<campaign>}`: the campaign's BullMQ queue and all its records, so every Lua script and
+ *   transaction of one campaign touches one slot while different campaigns spread over the masters;
+ * - `{global}`: the campaign registry and the global do-not-call list;
+ * - `{limits}`: pacing and live-call semaphores, so one script can take the global, campaign and trunk
+ *   limits atomically;
+ * - `{notify}`: the notification hand-off queue.
+ * Our own keys carry a `~` segment, which BullMQ never uses, so they cannot collide with queue keys.
+ */
+export const CAMPAIGN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+export const NOTIFY_QUEUE = 'notifications';
+
+export interface Keys {
+  prefix: string;
+  /** BullMQ `prefix` option for a campaign's dial queue (queue name = campaign id). */
+  campaignQueuePrefix(campaignId: string): string;
+  campaignMeta(campaignId: string): string;
+  campaignContacts(campaignId: string): string;
+  campaignStats(campaignId: string): string;
+  campaignDeadlines(campaignId: string): string;
+  campaignSids(campaignId: string): string;
+  campaignSuppress(campaignId: string): string;
+  campaigns(): string;
+  globalSuppress(): string;
+  events(): string;
+  rateGlobal(): string;
+  rateCampaign(campaignId: string): string;
+  liveGlobal(): string;
+  liveCampaign(campaignId: string): string;
+  liveTrunk(trunk: string): string;
+  notifyQueuePrefix(): string;
+}
+
+export function createKeys(prefix: string): Keys {
+  const c = (id: string, name: string) => `${prefix}:{${id}}:~${name}`;
+  return {
+    prefix,
+    campaignQueuePrefix: (id) => `${prefix}:{${id}}`,
+    campaignMeta: (id) => c(id, 'meta'),
+    campaignContacts: (id) => c(id, 'contacts'),
+    campaignStats: (id) => c(id, 'stats'),
+    campaignDeadlines: (id) => c(id, 'deadlines'),
+    campaignSids: (id) => c(id, 'sids'),
+    campaignSuppress: (id) => c(id, 'suppress'),
+    campaigns: () => `${prefix}:{global}:~campaigns`,
+    globalSuppress: () => `${prefix}:{global}:~suppress`,
+    events: () => `${prefix}:events`,
+    rateGlobal: () => `${prefix}:{limits}:~rate:global`,
+    rateCampaign: (id) => `${prefix}:{limits}:~rate:c:${id}`,
+    liveGlobal: () => `${prefix}:{limits}:~live:global`,
+    liveCampaign: (id) => `${prefix}:{limits}:~live:c:${id}`,
+    liveTrunk: (trunk) => `${prefix}:{limits}:~live:t:${trunk}`,
+    notifyQueuePrefix: () => `${prefix}:{notify}`,
+  };
+}
+
+/** BullMQ job id of attempt `n` of a contact: the attempt's idempotency key inside its campaign queue. */
+export function attemptJobId(contactId: string, attempt: number): string {
+  return `${contactId}-${attempt}`;
+}
+
+/** The attempt's identity across the system (logs, semaphores, watchdog): `campaign/contact/n`. */
+export function attemptKey(campaignId: string, contactId: string, attempt: number): string {
+  return `${campaignId}/${contactId}/${attempt}`;
+}

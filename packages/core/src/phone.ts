@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+
+export type NormalizedNumber =
+  | { ok: true; number: string; target: string; country?: string }
+  | { ok: false; reason: string };
+
+const SIP_URI = /^sips?:[^\s@]+@[^\s@]+$/i;
+
+/**
+ * Normalizes what a person typed into the number we store and dedupe on: E.164 for telephone numbers
+ * (validated with libphonenumber's full metadata), or the SIP URI unchanged. `target` is what SAVG dials.
+ */
+export function normalizeNumber(raw: string, defaultCountry?: string): NormalizedNumber {
+  const value = raw.trim();
+  if (value === '') return { ok: false, reason: 'empty phone number' };
+  if (/^sips?:/i.test(value)) {
+    return SIP_URI.test(value) ? { ok: true, number: value, target: value } : { ok: false, reason: 'malformed SIP URI' };
+  }
+  const cleaned = value.replace(/^tel:/i, '').replace(/^00/, '+');
+  const parsed = parsePhoneNumberFromString(cleaned, defaultCountry?.toUpperCase() as CountryCode | undefined);
+  if (!parsed) {
+    return { ok: false, reason: cleaned.startsWith('+') || defaultCountry ? 'not a phone number' : 'not in international format and no default country given' };
+  }
+  if (!parsed.isValid()) return { ok: false, reason: 'invalid phone number' };
+  return { ok: true, number: parsed.number, target: `tel:${parsed.number}`, country: parsed.country };
+}
+
+/**
+ * The contact's id inside a campaign: a short digest of the normalized number. It is the dedupe key and
+ * part of job ids, and unlike the number itself it may appear in logs and in Bull Board.
+ */
+export function contactIdFor(normalizedNumber: string): string {
+  return createHash('sha256').update(normalizedNumber).digest('base64url').slice(0, 16);
+}
+
+/** The SAVG `target` for a stored number. */
+export function targetFor(normalizedNumber: string): string {
+  return /^sips?:/i.test(normalizedNumber) ? normalizedNumber : `tel:${normalizedNumber}`;
+}

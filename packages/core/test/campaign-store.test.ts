@@ -1,0 +1,125 @@
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { CampaignStore, newContactRecord, resolveCampaignSettings, contactIdFor, type CampaignSettings } from '@dialer/core';
+import { testContext, type TestContext } from '@dialer/test-utils';
+
+let ctx: TestContext;
+let store: CampaignStore;
+let settings: CampaignSettings;
+const T0 = 1_800_000_000_000;
+
+beforeAll(() => {
+  ctx = testContext();
+  store = new CampaignStore(ctx.redis, ctx.keys);
+  settings = resolveCampaignSettings({ caller: '+15550001111' }, ctx.config);
+});
+afterAll(async () => ctx.close());
+
+async function campaignWith(id: string, numbers: string[]): Promise<string[]> {
+  await store.createCampaign(id, settings, T0);
+  const ids = numbers.map(contactIdFor);
+  const codes = await store.addContacts(id, ids.map((c, i) => [c, newContactRecord({ p: numbers[i]!, r: i + 2 })]));
+  expect(codes).toEqual(ids.map(() => 1));
+  return ids;
+}
+
+describe('CampaignStore state machine', () => {
+  it('creates a campaign once and registers it', async () => {
+    expect(await store.createCampaign('c-create', settings, T0)).toBe(true);
+    expect(await store.createCampaign('c-create', settings, T0 + 1)).toBe(false);
+    expect(await store.listCampaignIds()).toContain('c-create');
+    expect(await store.getCampaign('c-create')).toMatchObject({ state: 'running', createdAt: T0, settings: JSON.parse(JSON.stringify(settings)) });
+  });
+
+  it('dedupes contacts and reports those still queued', async () => {
+    const [a] = await campaignWith('c-dedupe', ['+15550000001', '+15550000002']);
+    expect(await store.addContacts('c-dedupe', [[a!, newContactRecord({ p: '+15550000001', r: 9 })]])).toEqual([2]);
+    await store.begin('c-dedupe', a!, 1, T0 + 1000, T0);
+    expect(await store.addContacts('c-dedupe', [[a!, newContactRecord({ p: '+15550000001', r: 9 })]])).toEqual([0]);
+    expect((await store.stats('c-dedupe')).contacts).toBe(2);
+  });
+
+  it('begins an attempt once; a re-delivered job finds it uncertain and never dials again', async () => {
+    const [a] = await campaignWith('c-begin', ['+15550000011']);
+    const first = await store.begin('c-begin', a!, 1, T0 + 5000, T0);
+    expect(first.result).toBe('begin');
+    expect(first.record).toMatchObject({ s: 'd', a: 1, n: 1 });
+    expect((await store.begin('c-begin', a!, 1, T0 + 5000, T0)).result).toBe('uncertain');
+    expect((await store.begin('c-begin', a!, 1, T0 + 5000, T0)).result).toBe('already:u');
+    expect((await store.begin('c-begin', a!, 2, T0 + 5000, T0)).result).toBe('stale');
+    expect((await store.stats('c-begin')).dialouts).toBe(1);
+    expect(await store.dueDeadlines('c-begin', T0 + 5000)).toEqual([{ contactId: a, attempt: 1 }]);
+  });
+
+  it('refuses to begin while paused or cancelled', async () => {
+    const [a] = await campaignWith('c-paused', ['+15550000021']);
+    await store.setState('c-paused', 'paused', 'test');
+    expect((await store.begin('c-paused', a!, 1, T0, T0)).result).toBe('state:paused');
+    expect((await store.getCampaign('c-paused'))?.pauseReason).toBe('test');
+    await store.setState('c-paused', 'cancelled');
+    expect((await store.begin('c-paused', a!, 1, T0, T0)).result).toBe('state:cancelled');
+    // A cancelled campaign stays cancelled when its last contact ends.
+    expect((await store.end({ campaignId: 'c-paused', contactId: a!, attempt: 1, outcome: 'cancelled', fields: {}, from: 'qw' })).result).toBe('terminal');
+    expect(await store.getState('c-paused')).toBe('cancelled');
+  });
+
+  it('gives an attempt back when the request never reached SAVG', async () => {
+    const [a] = await campaignWith('c-revert', ['+15550000031']);
+    await store.begin('c-revert', a!, 1, T0 + 5000, T0);
+    expect(await store.settleDial('c-revert', a!, 1, 'revert')).toBe('settled');
+    expect(await store.getContact('c-revert', a!)).toMatchObject({ s: 'q', a: 0 });
+    expect((await store.stats('c-revert')).dialouts).toBe(0);
+    expect(await store.dueDeadlines('c-revert', T0 + 5000)).toEqual([]);
+    expect((await store.begin('c-revert', a!, 1, T0 + 5000, T0)).result).toBe('begin');
+  });
+
+  it('applies a notification that arrives before the dial-out response was stored (instant 486)', async () => {
+    const [a] = await campaignWith('c-race', ['+15550000041']);
+    await store.begin('c-race', a!, 1, T0 + 5000, T0);
+    const ended = await store.end({ campaignId: 'c-race', contactId: a!, attempt: 1, outcome: 'busy', fields: { sip: 486, rs: '486 Busy Here', cv: 'sid-1' }, redialDelayMs: 60_000, from: 'dui' }, T0 + 10);
+    expect(ended.result).toBe('redial');
+    expect(ended.record).toMatchObject({ s: 'w', n: 2, o: 'busy', sip: 486, due: T0 + 60_010 });
+    // The late HTTP reply for attempt 1 must not resurrect it.
+    expect(await store.dialed('c-race', a!, 1, 'sid-1', 'call-1')).toBe('stale');
+    expect(await store.getContact('c-race', a!)).toMatchObject({ s: 'w', n: 2 });
+    // A duplicate of the busy notification only asks to re-ensure the already scheduled job.
+    expect((await store.end({ campaignId: 'c-race', contactId: a!, attempt: 1, outcome: 'busy', fields: {}, redialDelayMs: 60_000, from: 'dui' })).result).toBe('redial-pending');
+    expect((await store.stats('c-race')).redials).toBe(1);
+  });
+
+  it('ends the contact, counts the outcome and completes the campaign; duplicates are no-ops', async () => {
+    const [a, b] = await campaignWith('c-end', ['+15550000051', '+15550000052']);
+    for (const id of [a!, b!]) {
+      await store.begin('c-end', id, 1, T0 + 5000, T0);
+      expect(await store.dialed('c-end', id, 1, `sid-${id}`, `call-${id}`)).toBe('dialed');
+    }
+    expect(await store.attemptBySid('c-end', `sid-${a}`)).toBe(`c-end/${a}/1`);
+    expect(await store.interim('c-end', a!, 1, { amd: 'amd_human_detected' })).toBe('interim');
+    const endA = await store.end({ campaignId: 'c-end', contactId: a!, attempt: 1, outcome: 'answered-human', fields: { sip: 200, du: 14 }, from: 'dui' });
+    expect(endA.result).toBe('terminal');
+    expect(endA.record).toMatchObject({ s: 't', o: 'answered-human', amd: 'amd_human_detected', du: 14, sid: `sid-${a}` });
+    expect(await store.attemptBySid('c-end', `sid-${a}`)).toBeUndefined();
+    expect((await store.end({ campaignId: 'c-end', contactId: a!, attempt: 1, outcome: 'busy', fields: {}, redialDelayMs: 1, from: 'dui' })).result).toBe('noop');
+    expect((await store.end({ campaignId: 'c-end', contactId: b!, attempt: 1, outcome: 'answered-machine', fields: {}, from: 'dui' })).result).toBe('completed');
+    expect(await store.getState('c-end')).toBe('completed');
+    expect(await store.stats('c-end')).toMatchObject({ contacts: 2, terminal: 2, dialouts: 2, outcomes: { 'answered-human': 1, 'answered-machine': 1 } });
+    // Adding a contact to a completed campaign runs it again.
+    await store.addContacts('c-end', [[contactIdFor('+15550000053'), newContactRecord({ p: '+15550000053', r: 5 })]]);
+    expect(await store.getState('c-end')).toBe('running');
+  });
+
+  it('counts contacts born terminal (suppressed at import)', async () => {
+    await store.createCampaign('c-supp', settings, T0);
+    const rec = { ...newContactRecord({ p: '+15550000061', r: 2 }), s: 't' as const, o: 'suppressed' as const };
+    await store.addContacts('c-supp', [[contactIdFor('+15550000061'), rec]]);
+    expect(await store.stats('c-supp')).toMatchObject({ contacts: 1, terminal: 1, outcomes: { suppressed: 1 } });
+    expect(await store.getState('c-supp')).toBe('completed');
+  });
+
+  it('iterates every contact', async () => {
+    const numbers = Array.from({ length: 250 }, (_, i) => `+1555010${String(i).padStart(4, '0')}`);
+    await campaignWith('c-iter', numbers);
+    const seen: string[] = [];
+    for await (const [, rec] of store.contacts('c-iter', 100)) seen.push(rec.p);
+    expect(seen.sort()).toEqual([...numbers].sort());
+  });
+});
