@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerSimCommand } from './commands/sim.js';
 
 /** Builds the `dialer` command with every sub-command; main.ts only parses argv. */
 export function buildProgram(): Command {
@@ -6,5 +7,6 @@ export function buildProgram(): Command {
     .description('Bulk outbound dialer for the SmartAssist Voice Gateway (SAVG) dial-out API')
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: false });
+  registerSimCommand(program);
   return program;
 }

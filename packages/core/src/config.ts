@@ -19,6 +19,7 @@ export const DEFAULTS = {
   MAX_LIVE_CALLS: 50,
   WORKER_CONCURRENCY: 20,
   WORKER_METRICS_PORT: 9464,
+  WORKER_LOCK_MS: 30_000,
   METRICS_HOST: '127.0.0.1',
   REDIAL_MAX_ATTEMPTS: 3,
   REDIAL_DELAY_MS: 300_000,
@@ -70,6 +71,7 @@ const envSchema = z.object({
   MAX_LIVE_CALLS: int(1),
   WORKER_CONCURRENCY: int(1).max(1000),
   WORKER_METRICS_PORT: int(0).max(65_535),
+  WORKER_LOCK_MS: int(1000),
   METRICS_HOST: z.string().min(1),
   REDIAL_MAX_ATTEMPTS: int(1).max(100),
   REDIAL_DELAY_MS: int(0),
@@ -110,6 +112,8 @@ export interface DialerConfig {
   watchdogIntervalMs: number;
   board: { host: string; port: number; user?: string; password?: string; open: boolean };
   metrics: { host: string; workerPort: number };
+  /** Lock on a dial job while a worker holds it; a crashed worker's jobs are re-delivered after about twice this. */
+  workerLockMs: number;
   shutdownTimeoutMs: number;
 }
 
@@ -166,6 +170,7 @@ function toConfig(e: Env): DialerConfig {
     watchdogIntervalMs: e.WATCHDOG_INTERVAL_MS,
     board: { host: e.BOARD_HOST, port: e.BOARD_PORT, user: e.BOARD_USER, password: e.BOARD_PASSWORD, open: e.BOARD_OPEN },
     metrics: { host: e.METRICS_HOST, workerPort: e.WORKER_METRICS_PORT },
+    workerLockMs: e.WORKER_LOCK_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };
 }

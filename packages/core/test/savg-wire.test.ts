@@ -83,6 +83,11 @@ describe('parseNotification', () => {
     expect(normalizeSavgTime('1/2/2024,12:00:01AM')).toBe('2024-01-02T00:00:01.000Z');
   });
 
+  it('tolerates the en-US spacing and missing seconds in old times', () => {
+    expect(normalizeSavgTime('5/8/2023, 11:32:49 AM')).toBe('2023-05-08T11:32:49.000Z');
+    expect(normalizeSavgTime('5/8/2023,1:05PM')).toBe('2023-05-08T13:05:00.000Z');
+  });
+
   it('keeps an unparseable time raw', () => {
     expect(mustParse({ conversationId: 'c', status: 'failed', callconnecttime: 'yesterday' }).callConnectTime).toBe('yesterday');
   });

@@ -124,11 +124,12 @@ const rawNotificationSchema = z.object({
 
 type RawNotification = z.infer<typeof rawNotificationSchema>;
 
-const OLD_TIME = /^(\d{1,2})\/(\d{1,2})\/(\d{4}),\s*(\d{1,2}):(\d{2}):(\d{2})\s*([AP]M)$/i;
+const OLD_TIME = /^(\d{1,2})\/(\d{1,2})\/(\d{4}),\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AP]M)$/i;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 
 function parseOldTime(match: RegExpMatchArray): string | undefined {
-  const [month, day, year, hour12, minute, second] = match.slice(1, 7).map(Number) as [
+  // Seconds are optional: `Number(undefined)` would be NaN, so default them to 0.
+  const [month, day, year, hour12, minute, second] = match.slice(1, 7).map((part) => Number(part ?? 0)) as [
     number, number, number, number, number, number,
   ];
   const pm = match[7]!.toUpperCase() === 'PM';

@@ -1,0 +1,84 @@
+/**
+ * The compact text forms operators type into env vars or `PUT /__sim/config`:
+ * weights `human=50,busy=15`, ranges `200` / `100-2000`, faults `429=0.05,5xx=0.2,hang=0.02`.
+ * Each parser returns an error message instead of throwing so zod can attach it to the right field.
+ */
+import { isSimOutcome, type OutcomeWeights } from './outcomes.js';
+import type { DelayRange } from './random.js';
+
+export type SpecResult<T> = { ok: true; value: T } | { ok: false; error: string };
+
+function pairs(text: string): Array<[string, string]> | string {
+  const result: Array<[string, string]> = [];
+  for (const part of text.split(',')) {
+    const entry = part.trim();
+    if (entry === '') continue;
+    const eq = entry.indexOf('=');
+    if (eq <= 0) return `"${entry}" is not name=value`;
+    result.push([entry.slice(0, eq).trim(), entry.slice(eq + 1).trim()]);
+  }
+  return result;
+}
+
+function toNumber(text: string): number | undefined {
+  if (!/^\d+(?:\.\d+)?$/.test(text)) return undefined;
+  return Number(text);
+}
+
+export function parseWeights(text: string): SpecResult<OutcomeWeights> {
+  const entries = pairs(text);
+  if (typeof entries === 'string') return { ok: false, error: entries };
+  const weights: OutcomeWeights = {};
+  let total = 0;
+  for (const [name, raw] of entries) {
+    if (!isSimOutcome(name)) return { ok: false, error: `unknown outcome "${name}"` };
+    const weight = toNumber(raw);
+    if (weight === undefined) return { ok: false, error: `weight of ${name} must be a non-negative number` };
+    weights[name] = weight;
+    total += weight;
+  }
+  if (total <= 0) return { ok: false, error: 'weights must have a positive total' };
+  return { ok: true, value: weights };
+}
+
+export function parseRange(text: string): SpecResult<DelayRange> {
+  const match = text.trim().match(/^(\d+)(?:\s*-\s*(\d+))?$/);
+  if (!match) return { ok: false, error: 'must be <ms> or <min>-<max>' };
+  const min = Number(match[1]);
+  const max = match[2] === undefined ? min : Number(match[2]);
+  if (max < min) return { ok: false, error: 'range maximum is below its minimum' };
+  return { ok: true, value: { min, max } };
+}
+
+/** Fault knobs settable through the compact faults string. */
+export interface FaultRates {
+  rate429?: number;
+  rate5xx?: number;
+  hangRate?: number;
+  duplicateRate?: number;
+  notifyBeforeReply?: number;
+}
+
+const FAULT_KEYS: Record<string, keyof FaultRates> = {
+  '429': 'rate429',
+  '5xx': 'rate5xx',
+  hang: 'hangRate',
+  dup: 'duplicateRate',
+  duplicate: 'duplicateRate',
+  early: 'notifyBeforeReply',
+  notifyBeforeReply: 'notifyBeforeReply',
+};
+
+export function parseFaults(text: string): SpecResult<FaultRates> {
+  const entries = pairs(text);
+  if (typeof entries === 'string') return { ok: false, error: entries };
+  const faults: FaultRates = {};
+  for (const [name, raw] of entries) {
+    const key = FAULT_KEYS[name];
+    if (!key) return { ok: false, error: `unknown fault "${name}" (known: ${Object.keys(FAULT_KEYS).join(', ')})` };
+    const p = toNumber(raw);
+    if (p === undefined || p > 1) return { ok: false, error: `${name} must be a probability between 0 and 1` };
+    faults[key] = p;
+  }
+  return { ok: true, value: faults };
+}
