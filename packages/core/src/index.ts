@@ -18,6 +18,8 @@ export {
 export { decideRedial, type RedialDecision } from './redial-policy.js';
 export { classifyNotification, sipCodeOf, type Classification, type ClassifierInput } from './classify.js';
 export { signNotifyToken, verifyNotifyToken, type AttemptRef, type NotifyTokenOptions, type TokenFailure } from './notify-token.js';
+export { createNotifyTokenSigner, type NotifyTokenSigner } from './notify-token-signer.js';
+export { createNotifyTokenVerifier, type NotifyTokenVerifier } from './notify-token-verifier.js';
 export { normalizeNumber, contactIdFor, targetFor, type NormalizedNumber } from './phone.js';
 export { newContactRecord, type ContactRecord, type AttemptResultFields } from './contact-record.js';
 export {
@@ -30,6 +32,7 @@ export {
   type EndInput,
 } from './campaign-store.js';
 export { Limits, type LiveScope, type LiveLimits } from './limits.js';
+export { DialAdmission, type Admission, type AdmissionRequest } from './dial-admission.js';
 export {
   CampaignQueues,
   dialJobOptions,

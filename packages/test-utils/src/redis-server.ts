@@ -52,6 +52,8 @@ async function waitReady(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    // A refused probe is expected while the server boots; without a listener ioredis prints it as unhandled.
+    client.on('error', () => undefined);
     try {
       await client.connect();
       const pong = await client.ping();
