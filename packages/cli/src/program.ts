@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerSimCommand } from './commands/sim.js';
+import { registerProduceCommand } from './commands/produce.js';
 
 /** Builds the `dialer` command with every sub-command; main.ts only parses argv. */
 export function buildProgram(): Command {
@@ -7,6 +8,7 @@ export function buildProgram(): Command {
     .description('Bulk outbound dialer for the SmartAssist Voice Gateway (SAVG) dial-out API')
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: false });
+  registerProduceCommand(program);
   registerSimCommand(program);
   return program;
 }

@@ -1,0 +1,131 @@
+import { DIAL_JOB_NAME, dialJobOptions, type CampaignStore, type ContactRecord, type DialJobData, type Keys, type RedisClient } from '@dialer/core';
+import type { Queue } from 'bullmq';
+import type { ImportCounts } from './import-types.js';
+
+/** A contact read from the file, not yet in Redis. */
+export interface PendingContact {
+  contactId: string;
+  record: ContactRecord;
+}
+
+/** Where a chunk of contacts goes: Redis for a real import, counters only for a dry run. */
+export interface ContactSink {
+  /** Called synchronously, in file order, when a chunk is complete: returns the chunk's work. */
+  prepare(chunk: PendingContact[], counts: ImportCounts): () => Promise<void>;
+}
+
+export const SUPPRESSED_AT_IMPORT = 'on the do-not-call list at import';
+
+/** Keeps the first occurrence of each contact in a chunk; later ones are duplicates. */
+function dedupe(chunk: PendingContact[], counts: ImportCounts, seen = new Set<string>()): PendingContact[] {
+  const unique: PendingContact[] = [];
+  for (const c of chunk) {
+    if (seen.has(c.contactId)) counts.duplicates++;
+    else {
+      seen.add(c.contactId);
+      unique.push(c);
+    }
+  }
+  return unique;
+}
+
+/**
+ * Which numbers are on the global or the campaign's do-not-call list. Most imports meet an empty list or
+ * two: an EXISTS first spares sending every number of the chunk to Redis for nothing.
+ */
+async function suppressedFlags(redis: RedisClient, keys: Keys, campaignId: string, numbers: string[]): Promise<boolean[]> {
+  const lists = [keys.globalSuppress(), keys.campaignSuppress(campaignId)];
+  const present = await Promise.all(lists.map((key) => redis.exists(key)));
+  const hits = await Promise.all(lists.filter((_, i) => present[i] === 1).map((key) => redis.smismember(key, ...numbers)));
+  return numbers.map((_, i) => hits.some((h) => h[i] === 1));
+}
+
+/** A suppressed number is stored born terminal, so the campaign report lists it and a re-import skips it. */
+function bornSuppressed(rec: ContactRecord, now: number): ContactRecord {
+  const out: ContactRecord = { p: rec.p, r: rec.r, n: 1, s: 't', a: 0, o: 'suppressed', rs: SUPPRESSED_AT_IMPORT, ts: now };
+  if (rec.nm) out.nm = rec.nm;
+  return out;
+}
+
+/**
+ * Writes contacts and their first dial jobs. Order makes an interrupted import safe to re-run: the record
+ * goes first (atomic add-if-new), then the job with its deterministic id. A contact whose record exists but
+ * is still queued for attempt 1 (code 2) gets its job re-added: a no-op if it exists, the repair if an
+ * earlier run died between the two steps.
+ */
+export class RedisContactSink implements ContactSink {
+  constructor(
+    private readonly deps: {
+      redis: RedisClient;
+      keys: Keys;
+      store: CampaignStore;
+      queue: Queue<DialJobData>;
+      campaignId: string;
+      /** Creates the campaign before its first contact is written (memoized by the caller). */
+      ensureCampaign: () => Promise<void>;
+    },
+  ) {}
+
+  prepare(chunk: PendingContact[], counts: ImportCounts): () => Promise<void> {
+    const unique = dedupe(chunk, counts);
+    return () => this.write(unique, counts);
+  }
+
+  private async write(contacts: PendingContact[], counts: ImportCounts): Promise<void> {
+    if (contacts.length === 0) return;
+    const { redis, keys, store, queue, campaignId } = this.deps;
+    const suppressed = await suppressedFlags(redis, keys, campaignId, contacts.map((c) => c.record.p));
+    const now = Date.now();
+    await this.deps.ensureCampaign();
+    const codes = await store.addContacts(
+      campaignId,
+      contacts.map((c, i) => [c.contactId, suppressed[i] ? bornSuppressed(c.record, now) : c.record]),
+    );
+    const jobs: { name: string; data: DialJobData; opts: ReturnType<typeof dialJobOptions> }[] = [];
+    let accepted = 0;
+    let duplicates = 0;
+    let suppressedNew = 0;
+    codes.forEach((code, i) => {
+      const c = contacts[i]!.contactId;
+      if (code === 1 && suppressed[i]) suppressedNew++;
+      else if (code === 1) accepted++;
+      else duplicates++;
+      if (code === 2 || (code === 1 && !suppressed[i])) jobs.push({ name: DIAL_JOB_NAME, data: { c, n: 1 }, opts: dialJobOptions(c, 1) });
+    });
+    if (jobs.length > 0) await queue.addBulk(jobs);
+    counts.accepted += accepted;
+    counts.duplicates += duplicates;
+    counts.suppressed += suppressedNew;
+  }
+}
+
+/**
+ * `--dry-run`: classifies like a real import against what Redis already holds, with reads only. Duplicates
+ * across chunks are remembered in memory (one short id per distinct contact), since nothing may be written.
+ */
+export class DryRunContactSink implements ContactSink {
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly deps: { redis: RedisClient; keys: Keys; campaignId: string },
+  ) {}
+
+  prepare(chunk: PendingContact[], counts: ImportCounts): () => Promise<void> {
+    const unique = dedupe(chunk, counts, this.seen);
+    return () => this.classify(unique, counts);
+  }
+
+  private async classify(contacts: PendingContact[], counts: ImportCounts): Promise<void> {
+    if (contacts.length === 0) return;
+    const { redis, keys, campaignId } = this.deps;
+    const [existing, suppressed] = await Promise.all([
+      redis.hmget(keys.campaignContacts(campaignId), ...contacts.map((c) => c.contactId)),
+      suppressedFlags(redis, keys, campaignId, contacts.map((c) => c.record.p)),
+    ]);
+    contacts.forEach((_, i) => {
+      if (existing[i] !== null) counts.duplicates++;
+      else if (suppressed[i]) counts.suppressed++;
+      else counts.accepted++;
+    });
+  }
+}

@@ -1,0 +1,85 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { DialerError, createKeys, createLogger, createRedis, type DialerConfig, type ErrorCode } from '@dialer/core';
+import { runImport } from './run-import.js';
+import type { ImportOptions, ImportProgress, ImportSummary } from './import-types.js';
+
+export type ToImportWorker = { t: 'abort' };
+export type FromImportWorker =
+  | { t: 'progress'; progress: ImportProgress }
+  | { t: 'done'; summary: ImportSummary }
+  | { t: 'error'; code?: ErrorCode; message: string; stack?: string; details?: Record<string, unknown> };
+
+const WORKER_URL = new URL('./import-worker.js', import.meta.url);
+
+/**
+ * V8 lets an idle-looking heap grow to several times its live size before collecting it; BullMQ's bulk adds
+ * produce a lot of short-lived garbage, so an unbounded import heap ends far above what it needs. A worker
+ * thread is the one place Node lets a process cap a heap: the import's live set is ~30 MB; a small young
+ * generation keeps the garbage of each chunk from piling up, the old-generation cap bounds the rest.
+ */
+const IMPORT_HEAP_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 8 };
+
+export interface IsolatedImportEnv {
+  config: DialerConfig;
+  /** pino level for the import's log lines (on stderr); no logging when absent. */
+  logLevel?: string;
+}
+
+/**
+ * Runs `runImport` in a worker thread of bounded heap with a Redis connection of its own (what the CLI
+ * uses: memory stays flat whatever the file size). `signal` and `onProgress` work across the thread
+ * boundary. Falls back to the calling thread when the compiled worker script is not there (tests).
+ */
+export async function runImportIsolated(options: ImportOptions, env: IsolatedImportEnv): Promise<ImportSummary> {
+  if (!(import.meta.url.endsWith('.js') && existsSync(fileURLToPath(WORKER_URL)))) return runInThread(options, env);
+  const { signal, onProgress, ...plain } = options;
+  const worker = new Worker(WORKER_URL, {
+    workerData: { options: plain, config: env.config, logLevel: env.logLevel },
+    resourceLimits: IMPORT_HEAP_LIMITS,
+    // No inherited node flags: `--input-type`, `-e` or `--import` hooks of the parent make no sense in a worker.
+    execArgv: [],
+  });
+  const onAbort = () => worker.postMessage({ t: 'abort' } satisfies ToImportWorker);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await new Promise<ImportSummary>((resolve, reject) => {
+      let settled = false;
+      worker.on('message', (m: FromImportWorker) => {
+        if (m.t === 'progress') onProgress?.(m.progress);
+        else if (m.t === 'done') {
+          settled = true;
+          resolve(m.summary);
+        } else {
+          settled = true;
+          const err = m.code ? new DialerError(m.code, m.message, m.details) : new Error(m.message);
+          if (!m.code && m.stack) err.stack = m.stack;
+          reject(err);
+        }
+      });
+      worker.on('error', (err) => {
+        settled = true;
+        reject(err);
+      });
+      worker.on('exit', (code) => {
+        if (!settled) reject(new Error(`the import thread stopped unexpectedly (exit code ${code})`));
+      });
+    });
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    await worker.terminate();
+  }
+}
+
+async function runInThread(options: ImportOptions, env: IsolatedImportEnv): Promise<ImportSummary> {
+  const redis = createRedis(env.config.redisUrl, 'blocking', 'dialer-produce');
+  redis.on('error', () => undefined);
+  const logger = env.logLevel ? createLogger({ level: env.logLevel, name: 'produce', destination: process.stderr }) : undefined;
+  try {
+    return await runImport(options, { redis, keys: createKeys(env.config.keyPrefix), config: env.config, logger });
+  } finally {
+    if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+    else redis.disconnect();
+  }
+}

@@ -1,0 +1,61 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { stringify, type Stringifier } from 'csv-stringify';
+import { DialerError } from '@dialer/core';
+
+/**
+ * The rejects CSV: `row,reason,<the original columns…>`. The row number and reason come first so that rows
+ * with the wrong number of columns still line up. Created on the first reject only, so a clean import
+ * leaves no empty file behind.
+ */
+export class RejectsWriter {
+  private csv: Stringifier | undefined;
+  private file: WriteStream | undefined;
+  private failure: Error | undefined;
+  count = 0;
+
+  constructor(
+    readonly path: string,
+    private readonly header: () => string[],
+  ) {}
+
+  /** Writes one rejected row; resolves once the file can take more (back-pressure). */
+  async write(row: number, reason: string, values: string[]): Promise<void> {
+    if (this.failure) throw this.failure;
+    const csv = this.csv ?? this.open();
+    this.count++;
+    if (!csv.write([String(row), reason, ...values])) await once(csv, 'drain');
+  }
+
+  private open(): Stringifier {
+    const csv = stringify({ record_delimiter: 'unix' });
+    const file = createWriteStream(this.path);
+    const fail = (err: Error) => {
+      this.failure ??= new DialerError('DIALER_ERR_CSV', `Cannot write the rejects file ${this.path}: ${err.message}`, { file: this.path });
+    };
+    // A failing file stops the stringifier too, so a write waiting for 'drain' fails instead of hanging.
+    file.on('error', (err) => {
+      fail(err);
+      csv.destroy(err);
+    });
+    csv.on('error', fail);
+    csv.pipe(file);
+    csv.write(['row', 'reason', ...this.header()]);
+    this.csv = csv;
+    this.file = file;
+    return csv;
+  }
+
+  /** Flushes and closes the file (if one was opened). */
+  async close(): Promise<void> {
+    if (!this.csv || !this.file) return;
+    if (this.failure) {
+      this.file.destroy();
+      throw this.failure;
+    }
+    const finished = once(this.file, 'close');
+    this.csv.end();
+    await finished.catch(() => undefined);
+    if (this.failure) throw this.failure;
+  }
+}

@@ -1,0 +1,51 @@
+import { readFile } from 'node:fs/promises';
+import { DialerError } from '@dialer/core';
+
+function settingsError(message: string, file: string): DialerError {
+  return new DialerError('DIALER_ERR_SETTINGS', message, { file });
+}
+
+/** Line and column (1-based) of a character offset. */
+function lineColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, column: offset - before.lastIndexOf('\n') };
+}
+
+/**
+ * Where V8's JSON.parse failed. Most messages say "at position N"; "Unexpected token" messages instead
+ * quote up to 10 characters either side of the offending one, which is enough to find it again.
+ */
+function errorOffset(text: string, message: string): number | undefined {
+  const position = /position (\d+)/.exec(message);
+  if (position) return Number(position[1]);
+  const m = /^Unexpected token '(.+?)', (\.\.\.)?"([\s\S]*?)"(\.\.\.)? is not valid JSON$/.exec(message);
+  if (!m) return undefined;
+  const [, token = '', before, snippet = '', after] = m;
+  const start = text.indexOf(snippet);
+  if (start === -1) return undefined;
+  if (before) return start + 10;
+  if (after) return start + snippet.length - 10;
+  const at = snippet.indexOf(token);
+  return at === -1 ? undefined : start + at;
+}
+
+/** Reads and parses `--settings file.json`; a syntax error names the file, line and column. */
+export async function readSettingsFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw settingsError(code === 'ENOENT' ? `Settings file not found: ${path}` : `Cannot read settings file ${path}: ${(err as Error).message}`, path);
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const message = (err as Error).message;
+    const offset = errorOffset(text, message);
+    const where = offset === undefined ? undefined : lineColumn(text, offset);
+    throw settingsError(`Settings file ${path} is not valid JSON${where ? ` at line ${where.line}, column ${where.column}` : ''}: ${message.replace(/\s+/g, ' ')}`, path);
+  }
+}
