@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerSimCommand } from './commands/sim.js';
 import { registerProduceCommand } from './commands/produce.js';
+import { registerWorkerCommand } from './commands/worker.js';
 
 /** Builds the `dialer` command with every sub-command; main.ts only parses argv. */
 export function buildProgram(): Command {
@@ -10,5 +11,6 @@ export function buildProgram(): Command {
     .configureHelp({ sortSubcommands: false });
   registerProduceCommand(program);
   registerSimCommand(program);
+  registerWorkerCommand(program);
   return program;
 }

@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { createLogger, loadConfig } from '@dialer/core';
+import { buildWorker } from '@dialer/worker';
+import { runUntilSignal } from '../run-process.js';
+
+/**
+ * `dialer worker`: a stateless dial worker. Run as many as you like, on any hosts: they find every campaign
+ * through Redis (new, resumed or cancelled ones too, without a restart) and share the global pacing and
+ * live-call limits. Serves /metrics and /healthz on METRICS_HOST:WORKER_METRICS_PORT (0 = any free port;
+ * give each process on one host its own port). SIGTERM/SIGINT: finish in-flight dial-outs, exit 0.
+ */
+export function registerWorkerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description('Run a dial worker (any number, anywhere): paced dial-outs to SAVG for every running campaign')
+    .action(async () => {
+      const config = loadConfig(process.env, 'worker');
+      const logger = createLogger({ level: config.logLevel, name: 'worker' });
+      const worker = buildWorker({ config, logger });
+      await worker.start();
+      logger.info({ metrics: worker.metricsAddress }, 'worker ready');
+      runUntilSignal(worker, logger, config.shutdownTimeoutMs);
+    });
+}

@@ -1,0 +1,300 @@
+/**
+ * One dial job, start to end. The order of steps is what keeps the guarantees:
+ *   read (campaign, contact) → dial-time rules → suppression → live-call slot → paced instant →
+ *   `begin` (atomic: campaign running, q/w → d, deadline) → dial-out → record the answer.
+ * Nothing before `begin` changes the attempt, so any of those steps may be abandoned and the job put back
+ * without spending the attempt. After `begin` the attempt is "dialing": a crash there leaves state `d`,
+ * which a re-delivered job turns into `uncertain` instead of dialing again (DESIGN §4.2).
+ */
+import { DelayedError, RateLimitError, WaitingError, type Job } from 'bullmq';
+import {
+  attemptKey,
+  createNotifyTokenSigner,
+  DialAdmission,
+  maskPhone,
+  DialerError,
+  type AdmissionRequest,
+  type CampaignMeta,
+  type CampaignSettings,
+  type ContactRecord,
+  type DialJobData,
+  type DialoutRequest,
+  type Logger,
+  type NotifyTokenSigner,
+  type Outcome,
+} from '@dialer/core';
+import { checkDialTime } from './dial-time.js';
+import { buildDialoutRequest } from './dial-request.js';
+import type { DialoutResult } from './dialout-result.js';
+import { Pacer, MAX_LATE_RETRIES, isLate } from './pacer.js';
+import type { JobResult } from './worker-metrics.js';
+import type { DialContext } from './dial-context.js';
+
+/** Everything one job is about. */
+class Attempt {
+  readonly campaignId: string;
+  readonly contactId: string;
+  readonly n: number;
+  /** Masked number, once the record is read. */
+  contact: string | undefined;
+  #log: Logger | undefined;
+
+  constructor(
+    readonly job: Job<DialJobData>,
+    readonly token: string | undefined,
+    private readonly logger: Logger,
+  ) {
+    this.campaignId = job.queueName;
+    this.contactId = job.data.c;
+    this.n = job.data.n;
+  }
+
+  /** The job's child logger, made on first use: most jobs log nothing at the usual level. */
+  get log(): Logger {
+    this.#log ??= this.logger.child({ campaignId: this.campaignId, contactId: this.contactId, attempt: this.n, jobId: this.job.id, contact: this.contact });
+    return this.#log;
+  }
+}
+
+/** The BullMQ transport-retry budget is kept in reserve: past it a job waits this long and tries again. */
+const OUTAGE_RETRY_MS = 60_000;
+/** The attempt's live-call slot: taken (held) and whether a call may exist, which keeps it past the job. */
+interface Slot {
+  held: boolean;
+  keep: boolean;
+}
+
+const PAUSED_BACKOFF_MS = 1000;
+const BUSY_REST_MS = 250;
+
+export class DialProcessor {
+  readonly #rate429 = new Map<string, number>();
+  private readonly pacer: Pacer;
+  private readonly tokens: NotifyTokenSigner;
+
+  constructor(private readonly ctx: DialContext) {
+    this.pacer = new Pacer({ ...ctx, admission: new DialAdmission(ctx.redis, ctx.keys) });
+    const { notify, deploymentId } = ctx.config;
+    this.tokens = createNotifyTokenSigner({ secret: notify.tokenSecret as string, audience: deploymentId, ttlMs: notify.tokenTtlMs });
+  }
+
+  /** The BullMQ processor: resolves with a short result for the job's return value, or throws BullMQ's
+   * control errors (Delayed/RateLimit/Waiting) to put the job back without spending the attempt. */
+  async process(job: Job<DialJobData>, token: string | undefined): Promise<string> {
+    const { semaphore, metrics, signal, logger } = this.ctx;
+    const a = new Attempt(job, token, logger);
+    try {
+      await semaphore.acquire(signal);
+    } catch {
+      return this.backToWait(a, 'shutdown');
+    }
+    metrics.inFlight(1);
+    try {
+      return await this.run(a);
+    } finally {
+      semaphore.release();
+      metrics.inFlight(-1);
+    }
+  }
+
+  private async run(a: Attempt): Promise<string> {
+    const { store, campaigns } = this.ctx;
+    const [meta, record] = await Promise.all([campaigns.get(a.campaignId), store.getContact(a.campaignId, a.contactId)]);
+    if (!meta || !record) return this.done(a, 'noop', 'missing');
+    a.contact = maskPhone(record.p);
+    if (record.n !== a.n || record.s === 'i' || record.s === 'u' || record.s === 't') return this.done(a, 'noop', `skip:${record.n}${record.s}`);
+    if (record.s === 'd') return this.redelivered(a);
+    if (meta.state === 'cancelled') return this.endBeforeDial(a, 'cancelled', 'campaign cancelled before the call');
+    if (meta.state !== 'running') return this.notRunning(a, meta.state);
+
+    const when = checkDialTime(record, meta.settings, this.ctx.now());
+    if (when.kind === 'expire') return this.endBeforeDial(a, 'expired', when.reason);
+    if (when.kind === 'delay') return this.delayUntil(a, Date.now() + (when.untilMs - this.ctx.now()), when.reason);
+    if (await this.isSuppressed(a.campaignId, record.p)) return this.endBeforeDial(a, 'suppressed', 'on the do-not-call list at dial time');
+    return this.withLiveSlot(a, meta, record);
+  }
+
+  /** A job whose attempt is already `d`: its worker died mid-dial. `begin` marks it uncertain; never re-send. */
+  private async redelivered(a: Attempt): Promise<string> {
+    const { result } = await this.ctx.store.begin(a.campaignId, a.contactId, a.n, Date.now() + this.ctx.config.lostAfterMs);
+    a.log.warn({ result }, 'job re-delivered while its attempt was dialing: the request may have gone out, not dialing again');
+    return this.done(a, 'redelivered-uncertain', result);
+  }
+
+  private async withLiveSlot(a: Attempt, meta: CampaignMeta, record: ContactRecord): Promise<string> {
+    const { limits, config } = this.ctx;
+    const settings = meta.settings;
+    const admission: AdmissionRequest = {
+      member: attemptKey(a.campaignId, a.contactId, a.n),
+      scope: { campaignId: a.campaignId, trunk: settings.trunk },
+      limits: { global: config.pacing.maxLiveCalls, campaign: settings.maxLiveCalls ?? Infinity, trunk: settings.maxLiveCallsPerTrunk ?? Infinity },
+      leaseMs: config.lostAfterMs + 60_000,
+      globalRate: config.pacing.ratePerSecond,
+      campaignRate: settings.ratePerSecond,
+    };
+    const slot = { held: false, keep: false };
+    try {
+      return await this.pacedDial(a, settings, record, admission, slot);
+    } finally {
+      // Whenever no call can exist for this attempt, its slot is given back here; a placed or uncertain
+      // call keeps it until its notification (ingester) or the lost-notification watchdog releases it.
+      if (slot.held && !slot.keep) await limits.releaseLive(admission.member, admission.scope);
+    }
+  }
+
+  private async pacedDial(a: Attempt, settings: CampaignSettings, record: ContactRecord, admission: AdmissionRequest, slot: Slot): Promise<string> {
+    // Everything the request needs is ready before the paced instant, so that little stands between the
+    // instant and the request leaving.
+    const request = this.prepare(a, settings, record);
+    let late = 0;
+    for (;;) {
+      const paced = await this.pacer.pace(admission, () => (slot.held = true), late);
+      if (paced.kind === 'shutdown') return this.backToWait(a, 'shutdown');
+      // A live-call cap is full: the whole campaign queue rests briefly instead of cycling its jobs.
+      if (paced.kind === 'full') return this.rateLimitQueue(a, 200 + Math.round(this.random() * 200), 'live-cap');
+      // The schedule is full for the next second: the campaign queue rests (at least a quarter second: the
+      // instants handed out cover the next second, and waking for every freed 1/rate slot would only cycle
+      // jobs through the workers) and this job goes back unspent, holding no permit or slot meanwhile.
+      if (paced.kind === 'busy') return this.rateLimitQueue(a, Math.max(paced.retryInMs, BUSY_REST_MS), 'paced');
+      const begun = await this.ctx.store.begin(a.campaignId, a.contactId, a.n, Date.now() + this.ctx.config.lostAfterMs);
+      const r = begun.result;
+      if (r === 'begin') {
+        // `begin` itself was slow (Redis busy): the request has not left, so the attempt can be given back
+        // and a fresh instant taken rather than sending late (which would bunch dial-outs).
+        late = paced.late;
+        if (isLate(paced.instant) && late++ < MAX_LATE_RETRIES) {
+          this.ctx.metrics.pacingLate();
+          await this.ctx.store.settleDial(a.campaignId, a.contactId, a.n, 'revert');
+          continue;
+        }
+        return this.dial(a, request, slot);
+      }
+      // Another delivery of this job got here first (uncertain), or the call is live: the slot stays held.
+      if (r === 'uncertain' || r === 'already:i' || r === 'already:u') {
+        slot.keep = true;
+        return this.done(a, 'noop', r);
+      }
+      if (r === 'state:cancelled') return this.endBeforeDial(a, 'cancelled', 'campaign cancelled before the call');
+      if (r.startsWith('state:')) return this.notRunning(a, r.slice(6));
+      return this.done(a, 'noop', r);
+    }
+  }
+
+  /** The dial-out body with this attempt's notify URL (its signed token). */
+  private prepare(a: Attempt, settings: CampaignSettings, record: ContactRecord): { botId: string; body: DialoutRequest } {
+    const { config } = this.ctx;
+    const botId = settings.botId ?? (config.savg.botId as string);
+    const token = this.tokens.sign({ campaignId: a.campaignId, contactId: a.contactId, attempt: a.n });
+    return { botId, body: buildDialoutRequest({ settings, contact: record, botId, notifyUrl: `${config.notify.baseUrl}/notify/${token}` }) };
+  }
+
+  private async dial(a: Attempt, request: { botId: string; body: DialoutRequest }, slot: Slot): Promise<string> {
+    const { savg, metrics, store } = this.ctx;
+    // From the moment the request may leave, a failure of ours (e.g. Redis down while recording the answer)
+    // must not free the slot of a call that may exist.
+    slot.keep = true;
+    const started = performance.now();
+    const res = await savg.dialOut(request.botId, request.body);
+    metrics.dialout(res, (performance.now() - started) / 1000);
+    if (res.kind === 'placed') {
+      this.#rate429.delete(a.campaignId);
+      await store.dialed(a.campaignId, a.contactId, a.n, res.sid, res.callId);
+      return this.done(a, 'dialed', 'dialed');
+    }
+    if (res.kind === 'uncertain') {
+      await store.settleDial(a.campaignId, a.contactId, a.n, 'uncertain');
+      a.log.warn({ detail: res.detail }, 'dial-out outcome unknown: the attempt waits for its notification or the watchdog, it is not re-sent');
+      return this.done(a, 'uncertain', 'uncertain');
+    }
+    slot.keep = false;
+    if (res.kind === 'rejected') {
+      await store.end({ campaignId: a.campaignId, contactId: a.contactId, attempt: a.n, from: 'd', outcome: 'rejected', fields: { rs: res.detail } });
+      a.log.info({ detail: res.detail }, 'dial-out rejected by SAVG: contact ends rejected');
+      return this.done(a, 'rejected', 'rejected');
+    }
+    // Certainly not placed: give the attempt back before deciding how to retry.
+    await store.settleDial(a.campaignId, a.contactId, a.n, 'revert');
+    return this.retryLater(a, res);
+  }
+
+  private async retryLater(a: Attempt, res: Exclude<DialoutResult, { kind: 'placed' | 'uncertain' | 'rejected' }>): Promise<string> {
+    if (res.kind === 'rate-limited') {
+      const k = (this.#rate429.get(a.campaignId) ?? 0) + 1;
+      this.#rate429.set(a.campaignId, k);
+      const backoff = res.retryAfterMs ?? Math.min(60_000, 1000 * 2 ** (k - 1)) * (0.8 + 0.4 * this.random());
+      a.log.warn({ backoffMs: Math.round(backoff), retryAfter: res.retryAfterMs !== undefined }, 'SAVG answered 429: the campaign queue backs off');
+      return this.rateLimitQueue(a, backoff, 'rate-limited');
+    }
+    if (res.kind === 'config') return this.pauseForConfig(a, res.detail);
+    const { job } = a;
+    this.ctx.metrics.job('unavailable');
+    a.log.warn({ detail: res.detail, retry: job.attemptsMade + 1 }, 'SAVG unreachable: retrying with back-off, attempt not spent');
+    if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+      // Never let an outage fail the job for good (the contact would be stuck queued): keep waiting.
+      return this.delayUntil(a, Date.now() + OUTAGE_RETRY_MS, 'SAVG still unreachable');
+    }
+    throw new DialerError('DIALER_ERR_SAVG_UNAVAILABLE', `SAVG unavailable: ${res.detail}`);
+  }
+
+  /** 401/403 and other configuration answers: pause the campaign (with why) instead of failing every contact. */
+  private async pauseForConfig(a: Attempt, reason: string): Promise<string> {
+    const { store, queues, campaigns } = this.ctx;
+    // Only a running campaign is paused (never turn a cancel into a pause); the queue stops first, then the
+    // state says why (so whoever sees `paused` also sees the queue paused).
+    const state = await store.getState(a.campaignId);
+    if (state === 'running' || state === 'paused') await queues.get(a.campaignId).pause();
+    if (state === 'running') await store.setState(a.campaignId, 'paused', reason);
+    campaigns.invalidate(a.campaignId);
+    a.log.error({ reason }, 'campaign paused: SAVG refused the dial-out configuration');
+    return this.backToWait(a, 'config-paused');
+  }
+
+  private async isSuppressed(campaignId: string, number: string): Promise<boolean> {
+    const { redis, keys } = this.ctx;
+    const [global, campaign] = await Promise.all([redis.sismember(keys.globalSuppress(), number), redis.sismember(keys.campaignSuppress(campaignId), number)]);
+    return global === 1 || campaign === 1;
+  }
+
+  private async endBeforeDial(a: Attempt, outcome: Outcome & JobResult, reason: string): Promise<string> {
+    const { result } = await this.ctx.store.end({ campaignId: a.campaignId, contactId: a.contactId, attempt: a.n, from: 'qw', outcome, fields: { rs: reason } });
+    a.log.info({ outcome, result }, 'contact ended before dialing');
+    return this.done(a, outcome, `${outcome}:${result}`);
+  }
+
+  /** Paused (or otherwise not running): the job goes back and the campaign queue rests a second, so a
+   * paused campaign's jobs are not cycled through the workers. Resuming needs no clean-up. */
+  private notRunning(a: Attempt, state: string): Promise<string> {
+    a.log.debug({ state }, 'campaign not running: job put back');
+    return this.rateLimitQueue(a, PAUSED_BACKOFF_MS, 'paused');
+  }
+
+  private async rateLimitQueue(a: Attempt, ms: number, result: JobResult): Promise<never> {
+    await this.ctx.queues.get(a.campaignId).rateLimit(Math.max(50, Math.round(ms)));
+    this.ctx.metrics.job(result);
+    // BullMQ moves the job back to the head of the wait list without counting an attempt.
+    throw new RateLimitError();
+  }
+
+  private async delayUntil(a: Attempt, at: number, reason: string): Promise<never> {
+    await a.job.moveToDelayed(Math.round(at), a.token);
+    this.ctx.metrics.job('delayed');
+    a.log.debug({ at, reason }, 'job delayed');
+    throw new DelayedError();
+  }
+
+  private async backToWait(a: Attempt, result: JobResult): Promise<never> {
+    await a.job.moveToWait(a.token);
+    this.ctx.metrics.job(result);
+    throw new WaitingError();
+  }
+
+  private done(a: Attempt, result: JobResult, value: string): string {
+    this.ctx.metrics.job(result);
+    if (this.ctx.logger.isLevelEnabled('debug')) a.log.debug({ result: value }, 'job done');
+    return value;
+  }
+
+  private random(): number {
+    return (this.ctx.random ?? Math.random)();
+  }
+}

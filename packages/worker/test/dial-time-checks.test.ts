@@ -1,0 +1,119 @@
+// What the worker re-checks when a job runs (DESIGN §4.4): campaign state, start/end dates, do-not-call lists.
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { contactIdFor, newContactRecord } from '@dialer/core';
+import { startSimulator, waitUntil, type SimulatorHarness } from '@dialer/test-utils';
+import type { WorkerService } from '@dialer/worker';
+import { allTerminal, createWorld, numbers, seedCampaign, startWorker, type World } from './helpers.js';
+
+let sim: SimulatorHarness;
+let world: World;
+let worker: WorkerService;
+
+beforeAll(async () => {
+  sim = await startSimulator({ outcomes: 'human=1', notifyDelayMs: 10 });
+  world = await createWorld({ DIAL_RATE_PER_SECOND: '1000' });
+  worker = await startWorker(world, sim.url);
+});
+afterAll(async () => {
+  await world.close();
+  await sim.close();
+});
+
+const dialedTargets = async () => new Set((await sim.dialouts()).map((d) => d.request?.target));
+const jobResults = async () => (await worker.metrics.registry.getSingleMetricAsString('dialer_worker_jobs_total')) ?? '';
+
+describe('campaign state at dial time', () => {
+  it('a paused campaign is not dialed; resuming it dials every contact once', async () => {
+    const nums = numbers(4);
+    const { campaignId } = await seedCampaign(world, {}, []);
+    await world.store.setState(campaignId, 'paused', 'paused by operator');
+    await addContacts(world, campaignId, nums);
+    await worker.rescan();
+    await waitUntil(async () => /result="paused"} [1-9]/.test(await jobResults()), 10_000, 'the worker saw the paused campaign');
+    const before = await dialedTargets();
+    for (const n of nums) expect(before.has(`tel:${n}`)).toBe(false);
+    for await (const [, rec] of world.store.contacts(campaignId)) expect(rec).toMatchObject({ s: 'q', a: 0 });
+    await world.store.setState(campaignId, 'running');
+    await waitUntil(() => allTerminal(world.store, campaignId), 10_000, 'dialed after resume');
+    const records = (await sim.dialouts()).filter((d) => nums.some((n) => d.request?.target === `tel:${n}`));
+    expect(records).toHaveLength(4);
+  });
+
+  it('a campaign auto-paused on its queue (401) runs again when it is resumed', async () => {
+    const nums = numbers(3);
+    const { campaignId } = await seedCampaign(world, {}, []);
+    await world.store.setState(campaignId, 'paused', 'SAVG answered 401: …');
+    await world.queues.get(campaignId).pause();
+    await addContacts(world, campaignId, nums);
+    await world.store.setState(campaignId, 'running');
+    await waitUntil(() => allTerminal(world.store, campaignId), 10_000, 'dialed after resume');
+    expect(await world.queues.get(campaignId).isPaused()).toBe(false);
+  });
+
+  it('a cancelled campaign ends its pending contacts `cancelled` and dials no one', async () => {
+    const nums = numbers(5);
+    const { campaignId } = await seedCampaign(world, {}, []);
+    await world.store.setState(campaignId, 'paused');
+    await addContacts(world, campaignId, nums);
+    await world.queues.get(campaignId).pause();
+    await world.store.setState(campaignId, 'cancelled');
+    await waitUntil(async () => (await world.store.stats(campaignId)).outcomes.cancelled === 5, 10_000, 'contacts cancelled');
+    const dialed = await dialedTargets();
+    for (const n of nums) expect(dialed.has(`tel:${n}`)).toBe(false);
+    // Drained: the worker stops working on it.
+    await waitUntil(() => !worker.campaignIds().includes(campaignId), 10_000, 'campaign worker closed');
+  });
+
+  it('a job added to a cancelled campaign after it was drained (a late re-dial) is still ended', async () => {
+    const nums = numbers(1);
+    const { campaignId } = await seedCampaign(world, {}, []);
+    await world.store.setState(campaignId, 'cancelled');
+    await waitUntil(() => !worker.campaignIds().includes(campaignId), 10_000, 'drained campaign retired');
+    await addContacts(world, campaignId, nums);
+    await waitUntil(async () => (await world.store.stats(campaignId)).outcomes.cancelled === 1, 15_000, 'late job ended cancelled');
+  });
+});
+
+describe('campaign dates', () => {
+  it('before startAt the jobs wait (delayed, not dialed); after endAt contacts expire', async () => {
+    const later = await seedCampaign(world, { startAt: new Date(Date.now() + 3600_000).toISOString() }, numbers(2));
+    const over = await seedCampaign(world, { startAt: new Date(Date.now() - 7200_000).toISOString(), endAt: new Date(Date.now() - 3600_000).toISOString() }, numbers(2));
+    await waitUntil(async () => (await world.queues.get(later.campaignId).getDelayedCount()) === 2, 10_000, 'jobs delayed to startAt');
+    const delayed = await world.queues.get(later.campaignId).getDelayed();
+    for (const job of delayed) expect(job.timestamp + job.delay).toBeGreaterThan(Date.now() + 3500_000);
+    await waitUntil(() => allTerminal(world.store, over.campaignId), 10_000, 'contacts expired');
+    for (const c of over.contacts) {
+      expect(await world.store.getContact(over.campaignId, c.contactId)).toMatchObject({ s: 't', o: 'expired', a: 0 });
+    }
+    const dialed = await dialedTargets();
+    for (const c of [...later.contacts, ...over.contacts]) expect(dialed.has(`tel:${c.number}`)).toBe(false);
+  });
+});
+
+describe('do-not-call lists at dial time', () => {
+  it('numbers suppressed after import (global or campaign list) end `suppressed` without a call', async () => {
+    const nums = numbers(3);
+    const { campaignId } = await seedCampaign(world, {}, []);
+    await world.store.setState(campaignId, 'paused');
+    await addContacts(world, campaignId, nums);
+    await world.ctx.redis.sadd(world.ctx.keys.globalSuppress(), nums[0]!);
+    await world.ctx.redis.sadd(world.ctx.keys.campaignSuppress(campaignId), nums[1]!);
+    await world.store.setState(campaignId, 'running');
+    await waitUntil(() => allTerminal(world.store, campaignId), 10_000, 'contacts ended');
+    const outcome = async (i: number) => (await world.store.getContact(campaignId, contactIdFor(nums[i]!)))?.o;
+    expect(await outcome(0)).toBe('suppressed');
+    expect(await outcome(1)).toBe('suppressed');
+    expect(await outcome(2)).toBe('answered-human');
+    const dialed = await dialedTargets();
+    expect(dialed.has(`tel:${nums[0]}`)).toBe(false);
+    expect(dialed.has(`tel:${nums[1]}`)).toBe(false);
+    expect(dialed.has(`tel:${nums[2]}`)).toBe(true);
+  });
+});
+
+/** Adds contacts (and their first jobs) to an existing campaign. */
+async function addContacts(w: World, campaignId: string, nums: string[]): Promise<number> {
+  await w.store.addContacts(campaignId, nums.map((n, i) => [contactIdFor(n), newContactRecord({ p: n, r: i + 2 })]));
+  for (const n of nums) await w.queues.addAttempt(campaignId, contactIdFor(n), 1);
+  return nums.length;
+}

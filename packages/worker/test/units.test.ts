@@ -1,0 +1,114 @@
+// Pure pieces of the worker: retry classification, dial-time rules, the request body, the semaphore.
+import { describe, it, expect } from '@jest/globals';
+import { dialoutRequestSchema, loadConfig, resolveCampaignSettings, newContactRecord } from '@dialer/core';
+import { TEST_SECRETS } from '@dialer/test-utils';
+import {
+  EXPIRED_REASON,
+  Semaphore,
+  buildDialoutRequest,
+  checkDialTime,
+  classifyDialoutError,
+  classifyDialoutResponse,
+  parseRetryAfter,
+} from '@dialer/worker';
+
+const config = loadConfig({ ...TEST_SECRETS, REDIS_PREFIX: 'unit' });
+
+describe('classifyDialoutResponse', () => {
+  const kind = (status: number, body = '{}', headers: Record<string, string> = {}) => classifyDialoutResponse(status, headers, body).kind;
+
+  it('2xx with sid/callId is placed; a 2xx without them may still be a call (uncertain)', () => {
+    expect(classifyDialoutResponse(200, {}, '{"sid":"s1","callId":"c1","extra":1}')).toEqual({ kind: 'placed', status: 200, sid: 's1', callId: 'c1' });
+    expect(kind(201, 'not json')).toBe('uncertain');
+    expect(kind(200, '{"sid":""}')).toBe('uncertain');
+  });
+
+  it('maps each status class as DESIGN §4.2 says', () => {
+    for (const s of [502, 503, 504, 408]) expect(kind(s)).toBe('unavailable');
+    for (const s of [400, 404, 422]) expect(kind(s)).toBe('rejected');
+    for (const s of [401, 403, 301, 405, 413]) expect(kind(s)).toBe('config');
+    for (const s of [500, 501, 599]) expect(kind(s)).toBe('uncertain');
+    expect(kind(429)).toBe('rate-limited');
+  });
+
+  it('keeps the reason short and masks numbers the body may echo', () => {
+    const r = classifyDialoutResponse(400, {}, JSON.stringify({ error: 'target tel:+15551234567 is invalid' }));
+    expect(r).toMatchObject({ kind: 'rejected', detail: 'HTTP 400: target tel:***4567 is invalid' });
+    const auth = classifyDialoutResponse(401, {}, '{"error":"signature verification failed"}');
+    expect(auth.kind === 'config' && auth.detail).toMatch(/^SAVG answered 401: check SAVG_CLIENT_ID\/SAVG_CLIENT_SECRET/);
+  });
+
+  it('reads Retry-After as seconds or an HTTP date', () => {
+    expect(classifyDialoutResponse(429, { 'retry-after': '3' }, '')).toMatchObject({ kind: 'rate-limited', retryAfterMs: 3000 });
+    expect(parseRetryAfter(undefined)).toBeUndefined();
+    expect(parseRetryAfter('soon')).toBeUndefined();
+    expect(parseRetryAfter(new Date(10_000).toUTCString(), 5000)).toBe(5000);
+    expect(parseRetryAfter('99999')).toBe(600_000);
+  });
+});
+
+describe('classifyDialoutError', () => {
+  it('failures before the request was sent are retried; after it, the attempt is uncertain', () => {
+    expect(classifyDialoutError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }).kind).toBe('unavailable');
+    expect(classifyDialoutError({ code: 'ENOTFOUND', message: 'getaddrinfo' }).kind).toBe('unavailable');
+    expect(classifyDialoutError({ code: 'EAI_AGAIN', message: 'dns' }).kind).toBe('unavailable');
+    expect(classifyDialoutError({ name: 'TimeoutError', code: 'ETIMEDOUT', event: 'connect', timings: {} }).kind).toBe('unavailable');
+    expect(classifyDialoutError({ code: 'ECONNRESET', timings: {} }).kind).toBe('unavailable');
+    expect(classifyDialoutError({ name: 'TimeoutError', code: 'ETIMEDOUT', event: 'request', timings: { upload: 1 } }).kind).toBe('uncertain');
+    expect(classifyDialoutError({ code: 'ECONNRESET', message: 'socket hang up', timings: { upload: 1 } }).kind).toBe('uncertain');
+  });
+});
+
+describe('checkDialTime', () => {
+  const contact = newContactRecord({ p: '+15550001111', r: 2 });
+  const at = (iso: string) => Date.parse(iso);
+
+  it('dials without dates, waits for startAt, expires after endAt', () => {
+    expect(checkDialTime(contact, resolveCampaignSettings({}, config), Date.now())).toEqual({ kind: 'dial' });
+    const s = resolveCampaignSettings({ startAt: '2030-01-01T09:00:00Z', endAt: '2030-01-05T18:00:00Z' }, config);
+    expect(checkDialTime(contact, s, at('2029-12-31T00:00:00Z'))).toMatchObject({ kind: 'delay', untilMs: at('2030-01-01T09:00:00Z') });
+    expect(checkDialTime(contact, s, at('2030-01-02T00:00:00Z'))).toEqual({ kind: 'dial' });
+    expect(checkDialTime(contact, s, at('2030-01-05T18:00:00Z'))).toEqual({ kind: 'expire', reason: EXPIRED_REASON });
+  });
+});
+
+describe('buildDialoutRequest', () => {
+  it('builds a body the documented schema accepts, contact metadata over campaign defaults', () => {
+    const settings = resolveCampaignSettings({ trunk: 'T', metadata: { a: '1', b: '2' }, timers: { toneTimeoutMs: 10 }, thresholdWordCount: 3 }, config);
+    const contact = newContactRecord({ p: 'sip:alice@example.com', r: 2, nm: 'Alice', md: { b: 'x' } });
+    const body = buildDialoutRequest({ settings, contact, botId: 'st-1', notifyUrl: 'https://n.example/notify/t' });
+    expect(body).toEqual({
+      bot: 'st-1',
+      target: 'sip:alice@example.com',
+      caller: TEST_SECRETS.SAVG_CALLER,
+      trunk: 'T',
+      notifyurl: 'https://n.example/notify/t',
+      machineDetection: 'detect',
+      metadata: { a: '1', b: 'x', name: 'Alice' },
+      timers: { toneTimeoutMs: 10 },
+      thresholdWordCount: 3,
+    });
+    expect(dialoutRequestSchema.parse(body)).toEqual(body);
+  });
+});
+
+describe('Semaphore', () => {
+  it('hands out at most `size` permits, FIFO, and lets waiters give up', async () => {
+    const sem = new Semaphore(2);
+    await sem.acquire();
+    await sem.acquire();
+    const order: number[] = [];
+    const w1 = sem.acquire().then(() => order.push(1));
+    const abort = new AbortController();
+    const w2 = sem.acquire(abort.signal).then(() => order.push(2), () => order.push(-2));
+    const w3 = sem.acquire().then(() => order.push(3));
+    expect(sem.waiting).toBe(3);
+    abort.abort();
+    await w2;
+    sem.release();
+    sem.release();
+    await Promise.all([w1, w3]);
+    expect(order).toEqual([-2, 1, 3]);
+    expect(sem.inUse).toBe(2);
+  });
+});

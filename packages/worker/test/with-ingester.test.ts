@@ -1,0 +1,95 @@
+// The worker with the real ingester (webhook, processor, lost-notification watchdog) and the simulator:
+// a busy contact is re-dialed with the same parameters; an uncertain attempt that never gets a notification
+// is settled by the watchdog (`lost`, re-dialed by the campaign's rule) and never re-sent as the same attempt.
+import { describe, it, expect, afterAll } from '@jest/globals';
+import { CampaignQueues, CampaignStore, Limits, contactIdFor, createLogger, loadConfig, type DialerConfig } from '@dialer/core';
+import { buildIngester, type Ingester } from '@dialer/ingester';
+import { startSimulator, testContext, waitUntil, type SimulatorHarness, type TestContext } from '@dialer/test-utils';
+import { buildWorker, type WorkerService } from '@dialer/worker';
+import { attemptOf, numbers, seedCampaign } from './helpers.js';
+
+const closers: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of closers.reverse()) await c();
+});
+
+interface Rig {
+  ctx: TestContext;
+  store: CampaignStore;
+  queues: CampaignQueues;
+  limits: Limits;
+  config: DialerConfig;
+  ingester: Ingester;
+  worker: WorkerService;
+}
+
+async function rig(sim: SimulatorHarness, env: Record<string, string>): Promise<Rig> {
+  const ctx = testContext(env);
+  const base = loadConfig({ ...ctx.env, ...env });
+  const logger = createLogger({ level: 'silent' });
+  const ingester = buildIngester({ config: { ...base, ingester: { ...base.ingester, host: '127.0.0.1', port: 0 } }, logger });
+  const address = await ingester.app.listen({ host: '127.0.0.1', port: 0 });
+  await ingester.start();
+  const config = loadConfig({ ...ctx.env, ...env, NOTIFY_BASE_URL: address });
+  const worker = buildWorker({ config, logger, savgBaseUrl: sim.url, rescanIntervalMs: 200, lockDurationMs: 2000, metricsServer: false, defaultMetrics: false });
+  await worker.start();
+  const store = new CampaignStore(ctx.redis, ctx.keys);
+  const queues = new CampaignQueues(ctx.redis, ctx.keys);
+  closers.push(async () => {
+    await worker.close();
+    await ingester.close();
+    await queues.close();
+    await ctx.close();
+  });
+  return { ctx, store, queues, limits: new Limits(ctx.redis, ctx.keys), config, ingester, worker };
+}
+
+describe('worker + ingester + simulator', () => {
+  it('re-dials a busy contact with every original dial parameter', async () => {
+    const sim = await startSimulator({ outcomes: 'human=1', notifyDelayMs: 10 });
+    closers.push(() => sim.close());
+    const r = await rig(sim, { DIAL_RATE_PER_SECOND: '1000' });
+    const [busy, answered] = numbers(2);
+    sim.state.setScript(`tel:${busy}`, ['busy', 'human']);
+    const settings = {
+      trunk: 'TRUNK-B',
+      machineDetection: 'detect' as const,
+      metadata: { companyName: 'ACME' },
+      redial: { rules: { busy: { delayMs: 200 } } },
+    };
+    const { campaignId } = await seedCampaign(r, settings, [busy!, answered!], () => ({ nm: 'Pat', md: { ref: 'r-1' } }));
+    await waitUntil(async () => (await r.store.getState(campaignId)) === 'completed', 20_000, 'campaign completed');
+
+    const rec = await r.store.getContact(campaignId, contactIdFor(busy!));
+    expect(rec).toMatchObject({ s: 't', n: 2, a: 2, o: 'answered-human' });
+    const dialouts = (await sim.dialouts()).filter((d) => d.request?.target === `tel:${busy}`);
+    expect(dialouts).toHaveLength(2);
+    expect((await attemptOf(r.config, dialouts[0]!))?.attempt).toBe(1);
+    expect((await attemptOf(r.config, dialouts[1]!))?.attempt).toBe(2);
+    // Same parameters on the re-dial; only the notify URL (its attempt's token) differs.
+    const strip = ({ notifyurl: _n, ...rest }: NonNullable<(typeof dialouts)[number]['request']>) => rest;
+    expect(strip(dialouts[1]!.request!)).toEqual(strip(dialouts[0]!.request!));
+    expect(dialouts[1]!.request).toMatchObject({ trunk: 'TRUNK-B', metadata: { companyName: 'ACME', name: 'Pat', ref: 'r-1' } });
+    expect(dialouts[1]!.receivedAt - dialouts[0]!.receivedAt).toBeGreaterThanOrEqual(200);
+    expect(await r.limits.liveCount()).toBe(0);
+  });
+
+  it('an uncertain attempt without a notification is ended `lost` by the watchdog and re-dialed as a new attempt', async () => {
+    // The first dial-out's reply is withheld (time-out after sending) and its call never notifies.
+    const sim = await startSimulator({ hangRate: 1, hangMs: 30_000, notifyDelayMs: 10 });
+    closers.push(() => sim.close());
+    const r = await rig(sim, { DIAL_RATE_PER_SECOND: '1000', SAVG_TIMEOUT_MS: '300', LOST_AFTER_MS: '1500', WATCHDOG_INTERVAL_MS: '100' });
+    const [number] = numbers(1);
+    sim.state.setScript(`tel:${number}`, ['silent', 'human']);
+    const { campaignId } = await seedCampaign(r, { redial: { rules: { lost: { delayMs: 0 } } } }, [number!]);
+    const id = contactIdFor(number!);
+    await waitUntil(async () => (await r.store.getContact(campaignId, id))?.s === 'u', 10_000, 'attempt 1 uncertain');
+    sim.state.updateConfig({ hangRate: 0 });
+    await waitUntil(async () => (await r.store.getState(campaignId)) === 'completed', 20_000, 'campaign completed');
+
+    expect(await r.store.getContact(campaignId, id)).toMatchObject({ s: 't', n: 2, a: 2, o: 'answered-human' });
+    const refs = await Promise.all((await sim.dialouts()).map((d) => attemptOf(r.config, d)));
+    expect(refs.map((x) => x?.attempt)).toEqual([1, 2]);
+    expect(await r.limits.liveCount()).toBe(0);
+  });
+});
