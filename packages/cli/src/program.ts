@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerSimCommand } from './commands/sim.js';
 import { registerProduceCommand } from './commands/produce.js';
+import { registerIngesterCommand } from './commands/ingester.js';
 import { registerWorkerCommand } from './commands/worker.js';
 
 /** Builds the `dialer` command with every sub-command; main.ts only parses argv. */
@@ -12,5 +13,6 @@ export function buildProgram(): Command {
   registerProduceCommand(program);
   registerSimCommand(program);
   registerWorkerCommand(program);
+  registerIngesterCommand(program);
   return program;
 }

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { createLogger, DialerError, loadConfig } from '@dialer/core';
+import { buildIngester } from '@dialer/ingester';
+import { runUntilSignal } from '../run-process.js';
+
+interface IngesterFlags {
+  processor: boolean;
+  onlyProcessor?: boolean;
+  concurrency?: string;
+}
+
+function concurrencyOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new DialerError('DIALER_ERR_CONFIG', '--concurrency must be an integer from 1 to 1000');
+  return n;
+}
+
+/**
+ * `dialer ingester`: the notification webhook on INGESTER_HOST:INGESTER_PORT, plus (by default, in the same
+ * process) the notification processor and the lost-notification watchdog. To scale the two sides apart, run
+ * webhook replicas with `--no-processor` and processing replicas with `--only-processor` (those still serve
+ * /healthz, /readyz and /metrics on the same port). Any number of each may run: every transition is atomic.
+ */
+export function registerIngesterCommand(program: Command): void {
+  program
+    .command('ingester')
+    .description('Run the notification webhook server (with its processor and lost-notification watchdog)')
+    .option('--no-processor', 'serve the webhook only; other replicas (--only-processor) apply the notifications')
+    .option('--only-processor', 'apply notifications and run the watchdog only (health and metrics are still served)')
+    .option('--concurrency <n>', 'notifications applied at once by this process (default 50)')
+    .action(async (flags: IngesterFlags) => {
+      if (flags.onlyProcessor && !flags.processor) {
+        throw new DialerError('DIALER_ERR_CONFIG', '--no-processor and --only-processor exclude each other');
+      }
+      const config = loadConfig(process.env, 'ingester');
+      const logger = createLogger({ level: config.logLevel, name: 'ingester' });
+      const ingester = buildIngester({
+        config,
+        logger,
+        webhook: !flags.onlyProcessor,
+        processor: flags.processor,
+        processorConcurrency: concurrencyOf(flags.concurrency),
+        defaultMetrics: true,
+      });
+      const address = await ingester.app.listen({ host: config.ingester.host, port: config.ingester.port });
+      await ingester.start();
+      logger.info({ address, webhook: !flags.onlyProcessor, processor: flags.processor }, 'ingester started');
+      runUntilSignal(ingester, logger, config.shutdownTimeoutMs);
+    });
+}

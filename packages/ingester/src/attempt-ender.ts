@@ -1,0 +1,78 @@
+import {
+  attemptKey,
+  decideRedial,
+  type AttemptRef,
+  type AttemptResultFields,
+  type CampaignQueues,
+  type CampaignStore,
+  type ContactRecord,
+  type EndResult,
+  type Limits,
+  type Logger,
+  type Outcome,
+} from '@dialer/core';
+import type { CampaignSettingsCache } from './campaign-settings-cache.js';
+import type { IngesterMetrics } from './ingester-metrics.js';
+
+export interface AttemptEnderDeps {
+  store: CampaignStore;
+  limits: Limits;
+  queues: CampaignQueues;
+  settings: CampaignSettingsCache;
+  metrics: IngesterMetrics;
+  logger: Logger;
+}
+
+export interface EndedAttempt {
+  result: EndResult | 'unknown-campaign';
+  record?: ContactRecord;
+}
+
+/**
+ * Whether the attempt's live-call slot can be given back. Yes whenever the attempt is over, also on a
+ * replay (the first run may have crashed before releasing; releasing is idempotent). No only when the
+ * record is still before this attempt's dial-out (q/w at this attempt): that slot, if any, is the
+ * worker's, taken for the dial-out it is about to make.
+ */
+function mayRelease(record: ContactRecord | undefined, attempt: number): boolean {
+  return !(record && record.n === attempt && (record.s === 'q' || record.s === 'w'));
+}
+
+/**
+ * Ends an attempt the way notifications and the watchdog both need: the atomic `end` transition (with the
+ * re-dial policy's delay), the re-dial job for attempt n+1 (deterministic id: a replay re-ensures it,
+ * never adds a second), and the live-call slot given back.
+ */
+export class AttemptEnder {
+  constructor(private readonly deps: AttemptEnderDeps) {}
+
+  async end(ref: AttemptRef, outcome: Outcome, fields: AttemptResultFields, now: number): Promise<EndedAttempt> {
+    const { store, limits, queues, metrics } = this.deps;
+    const settings = await this.deps.settings.get(ref.campaignId);
+    if (!settings) return { result: 'unknown-campaign' };
+    const decision = decideRedial(outcome, ref.attempt, settings.redial);
+    const { result, record } = await store.end(
+      {
+        campaignId: ref.campaignId,
+        contactId: ref.contactId,
+        attempt: ref.attempt,
+        outcome,
+        fields,
+        redialDelayMs: decision.redial ? decision.delayMs : undefined,
+        from: 'dui',
+      },
+      now,
+    );
+    if (mayRelease(record, ref.attempt)) {
+      await limits.releaseLive(attemptKey(ref.campaignId, ref.contactId, ref.attempt), { campaignId: ref.campaignId, trunk: settings.trunk });
+    }
+    if ((result === 'redial' || result === 'redial-pending') && record) {
+      // The job names only contact and attempt: the worker reads every dial parameter from the stored
+      // campaign settings and contact record, so the re-dial keeps them all.
+      await queues.addAttempt(ref.campaignId, ref.contactId, record.n, (record.due ?? now) - now);
+    }
+    if (result === 'redial') metrics.redialScheduled();
+    if (result === 'terminal' || result === 'completed' || result === 'redial') metrics.outcome(outcome);
+    return { result, record };
+  }
+}

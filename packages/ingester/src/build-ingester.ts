@@ -1,0 +1,127 @@
+import type { FastifyInstance } from 'fastify';
+import {
+  CampaignQueues,
+  CampaignStore,
+  Limits,
+  createKeys,
+  createRedis,
+  type DialerConfig,
+  type Logger,
+  type RedisClient,
+} from '@dialer/core';
+import { AttemptEnder } from './attempt-ender.js';
+import { CampaignSettingsCache } from './campaign-settings-cache.js';
+import { buildIngesterApp } from './ingester-app.js';
+import { IngesterMetrics } from './ingester-metrics.js';
+import { LostWatchdog } from './lost-watchdog.js';
+import { NotificationProcessor } from './notification-processor.js';
+import { NotifyHandoff, type NotifyHandoffOptions } from './notify-handoff.js';
+
+export interface IngesterDeps {
+  config: DialerConfig;
+  logger: Logger;
+  /** Serve `POST /notify/:token`. @defaultValue true */
+  webhook?: boolean;
+  /** Run the notification processor and the lost-notification watchdog. @defaultValue true */
+  processor?: boolean;
+  /** Notifications applied at once by this process. @defaultValue 50 */
+  processorConcurrency?: number;
+  handoff?: NotifyHandoffOptions;
+  /** Also export the process metrics (CPU, memory, event loop). @defaultValue false */
+  defaultMetrics?: boolean;
+  /** Clock of token expiry, processing and the watchdog (tests). @defaultValue Date.now */
+  now?: () => number;
+}
+
+export interface Ingester {
+  /** The HTTP app (not listening: the caller listens). */
+  app: FastifyInstance;
+  metrics: IngesterMetrics;
+  handoff?: NotifyHandoff;
+  processor?: NotificationProcessor;
+  watchdog?: LostWatchdog;
+  /** Starts the processor and the watchdog (when enabled). */
+  start(): Promise<void>;
+  /** Stops taking requests, stores what was accepted, then stops processing and closes connections. */
+  close(): Promise<void>;
+}
+
+interface ProcessingSide {
+  redis: RedisClient;
+  queues: CampaignQueues;
+  processor: NotificationProcessor;
+  watchdog: LostWatchdog;
+}
+
+function buildProcessingSide(deps: IngesterDeps, metrics: IngesterMetrics): ProcessingSide {
+  const { config, logger } = deps;
+  const keys = createKeys(config.keyPrefix);
+  // Processing may wait out a Redis outage (BullMQ retries), so it uses a connection that never gives up.
+  const redis = createRedis(config.redisUrl, 'blocking', 'ingester-processor');
+  redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error (processor)'));
+  const store = new CampaignStore(redis, keys);
+  const queues = new CampaignQueues(redis, keys);
+  const ender = new AttemptEnder({ store, limits: new Limits(redis, keys), queues, settings: new CampaignSettingsCache(store), metrics, logger });
+  const processor = new NotificationProcessor({
+    store, ender, metrics, logger, keys, connection: redis, concurrency: deps.processorConcurrency, now: deps.now,
+  });
+  const watchdog = new LostWatchdog({
+    store, ender, metrics, logger, keys, redis,
+    intervalMs: config.watchdogIntervalMs, lostAfterMs: config.lostAfterMs, now: deps.now,
+  });
+  return { redis, queues, processor, watchdog };
+}
+
+/** QUIT when connected (a clean close), else stop reconnecting at once. */
+async function closeRedis(redis: RedisClient): Promise<void> {
+  if (redis.status === 'ready') {
+    try {
+      await redis.quit();
+      return;
+    } catch {
+      // fall through: the connection broke while closing
+    }
+  }
+  redis.disconnect();
+}
+
+/**
+ * The ingester: the webhook (fail-fast hand-off into the `{notify}` queue), the notification processor
+ * and the lost-notification watchdog, in one process by default. `webhook: false` / `processor: false`
+ * split them so the HTTP side and the processing side scale separately.
+ */
+export function buildIngester(deps: IngesterDeps): Ingester {
+  const { config, logger } = deps;
+  const webhook = deps.webhook ?? true;
+  const metrics = new IngesterMetrics({ defaultMetrics: deps.defaultMetrics });
+  const side = deps.processor ?? true ? buildProcessingSide(deps, metrics) : undefined;
+  let requestRedis: RedisClient | undefined;
+  let handoff: NotifyHandoff | undefined;
+  if (webhook) {
+    requestRedis = createRedis(config.redisUrl, 'request', 'ingester-webhook');
+    requestRedis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error (webhook)'));
+    handoff = new NotifyHandoff(requestRedis, createKeys(config.keyPrefix), deps.handoff);
+  }
+  const probe = requestRedis ?? side?.redis ?? createRedis(config.redisUrl, 'request', 'ingester-probe');
+  const app = buildIngesterApp({ config, logger, metrics, redis: probe, handoff, now: deps.now });
+
+  return {
+    app,
+    metrics,
+    handoff,
+    processor: side?.processor,
+    watchdog: side?.watchdog,
+    async start() {
+      side?.processor.start();
+      side?.watchdog.start();
+    },
+    async close() {
+      await app.close();
+      await handoff?.close();
+      await side?.watchdog.stop();
+      await side?.processor.close();
+      await side?.queues.close();
+      await Promise.all([...new Set([probe, requestRedis, side?.redis])].map((redis) => redis && closeRedis(redis)));
+    },
+  };
+}

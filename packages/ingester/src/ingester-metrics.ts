@@ -1,0 +1,96 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** How the webhook answered a notification. */
+export type NotificationResult = 'accepted' | 'unauthorized' | 'malformed' | 'too-large' | 'unavailable';
+
+const RESULTS: readonly NotificationResult[] = ['accepted', 'unauthorized', 'malformed', 'too-large', 'unavailable'];
+
+/** What processing a notification (or a watchdog deadline) did. */
+export type ProcessedResult =
+  | 'interim'
+  | 'terminal'
+  | 'completed'
+  | 'redial'
+  | 'redial-pending'
+  | 'noop'
+  | 'missing'
+  | 'unknown-campaign';
+
+/**
+ * The ingester's Prometheus metrics, on a registry of its own so several ingesters can live in one process
+ * (tests, benchmarks) without clashing on metric names.
+ */
+export class IngesterMetrics {
+  readonly registry = new Registry();
+  private readonly notificationChildren: Record<NotificationResult, Counter.Internal>;
+  private readonly outcomes: Counter<'outcome'>;
+  private readonly processed: Counter<'result'>;
+  private readonly redials: Counter;
+  private readonly lost: Counter;
+  private readonly latency: Histogram;
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    const notifications = new Counter({
+      name: 'dialer_ingester_notifications_total',
+      help: 'Notifications received by the webhook, by how they were answered',
+      labelNames: ['result'],
+      registers,
+    });
+    // Children resolved once: the webhook's hot path then increments without hashing label values.
+    this.notificationChildren = Object.fromEntries(RESULTS.map((r) => [r, notifications.labels(r)])) as Record<
+      NotificationResult,
+      Counter.Internal
+    >;
+    for (const child of Object.values(this.notificationChildren)) child.inc(0);
+    this.outcomes = new Counter({
+      name: 'dialer_ingester_outcomes_total',
+      help: 'Attempts ended by a notification or the watchdog, by outcome',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.processed = new Counter({
+      name: 'dialer_ingester_processed_total',
+      help: 'Notifications and watchdog deadlines applied, by what the atomic transition answered',
+      labelNames: ['result'],
+      registers,
+    });
+    this.redials = new Counter({ name: 'dialer_ingester_redials_scheduled_total', help: 'Re-dials scheduled', registers });
+    this.lost = new Counter({ name: 'dialer_ingester_lost_total', help: 'Attempts declared lost by the watchdog', registers });
+    this.latency = new Histogram({
+      name: 'dialer_ingester_processing_seconds',
+      help: 'From webhook receipt to the notification applied in Redis',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'dialer_ingester_' });
+  }
+
+  notification(result: NotificationResult): void {
+    this.notificationChildren[result].inc();
+  }
+
+  outcome(outcome: string): void {
+    this.outcomes.inc({ outcome });
+  }
+
+  applied(result: ProcessedResult): void {
+    this.processed.inc({ result });
+  }
+
+  redialScheduled(): void {
+    this.redials.inc();
+  }
+
+  lostDeclared(): void {
+    this.lost.inc();
+  }
+
+  processingLatency(ms: number): void {
+    this.latency.observe(Math.max(0, ms) / 1000);
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

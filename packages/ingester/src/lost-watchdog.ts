@@ -1,0 +1,132 @@
+import { deadlineMember, type CampaignStore, type Keys, type Logger, type RedisClient } from '@dialer/core';
+import type { AttemptEnder } from './attempt-ender.js';
+import type { IngesterMetrics } from './ingester-metrics.js';
+
+export interface LostWatchdogDeps {
+  store: CampaignStore;
+  ender: AttemptEnder;
+  metrics: IngesterMetrics;
+  logger: Logger;
+  keys: Keys;
+  redis: RedisClient;
+  /** Pause between sweeps (WATCHDOG_INTERVAL_MS). */
+  intervalMs: number;
+  /** LOST_AFTER_MS, only for the reason text and logs: each attempt's deadline was set when it was dialed. */
+  lostAfterMs: number;
+  now?: () => number;
+}
+
+export const LOST_REASON = 'no notification within LOST_AFTER_MS';
+
+const PAGE = 500;
+// Bounds one campaign's share of a sweep; the rest waits for the next one.
+const MAX_PAGES = 100;
+const CONCURRENCY = 20;
+
+// Removes a deadline only if it is still due: a member re-registered meanwhile (a new deadline for a
+// re-begun attempt) lies in the future and stays.
+const DROP_DUE_DEADLINE = `
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if score and tonumber(score) <= tonumber(ARGV[2]) then return redis.call('ZREM', KEYS[1], ARGV[1]) end
+return 0
+`;
+
+/**
+ * Turns attempts that got no terminal notification before their deadline (set at dial time to now +
+ * LOST_AFTER_MS; uncertain attempts keep theirs) into outcome `lost`, which the re-dial policy may re-dial,
+ * and gives their live-call slot back. Any number of ingester replicas may sweep at once: `end` is atomic
+ * and idempotent, so an attempt is declared lost once and re-dialed at most once.
+ */
+export class LostWatchdog {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+  private started = false;
+  private closing = false;
+  private readonly log: Logger;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: LostWatchdogDeps) {
+    this.log = deps.logger.child({ component: 'watchdog' });
+    this.now = deps.now ?? Date.now;
+    if (!('dialerDropDueDeadline' in deps.redis)) deps.redis.defineCommand('dialerDropDueDeadline', { numberOfKeys: 1, lua: DROP_DUE_DEADLINE });
+  }
+
+  start(): void {
+    if (this.started || this.closing) return;
+    this.started = true;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.closing) return;
+    this.timer = setTimeout(() => {
+      void this.tick()
+        .catch((err: unknown) => this.log.error({ err }, 'watchdog sweep failed'))
+        .finally(() => this.schedule());
+    }, this.deps.intervalMs);
+  }
+
+  /** One sweep over every campaign; returns how many attempts it declared lost. Overlapping calls share a sweep. */
+  tick(): Promise<number> {
+    if (!this.running) {
+      this.running = this.sweep().finally(() => {
+        this.running = undefined;
+      });
+    }
+    return this.running;
+  }
+
+  private async sweep(): Promise<number> {
+    let lost = 0;
+    for (const campaignId of await this.deps.store.listCampaignIds()) {
+      if (this.closing) break;
+      lost += await this.sweepCampaign(campaignId);
+    }
+    return lost;
+  }
+
+  private async sweepCampaign(campaignId: string): Promise<number> {
+    let lost = 0;
+    for (let page = 0; page < MAX_PAGES && !this.closing; page++) {
+      const now = this.now();
+      const due = await this.deps.store.dueDeadlines(campaignId, now, PAGE);
+      // A few at a time: after an outage thousands may be due, each a handful of round trips.
+      for (let i = 0; i < due.length; i += CONCURRENCY) {
+        const chunk = due.slice(i, i + CONCURRENCY);
+        const declared = await Promise.all(chunk.map(({ contactId, attempt }) => this.declareLost(campaignId, contactId, attempt, now)));
+        lost += declared.filter(Boolean).length;
+      }
+      if (due.length < PAGE) break;
+    }
+    return lost;
+  }
+
+  private async declareLost(campaignId: string, contactId: string, attempt: number, now: number): Promise<boolean> {
+    const ref = { campaignId, contactId, attempt };
+    const { result, record } = await this.deps.ender.end(ref, 'lost', { rs: LOST_REASON }, now);
+    this.deps.metrics.applied(result);
+    const log = this.log.child({ campaignId, contact: contactId, attempt });
+    if (result === 'terminal' || result === 'completed' || result === 'redial') {
+      this.deps.metrics.lostDeclared();
+      log.info({ lostAfterMs: this.deps.lostAfterMs, result, nextAttempt: result === 'redial' ? record?.n : undefined }, 'attempt lost: no notification in time');
+      return true;
+    }
+    // Nothing left to end (already over — the re-dial re-ensured if one was pending —, or the contact is
+    // gone): drop the orphaned deadline so it is not revisited on every sweep.
+    await (this.deps.redis as unknown as Record<string, (...a: (string | number)[]) => Promise<number>>).dialerDropDueDeadline(
+      this.deps.keys.campaignDeadlines(campaignId),
+      deadlineMember(contactId, attempt),
+      now,
+    );
+    log.debug({ result }, 'stale deadline dropped');
+    return false;
+  }
+
+  /** Stops sweeping and waits for a sweep under way. */
+  async stop(): Promise<void> {
+    this.closing = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => undefined);
+  }
+}

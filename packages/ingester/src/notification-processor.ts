@@ -1,0 +1,136 @@
+import { Worker, type Job } from 'bullmq';
+import {
+  classifyNotification,
+  NOTIFY_QUEUE,
+  type AttemptResultFields,
+  type CampaignStore,
+  type Keys,
+  type Logger,
+  type RedisClient,
+  type SavgNotification,
+} from '@dialer/core';
+import type { AttemptEnder } from './attempt-ender.js';
+import type { IngesterMetrics, ProcessedResult } from './ingester-metrics.js';
+import { NOTIFY_RETENTION, type NotifyItem, type NotifyJobData } from './notify-job.js';
+
+export interface NotificationProcessorDeps {
+  store: CampaignStore;
+  ender: AttemptEnder;
+  metrics: IngesterMetrics;
+  logger: Logger;
+  keys: Keys;
+  /** A 'blocking' connection (BullMQ duplicates it for its blocking commands). */
+  connection: RedisClient;
+  /** Notifications applied at once. @defaultValue 50 */
+  concurrency?: number;
+  now?: () => number;
+}
+
+/** The result fields a terminal notification records on the attempt. */
+function terminalFields(n: SavgNotification, sipCode: number | undefined): AttemptResultFields {
+  return {
+    sip: sipCode,
+    rs: n.reason,
+    amd: n.machineDetection,
+    du: n.durationSeconds,
+    ca: n.callConnectTime,
+    da: n.callDisconnectTime,
+    cv: n.conversationId,
+  };
+}
+
+/**
+ * Applies the notifications the webhook stored: a BullMQ worker on the `{notify}` queue. Every step is an
+ * atomic, idempotent transition, so a retried or duplicated job changes nothing the second time, and the
+ * order of arrival does not matter (a late interim event after the end is a no-op; a notification that beat
+ * the worker's `dialed` finds the attempt in 'd' and ends it from there).
+ */
+export class NotificationProcessor {
+  private worker: Worker<NotifyJobData> | undefined;
+  private readonly log: Logger;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: NotificationProcessorDeps) {
+    this.log = deps.logger.child({ component: 'processor' });
+    this.now = deps.now ?? Date.now;
+  }
+
+  start(): void {
+    if (this.worker) return;
+    const { keys, connection } = this.deps;
+    this.worker = new Worker<NotifyJobData>(NOTIFY_QUEUE, (job) => this.processJob(job), {
+      connection,
+      prefix: keys.notifyQueuePrefix(),
+      concurrency: this.deps.concurrency ?? 50,
+      ...NOTIFY_RETENTION,
+    });
+    this.worker.on('error', (err) => this.log.error({ err }, 'notification worker error'));
+    this.worker.on('failed', (job, err) =>
+      this.log.warn({ err, jobId: job?.id, attemptsMade: job?.attemptsMade }, 'applying a notification failed; it will be retried'),
+    );
+  }
+
+  /**
+   * Applies a job's notifications: those of one attempt in arrival order (an interim event before its end),
+   * different attempts at once. If any fails the job fails and is retried whole: the ones already applied
+   * are no-ops the second time.
+   */
+  private async processJob(job: Job<NotifyJobData>): Promise<void> {
+    const byAttempt = new Map<string, NotifyItem[]>();
+    for (const item of job.data.items) {
+      const key = `${item.c}/${item.k}/${item.n}`;
+      const list = byAttempt.get(key);
+      if (list) list.push(item);
+      else byAttempt.set(key, [item]);
+    }
+    const outcomes = await Promise.allSettled(
+      [...byAttempt.values()].map(async (items) => {
+        for (const item of items) {
+          await this.apply(item, job.id);
+          this.deps.metrics.processingLatency(this.now() - item.r);
+        }
+      }),
+    );
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /** Applies one notification (public so tests and tools can apply one directly). */
+  async apply(data: NotifyItem, jobId?: string): Promise<ProcessedResult> {
+    const { store, ender, metrics } = this.deps;
+    const ref = { campaignId: data.c, contactId: data.k, attempt: data.n };
+    const n = data.b;
+    const now = this.now();
+    const classification = classifyNotification(n);
+    let result: ProcessedResult;
+    if (!classification.terminal) {
+      const fields = { amd: n.machineDetection, ca: n.callConnectTime, cv: n.conversationId };
+      const answer = await store.interim(ref.campaignId, ref.contactId, ref.attempt, fields, now);
+      result = answer === 'interim' ? 'interim' : answer === 'missing' ? 'missing' : 'noop';
+    } else {
+      const ended = await ender.end(ref, classification.outcome, terminalFields(n, classification.sipCode), now);
+      result = ended.result;
+    }
+    metrics.applied(result);
+    const log = this.log.child({ campaignId: ref.campaignId, contact: ref.contactId, attempt: ref.attempt, jobId });
+    if (result === 'unknown-campaign') log.warn('notification for an unknown campaign ignored');
+    else if (result === 'noop' || result === 'missing') await this.logIgnored(log, ref.campaignId, n, result);
+    else log.debug({ status: n.status, outcome: classification.terminal ? classification.outcome : undefined, result }, 'notification applied');
+    return result;
+  }
+
+  /** Duplicates, late and out-of-order events are expected: a debug line says which attempt the call was. */
+  private async logIgnored(log: Logger, campaignId: string, n: SavgNotification, result: ProcessedResult): Promise<void> {
+    if (!log.isLevelEnabled('debug')) return;
+    const byConversation = await this.deps.store.attemptBySid(campaignId, n.conversationId).catch(() => undefined);
+    log.debug(
+      { status: n.status, conversationId: n.conversationId, liveAttempt: byConversation, result },
+      result === 'missing' ? 'notification for an unknown contact ignored' : 'duplicate, late or out-of-order notification ignored',
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.close();
+    this.worker = undefined;
+  }
+}

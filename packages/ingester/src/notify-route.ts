@@ -1,0 +1,83 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import { createNotifyTokenVerifier, isDialerError, parseNotification, type AttemptRef, type Logger, type NotifyTokenOptions } from '@dialer/core';
+import type { IngesterMetrics } from './ingester-metrics.js';
+import type { NotifyHandoff } from './notify-handoff.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The attempt the notify token names, once verified (set by the route's onRequest hook). */
+    notifyRef: AttemptRef | null;
+  }
+}
+
+export const NOTIFY_ROUTE = '/notify/:token';
+
+export interface NotifyRouteDeps {
+  handoff: NotifyHandoff;
+  metrics: IngesterMetrics;
+  logger: Logger;
+  token: NotifyTokenOptions;
+  bodyLimit: number;
+  now: () => number;
+}
+
+/** A JSON error body: `error` is the metric's result name, `reason` says why (never echoes the input). */
+export function sendError(reply: FastifyReply, status: number, error: string, reason: string): FastifyReply {
+  return reply.code(status).send({ error, reason });
+}
+
+/**
+ * `POST /notify/:token`. The token is verified in `onRequest`, before the body is read, so a forged or
+ * expired token costs no body parsing and a 401 is given whatever the body. Then the body is validated
+ * (400) and handed off durably (2xx only once Redis confirmed, else 503). 400/401/413 change no state:
+ * nothing is written before the hand-off.
+ */
+export function registerNotifyRoute(app: FastifyInstance, deps: NotifyRouteDeps): void {
+  const { handoff, metrics, logger, now } = deps;
+  const log = logger.child({ route: 'notify' });
+  // Core's synchronous verifier (same contract as verifyNotifyToken, checked by a core test): jose's async
+  // WebCrypto path costs ~100 µs per token, more than everything else the webhook does together.
+  const verifier = createNotifyTokenVerifier(deps.token);
+  app.decorateRequest('notifyRef', null);
+
+  const authenticate = (request: FastifyRequest<{ Params: { token: string } }>, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    try {
+      request.notifyRef = verifier.verify(request.params.token, now());
+    } catch (err) {
+      const reason = isDialerError(err, 'DIALER_ERR_TOKEN') ? String(err.details?.reason ?? 'malformed') : 'malformed';
+      metrics.notification('unauthorized');
+      // The reason code only: the token itself (and so the URL) is never logged.
+      log.warn({ reason }, 'notify token refused');
+      sendError(reply, 401, 'unauthorized', reason);
+      return;
+    }
+    done();
+  };
+
+  app.post<{ Params: { token: string } }>(
+    NOTIFY_ROUTE,
+    { bodyLimit: deps.bodyLimit, onRequest: authenticate },
+    async (request, reply) => {
+      const ref = request.notifyRef as AttemptRef;
+      const parsed = parseNotification(request.body);
+      if (!parsed.ok) {
+        metrics.notification('malformed');
+        log.info({ campaignId: ref.campaignId, contact: ref.contactId, attempt: ref.attempt, reason: parsed.error }, 'malformed notification');
+        return sendError(reply, 400, 'malformed', parsed.error);
+      }
+      if (!handoff.available) {
+        metrics.notification('unavailable');
+        return sendError(reply, 503, 'unavailable', 'redis unavailable');
+      }
+      try {
+        await handoff.add({ c: ref.campaignId, k: ref.contactId, n: ref.attempt, b: parsed.value, r: Date.now() });
+      } catch (err) {
+        metrics.notification('unavailable');
+        log.warn({ err }, 'notification not stored');
+        return sendError(reply, 503, 'unavailable', 'redis unavailable');
+      }
+      metrics.notification('accepted');
+      return reply.code(202).send();
+    },
+  );
+}

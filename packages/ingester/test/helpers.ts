@@ -1,0 +1,186 @@
+// Shared fixtures of the ingester tests: a seeded campaign, tokens, notification payloads, a log capture.
+import http from 'node:http';
+import { Writable } from 'node:stream';
+import { Queue } from 'bullmq';
+import {
+  CampaignStore,
+  Limits,
+  NOTIFY_QUEUE,
+  attemptKey,
+  contactIdFor,
+  createLogger,
+  newContactRecord,
+  resolveCampaignSettings,
+  signNotifyToken,
+  toNewSpelling,
+  toOldSpelling,
+  type CampaignSettingsInput,
+  type ContactRecord,
+  type DialJobData,
+  type Logger,
+  type SavgNotification,
+} from '@dialer/core';
+import type { TestContext } from '@dialer/test-utils';
+
+export interface Seeded {
+  campaignId: string;
+  contactId: string;
+  number: string;
+}
+
+let serial = 0;
+
+/** A fresh campaign with one contact per number (distinct ids per call so tests never share records). */
+export async function seedCampaign(ctx: TestContext, settings: CampaignSettingsInput = {}, count = 1): Promise<Seeded[]> {
+  serial++;
+  const campaignId = `c${serial}-${Math.random().toString(36).slice(2, 8)}`;
+  const store = new CampaignStore(ctx.redis, ctx.keys);
+  await store.createCampaign(campaignId, resolveCampaignSettings({ caller: '+15550001111', trunk: 'T1', ...settings }, ctx.config));
+  const seeded: Seeded[] = [];
+  for (let i = 0; i < count; i++) {
+    const number = `+1555${String(serial).padStart(3, '0')}${String(i).padStart(4, '0')}`;
+    seeded.push({ campaignId, contactId: contactIdFor(number), number });
+  }
+  await store.addContacts(campaignId, seeded.map((s, i) => [s.contactId, newContactRecord({ p: s.number, r: i + 2 })]));
+  return seeded;
+}
+
+/**
+ * Plays the worker's part for attempt n: begin (state d, deadline), take the live-call slot, and unless
+ * `stored: false` store the dial-out response (state i) the way the worker does after a 2xx.
+ */
+export async function dialAttempt(
+  ctx: TestContext,
+  s: Seeded,
+  attempt = 1,
+  opts: { stored?: boolean; deadline?: number; sid?: string } = {},
+): Promise<{ sid: string }> {
+  const store = new CampaignStore(ctx.redis, ctx.keys);
+  const limits = new Limits(ctx.redis, ctx.keys);
+  const begun = await store.begin(s.campaignId, s.contactId, attempt, opts.deadline ?? Date.now() + ctx.config.lostAfterMs);
+  if (begun.result !== 'begin') throw new Error(`begin answered ${begun.result}`);
+  const held = await limits.acquireLive(attemptKey(s.campaignId, s.contactId, attempt), { campaignId: s.campaignId, trunk: 'T1' }, { global: 1000, campaign: 1000, trunk: 1000 }, 600_000);
+  if (held !== 0) throw new Error(`live slot refused (${held})`);
+  const sid = opts.sid ?? `sid-${s.contactId}-${attempt}`;
+  if (opts.stored !== false) await store.dialed(s.campaignId, s.contactId, attempt, sid, `call-${sid}`);
+  return { sid };
+}
+
+export function tokenFor(ctx: TestContext, s: Seeded, attempt = 1, overrides: { secret?: string; audience?: string; nowMs?: number } = {}): Promise<string> {
+  return signNotifyToken(
+    { campaignId: s.campaignId, contactId: s.contactId, attempt },
+    {
+      secret: overrides.secret ?? (ctx.config.notify.tokenSecret as string),
+      audience: overrides.audience ?? ctx.config.deploymentId,
+      ttlMs: ctx.config.notify.tokenTtlMs,
+    },
+    overrides.nowMs,
+  );
+}
+
+const NOW_ISO = () => new Date().toISOString();
+
+/** Normalized notifications of the kinds SAVG sends. */
+export const notifications = {
+  failed: (sid: string, reason: string): SavgNotification => ({
+    conversationId: sid,
+    status: 'failed',
+    reason,
+    reasonCode: reason.replace(/^\d+\s*/, ''),
+    machineDetection: 'detect',
+    callConnectTime: NOW_ISO(),
+    callDisconnectTime: NOW_ISO(),
+  }),
+  answered: (sid: string, amd: string, seconds = 42): SavgNotification => ({
+    conversationId: sid,
+    status: 'completed',
+    reason: '200 OK',
+    reasonCode: 'caller-disconnected',
+    machineDetection: amd,
+    callConnectTime: new Date(Date.now() - seconds * 1000).toISOString(),
+    callDisconnectTime: NOW_ISO(),
+    durationSeconds: seconds,
+    sessionId: `session-${sid}`,
+  }),
+  interim: (sid: string, amd: string): SavgNotification => ({
+    conversationId: sid,
+    status: 'call-in-progress',
+    machineDetection: amd,
+    callConnectTime: NOW_ISO(),
+  }),
+};
+
+export const spell = { old: toOldSpelling, new: toNewSpelling };
+
+export async function contact(ctx: TestContext, s: Seeded): Promise<ContactRecord> {
+  const rec = await new CampaignStore(ctx.redis, ctx.keys).getContact(s.campaignId, s.contactId);
+  if (!rec) throw new Error('contact missing');
+  return rec;
+}
+
+/** The campaign's dial queue (read-only use: jobs and their delays). */
+export function dialQueue(ctx: TestContext, campaignId: string): Queue<DialJobData> {
+  return new Queue<DialJobData>(campaignId, { connection: ctx.redis, prefix: ctx.keys.campaignQueuePrefix(campaignId) });
+}
+
+export function notifyQueue(ctx: TestContext): Queue {
+  return new Queue(NOTIFY_QUEUE, { connection: ctx.redis, prefix: ctx.keys.notifyQueuePrefix() });
+}
+
+export async function liveCount(ctx: TestContext, campaignId: string): Promise<number> {
+  return new Limits(ctx.redis, ctx.keys).liveCount({ campaignId });
+}
+
+/** A logger whose JSON lines are kept for assertions. */
+export function captureLogger(level = 'debug'): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(...chunk.toString().split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return { logger: createLogger({ level, destination }), lines };
+}
+
+export interface HttpAnswer {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  json(): any;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+/**
+ * A real HTTP request on loopback (app.inject cannot run under Jest's ESM VM: light-my-request requires an
+ * ESM-only module). `headers` replace the default JSON content-type; pass `{}` to send none at all.
+ */
+export function request(
+  baseUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' },
+): Promise<HttpAnswer> {
+  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${baseUrl}${path}`, { method, agent, headers: { ...headers, ...(payload !== undefined ? { 'content-length': String(Buffer.byteLength(payload)) } : {}) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: text, json: () => JSON.parse(text) });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}
+
+/** Listens on 127.0.0.1:0 and returns the origin. */
+export async function listen(app: { listen(opts: { host: string; port: number }): Promise<string> }): Promise<string> {
+  return app.listen({ host: '127.0.0.1', port: 0 });
+}
