@@ -3,6 +3,9 @@ import { registerSimCommand } from './commands/sim.js';
 import { registerProduceCommand } from './commands/produce.js';
 import { registerIngesterCommand } from './commands/ingester.js';
 import { registerWorkerCommand } from './commands/worker.js';
+import { registerBoardCommand } from './commands/board.js';
+import { registerCampaignCommand } from './commands/campaign.js';
+import { registerReportCommand } from './commands/report.js';
 
 /** Builds the `dialer` command with every sub-command; main.ts only parses argv. */
 export function buildProgram(): Command {
@@ -14,5 +17,8 @@ export function buildProgram(): Command {
   registerSimCommand(program);
   registerWorkerCommand(program);
   registerIngesterCommand(program);
+  registerBoardCommand(program);
+  registerCampaignCommand(program);
+  registerReportCommand(program);
   return program;
 }

@@ -34,6 +34,21 @@ export {
 export { Limits, type LiveScope, type LiveLimits } from './limits.js';
 export { DialAdmission, type Admission, type AdmissionRequest } from './dial-admission.js';
 export {
+  CampaignControl,
+  openCampaignControl,
+  effectiveState,
+  QUEUE_PAUSED_REASON,
+  CANCELLED_REASON,
+  type CampaignControlDeps,
+  type CampaignStatus,
+  type CancelResult,
+  type ControlResult,
+  type OpenedCampaignControl,
+  type QueueStatus,
+  type StatusOptions,
+} from './campaign-control.js';
+export { REPORT_COLUMNS, PENDING_LABELS, reportRow, reportRows, reportCells, type ReportColumn, type ReportRow } from './campaign-report.js';
+export {
   CampaignQueues,
   dialJobOptions,
   dialerBackoff,

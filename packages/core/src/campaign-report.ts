@@ -1,0 +1,86 @@
+/**
+ * The per-contact result file (`dialer report`): one row per contact, columns fixed by DESIGN §7.
+ * A pure record → row mapping plus a streaming generator over the campaign's contacts (bounded memory).
+ */
+import type { CampaignStore } from './campaign-store.js';
+import type { ContactRecord } from './contact-record.js';
+import type { ContactStateCode } from './outcomes.js';
+
+/** Column order of the CSV (part of the outside interface: add at the end, never rename or reorder). */
+export const REPORT_COLUMNS = [
+  'phone',
+  'name',
+  'outcome',
+  'attempts',
+  'sip_code',
+  'reason',
+  'machine_detection',
+  'duration_s',
+  'connected_at',
+  'disconnected_at',
+  'conversation_id',
+  'row',
+] as const;
+
+export type ReportColumn = (typeof REPORT_COLUMNS)[number];
+
+export interface ReportRow {
+  phone: string;
+  name: string | null;
+  /** The last outcome (§3 names) once terminal; before that the contact's current state (see {@link PENDING_LABELS}). */
+  outcome: string;
+  attempts: number;
+  sip_code: number | null;
+  reason: string | null;
+  machine_detection: string | null;
+  duration_s: number | null;
+  connected_at: string | null;
+  disconnected_at: string | null;
+  conversation_id: string | null;
+  row: number;
+}
+
+/** What the `outcome` column says for a contact that has not ended yet. */
+export const PENDING_LABELS: Record<Exclude<ContactStateCode, 't'>, string> = {
+  q: 'pending',
+  w: 'redial-pending',
+  d: 'dialing',
+  u: 'uncertain',
+  i: 'in-call',
+};
+
+/**
+ * One contact's row. Result fields (SIP code, reason, AMD, times) are those of the last ended attempt, also
+ * while a re-dial is pending. `conversation_id` falls back to the dial-out's `sid` when no notification
+ * carried one (they are the same id on SAVG, DESIGN §6).
+ */
+export function reportRow(record: ContactRecord): ReportRow {
+  return {
+    phone: record.p,
+    name: record.nm ?? null,
+    outcome: record.s === 't' ? (record.o ?? 'unknown') : PENDING_LABELS[record.s],
+    attempts: record.a ?? 0,
+    sip_code: record.sip ?? null,
+    reason: record.rs ?? null,
+    machine_detection: record.amd ?? null,
+    duration_s: record.du ?? null,
+    connected_at: record.ca ?? null,
+    disconnected_at: record.da ?? null,
+    conversation_id: record.cv ?? record.sid ?? null,
+    row: record.r,
+  };
+}
+
+/** Streams every contact's row (HSCAN order, not CSV order: sort by `row` downstream if needed). */
+export async function* reportRows(store: CampaignStore, campaignId: string, pageSize = 1000): AsyncGenerator<ReportRow> {
+  await store.requireCampaign(campaignId);
+  for await (const [, record] of store.contacts(campaignId, pageSize)) yield reportRow(record);
+}
+
+/** The row as CSV cells in {@link REPORT_COLUMNS} order (empty cell for a missing value). */
+export function reportCells(row: ReportRow): string[] {
+  return REPORT_COLUMNS.map((column) => {
+    const value = row[column];
+    return value === null || value === undefined ? '' : String(value);
+  });
+}
