@@ -1,0 +1,274 @@
+/**
+ * What the dial-worker benchmarks (P2 dispatch, P4 pacing) share: the loopback simulator in a child process
+ * of its own (so the measured processes never share its event loop), `dialer worker` processes (the built
+ * CLI), campaigns seeded straight into Redis, and the simulator's record of dial-outs over its admin API.
+ * This file is also the entry point of its forked children (role in DIAL_BENCH_ROLE): inert when imported.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
+import {
+  CampaignStore,
+  DIAL_JOB_NAME,
+  SavgAuthToken,
+  createKeys,
+  createRedis,
+  dialJobOptions,
+  loadConfig,
+  newContactRecord,
+  resolveCampaignSettings,
+  contactIdFor,
+  type CampaignSettingsInput,
+  type DialJobData,
+} from '@dialer/core';
+import { createSimulator } from '@dialer/simulator';
+import type { BenchContext } from '../scenario.js';
+
+export const CLI_MAIN = fileURLToPath(new URL('../../../cli/dist/main.js', import.meta.url));
+
+/** Credentials shared by the simulator and the dialing processes of one run. */
+export interface BenchSecrets {
+  SAVG_CLIENT_ID: string;
+  SAVG_CLIENT_SECRET: string;
+  SAVG_BOT_ID: string;
+  SAVG_CALLER: string;
+  NOTIFY_TOKEN_SECRET: string;
+}
+
+export function benchSecrets(): BenchSecrets {
+  return {
+    SAVG_CLIENT_ID: 'cs-bench',
+    SAVG_CLIENT_SECRET: randomBytes(24).toString('hex'),
+    SAVG_BOT_ID: 'st-bench',
+    SAVG_CALLER: '+15550001111',
+    NOTIFY_TOKEN_SECRET: randomBytes(24).toString('hex'),
+  };
+}
+
+/** Environment of a `dialer worker` process for a benchmark. */
+export function workerEnv(ctx: BenchContext, prefix: string, simUrl: string, secrets: BenchSecrets, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    REDIS_URL: ctx.redisUrl,
+    REDIS_PREFIX: prefix,
+    SAVG_BASE_URL: simUrl,
+    // Calls are `silent` in the benchmarks: nothing is ever posted here.
+    NOTIFY_BASE_URL: 'http://127.0.0.1:9',
+    WORKER_METRICS_PORT: '0',
+    LOG_LEVEL: 'info',
+    ...secrets,
+    ...extra,
+  };
+}
+
+// ---- children: the simulator and a raw baseline ----
+
+type Role = 'sim';
+
+async function runChild(role: Role): Promise<void> {
+  if (role === 'sim') {
+    const sim = createSimulator({
+      clientId: process.env.SAVG_CLIENT_ID as string,
+      clientSecret: process.env.SAVG_CLIENT_SECRET as string,
+      // Calls are placed and never notified: the benchmarks measure dial-outs, not notifications.
+      outcomes: 'silent=1',
+      logLevel: 'warn',
+    });
+    await sim.app.listen({ host: '127.0.0.1', port: 0 });
+    process.send?.({ port: (sim.app.server.address() as { port: number }).port });
+  }
+  process.on('disconnect', () => process.exit(0));
+}
+
+if (process.env.DIAL_BENCH_ROLE && process.send) {
+  void runChild(process.env.DIAL_BENCH_ROLE as Role).catch((err: unknown) => {
+    process.stderr.write(`dial bench ${process.env.DIAL_BENCH_ROLE} failed: ${String(err)}\n`);
+    process.exit(1);
+  });
+}
+
+/** Forks a module as a child with an IPC channel; resolves with the port it reports once listening. */
+export function forkChild(modulePath: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(modulePath, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', (m: { port: number }) => resolve({ child, port: m.port }));
+    child.once('exit', (code) => reject(new Error(`child ${modulePath} exited (${code}) before listening`)));
+  });
+}
+
+export function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    if (child.connected) child.disconnect();
+    else child.kill('SIGTERM');
+  });
+}
+
+/** The loopback simulator in its own process, read through its admin API. */
+export interface SimProcess {
+  url: string;
+  child: ChildProcess;
+  reset(): Promise<void>;
+  stats(): Promise<{ dialouts: number; pendingReplies: number; byHttpStatus: Record<string, number> }>;
+  /** `receivedAt` of every dial-out since the last reset, in arrival order. */
+  arrivals(): Promise<number[]>;
+  /** `receivedAt` of the first and of the last dial-out since the last reset. */
+  span(): Promise<{ first: number; last: number; count: number }>;
+}
+
+export async function startSimProcess(secrets: BenchSecrets): Promise<SimProcess> {
+  const { child, port } = await forkChild(fileURLToPath(import.meta.url), { ...secrets, DIAL_BENCH_ROLE: 'sim' });
+  const url = `http://127.0.0.1:${port}`;
+  const json = async <T>(path: string): Promise<T> => (await (await fetch(`${url}${path}`)).json()) as T;
+  const stats = () => json<{ dialouts: number; pendingReplies: number; byHttpStatus: Record<string, number> }>('/__sim/stats');
+  return {
+    url,
+    child,
+    stats,
+    async reset() {
+      await fetch(`${url}/__sim/reset`, { method: 'POST' });
+    },
+    async arrivals() {
+      const out: number[] = [];
+      let since = 0;
+      for (;;) {
+        const page = await json<{ items: { receivedAt: number }[]; next: number }>(`/__sim/dialouts?since=${since}&limit=50000`);
+        for (const d of page.items) out.push(d.receivedAt);
+        if (page.items.length === 0) return out;
+        since = page.next;
+      }
+    },
+    async span() {
+      const { dialouts } = await stats();
+      const first = await json<{ items: { receivedAt: number }[] }>('/__sim/dialouts?since=0&limit=1');
+      const last = await json<{ items: { receivedAt: number }[] }>(`/__sim/dialouts?since=${Math.max(0, dialouts - 1)}&limit=1`);
+      return { first: first.items[0]?.receivedAt ?? 0, last: last.items[0]?.receivedAt ?? 0, count: dialouts };
+    },
+  };
+}
+
+/**
+ * Sends `count` dial-outs straight to the simulator and forgets them: the simulator is a measuring
+ * instrument here, and its own warm-up (JIT) must not show up as late arrivals in the first measured second.
+ */
+export async function warmUpSim(sim: SimProcess, secrets: BenchSecrets, count = 500): Promise<void> {
+  const auth = new SavgAuthToken({ clientId: secrets.SAVG_CLIENT_ID, clientSecret: secrets.SAVG_CLIENT_SECRET });
+  const url = `${sim.url}/api/1.1/public/bot/${secrets.SAVG_BOT_ID}/smartassist/dialout`;
+  const body = JSON.stringify({ target: 'tel:+12025550100', caller: secrets.SAVG_CALLER, notifyurl: 'http://127.0.0.1:9/notify/x' });
+  for (let i = 0; i < count; i += 10) {
+    await Promise.all(Array.from({ length: 10 }, async () => fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', auth: await auth.get() } }).then((r) => r.text())));
+  }
+  await sim.reset();
+}
+
+/** Waits until the simulator has answered `count` dial-outs (or `timeoutMs` passes). */
+export async function waitForDialouts(sim: SimProcess, count: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await sim.stats();
+    if (s.dialouts >= count && s.pendingReplies === 0) return;
+    if (Date.now() > deadline) throw new Error(`only ${s.dialouts}/${count} dial-outs after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+// ---- `dialer worker` processes ----
+
+export interface WorkerProc {
+  child: ChildProcess;
+  exited: Promise<unknown>;
+  /** Sum of a counter's samples from the process's /metrics. */
+  counter(name: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Spawns `dialer worker` and resolves once it is ready (its start-up log line). */
+export function spawnDialerWorker(env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<WorkerProc> {
+  const child = spawn(process.execPath, [CLI_MAIN, 'worker'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  };
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`dialer worker not ready after ${timeoutMs} ms: ${stderr}`));
+    }, timeoutMs);
+    let buffer = '';
+    // The pipe is drained for the process's whole life: a full pipe would block its log writes.
+    child.stdout?.on('data', (c: Buffer) => {
+      buffer += c.toString();
+      const ready = /"metrics":"([^"]+)"[^\n]*"msg":"worker ready"/.exec(buffer);
+      if (ready) {
+        clearTimeout(timer);
+        const address = ready[1] as string;
+        const counter = async (name: string) => {
+          const text = await (await fetch(`${address}/metrics`)).text();
+          return text.split('\n').filter((l) => l.startsWith(name)).reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+        };
+        resolve({ child, exited, stop, counter });
+      }
+      if (buffer.length > 65_536) buffer = buffer.slice(-1024);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`dialer worker exited (${code}) before it was ready: ${stderr}`));
+    });
+  });
+}
+
+// ---- campaigns ----
+
+/** A campaign of `count` contacts with the first attempt of each queued (BullMQ `addBulk`). */
+export async function seedCampaign(
+  ctx: BenchContext,
+  prefix: string,
+  secrets: BenchSecrets,
+  campaignId: string,
+  count: number,
+  settings: CampaignSettingsInput = {},
+): Promise<void> {
+  const config = loadConfig({ REDIS_URL: ctx.redisUrl, REDIS_PREFIX: prefix, ...secrets });
+  const keys = createKeys(prefix);
+  const redis = createRedis(ctx.redisUrl, 'blocking', 'bench-seed');
+  redis.on('error', () => undefined); // ioredis reconnects by itself; without a listener it prints every attempt
+  const store = new CampaignStore(redis, keys);
+  const queue = new Queue<DialJobData>(campaignId, { connection: redis, prefix: keys.campaignQueuePrefix(campaignId) });
+  try {
+    await store.createCampaign(campaignId, resolveCampaignSettings(settings, config));
+    const BATCH = 1000;
+    for (let start = 0; start < count; start += BATCH) {
+      const ids: [string, string][] = [];
+      for (let i = start; i < Math.min(count, start + BATCH); i++) {
+        const number = `+1202${String(i).padStart(7, '0')}`;
+        ids.push([contactIdFor(number), number]);
+      }
+      await store.addContacts(campaignId, ids.map(([id, p], k) => [id, newContactRecord({ p, r: start + k + 2 })]));
+      await queue.addBulk(ids.map(([id]) => ({ name: DIAL_JOB_NAME, data: { c: id, n: 1 }, opts: dialJobOptions(id, 1) })));
+    }
+  } finally {
+    await queue.close();
+    redis.disconnect();
+  }
+}
+
+/** The most values in any sliding window of `windowMs`. */
+export function maxInSlidingWindow(sortedTimes: number[], windowMs = 1000): number {
+  let best = 0;
+  let j = 0;
+  for (let i = 0; i < sortedTimes.length; i++) {
+    while ((sortedTimes[i] as number) - (sortedTimes[j] as number) >= windowMs) j++;
+    best = Math.max(best, i - j + 1);
+  }
+  return best;
+}
+
+export const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
