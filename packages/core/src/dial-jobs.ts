@@ -1,4 +1,4 @@
-import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { Queue, type BackoffOptions, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { attemptJobId, type Keys } from './keys.js';
 
 /** What a dial job carries: only the attempt's identity. Everything else lives in the contact record. */
@@ -15,17 +15,34 @@ export const DIAL_JOB_NAME = 'dial';
 export const KEEP_COMPLETED = { age: 3600, count: 1000 } as const;
 export const KEEP_FAILED = { age: 7 * 24 * 3600, count: 10_000 } as const;
 
+/**
+ * Options every Worker of a dial queue must carry. The trimming lives here rather than in each job's opts:
+ * BullMQ applies a Worker's removeOnComplete/removeOnFail to every job that has none of its own, and
+ * a million pending jobs then do not store the same 90 bytes a million times (jobs added by older
+ * versions keep their own options, which win).
+ */
+export const DIAL_WORKER_KEEP = { removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED } as const;
+
+/**
+ * A back-off without a type name: BullMQ hands every type it has no built-in for (an absent one too) to the
+ * Worker's `settings.backoffStrategy`, i.e. dialerBackoff. Leaving the name out keeps a queued job's stored
+ * opts under Redis' `hash-max-listpack-value` (64 bytes), so the job hash stays a compact listpack
+ * (≈ 280 bytes instead of ≈ 600 as a hashtable).
+ */
+const WORKER_BACKOFF = {} as BackoffOptions;
+
 /** Options of the job for attempt n: the deterministic job id makes re-adding it a no-op. */
 export function dialJobOptions(contactId: string, attempt: number, delayMs = 0): JobsOptions {
-  return {
+  const opts: JobsOptions = {
     jobId: attemptJobId(contactId, attempt),
-    delay: Math.max(0, Math.round(delayMs)),
-    removeOnComplete: KEEP_COMPLETED,
-    removeOnFail: KEEP_FAILED,
     // Transport failures (SAVG unreachable, 502/503/504) are retried by BullMQ without spending an attempt.
     attempts: 50,
-    backoff: { type: 'dialer-jitter' },
+    backoff: WORKER_BACKOFF,
   };
+  // `delay: 0` would only add bytes to every stored job.
+  const delay = Math.round(delayMs);
+  if (delay > 0) opts.delay = delay;
+  return opts;
 }
 
 /** One BullMQ queue per campaign (queue name = campaign id), cached per process. */
@@ -58,7 +75,7 @@ export class CampaignQueues {
 }
 
 /**
- * The `dialer-jitter` back-off for transport retries: exponential from 1 s, capped at 60 s, with full jitter
+ * The back-off for transport retries (see WORKER_BACKOFF): exponential from 1 s, capped at 60 s, with full jitter
  * so that many workers retrying after an outage do not hit SAVG in lockstep. Pass as the workers'
  * `settings.backoffStrategy`.
  */

@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { hash } from 'node:crypto';
+import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { fastE164 } from './phone-fast.js';
 
 export type NormalizedNumber =
   | { ok: true; number: string; target: string; country?: string }
@@ -18,7 +19,13 @@ export function normalizeNumber(raw: string, defaultCountry?: string): Normalize
     return SIP_URI.test(value) ? { ok: true, number: value, target: value } : { ok: false, reason: 'malformed SIP URI' };
   }
   const cleaned = value.replace(/^tel:/i, '').replace(/^00/, '+');
-  const parsed = parsePhoneNumberFromString(cleaned, defaultCountry?.toUpperCase() as CountryCode | undefined);
+  const country = defaultCountry?.toUpperCase();
+  // An unknown default country makes libphonenumber refuse every number: leave that answer to it.
+  const fast = country === undefined || isSupportedCountry(country) ? fastE164(cleaned) : undefined;
+  if (fast) {
+    return fast.valid ? { ok: true, number: cleaned, target: `tel:${cleaned}`, country: fast.country } : { ok: false, reason: 'invalid phone number' };
+  }
+  const parsed = parsePhoneNumberFromString(cleaned, country as CountryCode | undefined);
   if (!parsed) {
     return { ok: false, reason: cleaned.startsWith('+') || defaultCountry ? 'not a phone number' : 'not in international format and no default country given' };
   }
@@ -31,7 +38,8 @@ export function normalizeNumber(raw: string, defaultCountry?: string): Normalize
  * part of job ids, and unlike the number itself it may appear in logs and in Bull Board.
  */
 export function contactIdFor(normalizedNumber: string): string {
-  return createHash('sha256').update(normalizedNumber).digest('base64url').slice(0, 16);
+  // The one-shot hash: a Hash object per contact of a big import is garbage the import does not need.
+  return hash('sha256', normalizedNumber, 'base64url').slice(0, 16);
 }
 
 /** The SAVG `target` for a stored number. */

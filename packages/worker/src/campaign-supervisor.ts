@@ -7,7 +7,7 @@
  */
 import { once } from 'node:events';
 import { Worker, type Job } from 'bullmq';
-import { dialerBackoff, type CampaignState, type DialJobData, type RedisClient } from '@dialer/core';
+import { DIAL_WORKER_KEEP, dialerBackoff, type CampaignState, type DialJobData, type RedisClient } from '@dialer/core';
 import type { DialContext } from './dial-context.js';
 import type { DialProcessor } from './dial-processor.js';
 
@@ -157,6 +157,8 @@ export class CampaignSupervisor {
       concurrency: this.perCampaignConcurrency(this.#workers.size + 1),
       // BullMQ passes (attemptsMade, type, err, job): only the first is dialerBackoff's.
       settings: { backoffStrategy: (attemptsMade: number) => dialerBackoff(attemptsMade) },
+      // Trims finished dial jobs (dial jobs carry no removeOn* of their own, see DIAL_WORKER_KEEP).
+      ...DIAL_WORKER_KEEP,
       limiter: NO_OP_LIMITER,
       lockDuration: lockDurationMs,
       stalledInterval: lockDurationMs,

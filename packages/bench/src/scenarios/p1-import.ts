@@ -4,7 +4,10 @@
  * no parsing, no dedupe, no contact records). Each side runs in a child process of its own; ours is the real
  * CLI, and its peak RSS (all threads) is read from `process.resourceUsage().maxRSS` by a tiny `--import` hook.
  * The baseline runs before and after ours and their mean is the reference, so a load change on a shared
- * machine during the run hits both sides alike. Redis bytes per pending contact = growth of INFO
+ * machine during the run hits both sides alike. Neither rate counts process start and module loading: the
+ * baseline is timed from its queue being ready to its last reply; ours is the import's own `durationMs`, from
+ * the start of `runImport` (file check, Redis connection, campaign creation included) to its last write.
+ * Redis bytes per pending contact = growth of INFO
  * `used_memory` during our import / contacts imported (contact records + dial jobs + queue structures).
  */
 import { spawn } from 'node:child_process';

@@ -9,7 +9,7 @@ import { Agent } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Queue, Worker } from 'bullmq';
 import { got } from 'got';
-import { DIAL_JOB_NAME, SavgAuthToken, createRedis, dialJobOptions, type DialJobData } from '@dialer/core';
+import { DIAL_JOB_NAME, DIAL_WORKER_KEEP, SavgAuthToken, createRedis, dialJobOptions, type DialJobData } from '@dialer/core';
 import type { BenchContext, Scenario, ScenarioRow } from '../scenario.js';
 import {
   benchSecrets,
@@ -52,7 +52,7 @@ async function runBaseline(): Promise<void> {
       if (res.statusCode >= 300) throw new Error(`HTTP ${res.statusCode}`);
       return res.statusCode;
     },
-    { connection: redis, prefix: env.P2_PREFIX, concurrency: CONCURRENCY },
+    { connection: redis, prefix: env.P2_PREFIX, concurrency: CONCURRENCY, ...DIAL_WORKER_KEEP },
   );
   await worker.waitUntilReady();
   process.send?.({ port: 0 });

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { createLogger, DialerError, loadConfig } from '@dialer/core';
-import { buildIngester } from '@dialer/ingester';
 import { runUntilSignal } from '../run-process.js';
 
 interface IngesterFlags {
@@ -35,6 +34,8 @@ export function registerIngesterCommand(program: Command): void {
       }
       const config = loadConfig(process.env, 'ingester');
       const logger = createLogger({ level: config.logLevel, name: 'ingester' });
+      // Loaded on use: `dialer produce` and the other commands never load the ingester's web server.
+      const { buildIngester } = await import('@dialer/ingester');
       const ingester = buildIngester({
         config,
         logger,

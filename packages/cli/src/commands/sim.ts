@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { createLogger, DialerError } from '@dialer/core';
-import { createSimulator, loadSimulatorOptions } from '@dialer/simulator';
 import { runUntilSignal } from '../run-process.js';
 
 /** `dialer sim`: the SAVG simulator, for the demo, local development and benchmarks. */
@@ -11,6 +10,8 @@ export function registerSimCommand(program: Command): void {
     .option('--host <host>', 'listen address (overrides SIM_HOST)')
     .option('--port <port>', 'listen port (overrides SIM_PORT)')
     .action(async (opts: { host?: string; port?: string }) => {
+      // Loaded on use: `dialer produce` and the other commands never load the simulator.
+      const { createSimulator, loadSimulatorOptions } = await import('@dialer/simulator');
       let options;
       try {
         options = loadSimulatorOptions({ ...process.env, ...(opts.host ? { SIM_HOST: opts.host } : {}), ...(opts.port ? { SIM_PORT: opts.port } : {}) });

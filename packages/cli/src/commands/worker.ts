@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { createLogger, loadConfig } from '@dialer/core';
-import { buildWorker } from '@dialer/worker';
 import { runUntilSignal } from '../run-process.js';
 
 /**
@@ -14,8 +13,10 @@ export function registerWorkerCommand(program: Command): void {
     .command('worker')
     .description('Run a dial worker (any number, anywhere): paced dial-outs to SAVG for every running campaign')
     .action(async () => {
+      // Loaded on use: `dialer produce` and the other commands never load the worker's HTTP client and metrics.
       const config = loadConfig(process.env, 'worker');
       const logger = createLogger({ level: config.logLevel, name: 'worker' });
+      const { buildWorker } = await import('@dialer/worker');
       const worker = buildWorker({ config, logger });
       await worker.start();
       logger.info({ metrics: worker.metricsAddress }, 'worker ready');
