@@ -13,10 +13,11 @@ import type { DialerConfig } from './config.js';
 import { createKeys } from './keys.js';
 import { createRedis, waitForRedis } from './redis.js';
 import { DialerError } from './errors.js';
+import { CANCELLED_REASON } from './contact-scripts.js';
 
 /** Why a campaign whose queue was paused outside the dialer (Bull Board, a script) counts as paused. */
 export const QUEUE_PAUSED_REASON = 'queue paused in Bull Board';
-export const CANCELLED_REASON = 'campaign cancelled';
+export { CANCELLED_REASON };
 
 /** Job states the status reports (BullMQ names). */
 const QUEUE_COUNTS = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;

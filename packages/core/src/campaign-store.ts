@@ -14,6 +14,8 @@ import {
   SETTLE_DIAL_SCRIPT,
 } from './contact-scripts.js';
 
+export { REDIAL_GUARD_MS } from './contact-scripts.js';
+
 export interface CampaignMeta {
   id: string;
   state: CampaignState;

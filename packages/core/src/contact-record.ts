@@ -36,9 +36,14 @@ export interface ContactRecord {
   da?: string;
   /** conversationId from the notification. */
   cv?: string;
-  /** sid / callId from the dial-out response. */
+  /**
+   * sid / callId from the dial-out response. Once terminal, `cl` is dropped and `sid` is kept only when it
+   * differs from `cv` (a completed contact stays a few hundred bytes; the report falls back to `sid`).
+   */
   sid?: string;
   cl?: string;
+  /** Result fields of the attempt in progress (interim events); they become the result fields when it ends. */
+  x?: AttemptResultFields;
 }
 
 /** Result fields an ending or interim event may set. */

@@ -21,9 +21,12 @@ if rec.s == 'q' or rec.s == 'w' then
   rec.a = (rec.a or 0) + 1
   rec.ts = tonumber(ARGV[3])
   rec.due = nil
+  rec.x = nil
   local out = cjson.encode(rec)
   redis.call('HSET', KEYS[1], ARGV[1], out)
   redis.call('ZADD', KEYS[4], tonumber(ARGV[4]), ARGV[5])
+  -- The re-dial is under way: the previous attempt's re-dial guard (see END_SCRIPT) is no longer needed.
+  if k > 1 then redis.call('ZREM', KEYS[4], ARGV[1] .. ':' .. (k - 1)) end
   redis.call('HINCRBY', KEYS[3], 'dialouts', 1)
   return {'begin', out}
 end
@@ -41,8 +44,14 @@ return {'already:' .. rec.s, raw}
 /** KEYS: contacts, sids. ARGV: contactId, attempt, sid, callId, now. */
 export const DIALED_SCRIPT = `${DECODE}
 if rec.n ~= k then return {'stale', raw} end
-rec.sid = ARGV[3]
-rec.cl = ARGV[4]
+if rec.s ~= 't' then
+  rec.sid = ARGV[3]
+  rec.cl = ARGV[4]
+elseif rec.cv ~= ARGV[3] then
+  -- The notification beat this response (an instant 486) and ended the attempt: keep only what the
+  -- terminal record lacks (see END_SCRIPT), the sid when no notification named the call by it.
+  rec.sid = ARGV[3]
+end
 local live = rec.s == 'd' or rec.s == 'u' or rec.s == 'i'
 if rec.s == 'd' or rec.s == 'u' then
   rec.s = 'i'
@@ -75,10 +84,16 @@ redis.call('HSET', KEYS[1], ARGV[1], out)
 return {'settled', out}
 `;
 
-/** KEYS: contacts. ARGV: contactId, attempt, fieldsJson, now. Interim events (Call-In-Progress, AMD before the end). */
+/**
+ * KEYS: contacts. ARGV: contactId, attempt, fieldsJson, now. Interim events (Call-In-Progress, AMD before the end):
+ * their fields wait in `x` and become the result fields when the attempt ends.
+ */
 export const INTERIM_SCRIPT = `${DECODE}
 if rec.n ~= k or not (rec.s == 'd' or rec.s == 'u' or rec.s == 'i') then return {'noop', raw} end
-for key, value in pairs(cjson.decode(ARGV[3])) do rec[key] = value end
+-- Kept apart (x) until the attempt ends: the result fields stay those of the last ended attempt.
+local x = rec.x or {}
+for key, value in pairs(cjson.decode(ARGV[3])) do x[key] = value end
+rec.x = x
 rec.s = 'i'
 rec.ts = tonumber(ARGV[4])
 local out = cjson.encode(rec)
@@ -86,19 +101,48 @@ redis.call('HSET', KEYS[1], ARGV[1], out)
 return {'interim', out}
 `;
 
+/** Why a contact whose re-dial a cancel cut short ends `cancelled` (same text as a cancel's sweep). */
+export const CANCELLED_REASON = 'campaign cancelled';
+
+/**
+ * How long after a re-dial is due the lost-notification watchdog makes sure its job exists. END leaves the
+ * ended attempt's member in the deadlines set at `due + REDIAL_GUARD_MS`; BEGIN of the re-dial removes it.
+ * If it comes due, the re-dial has not started: the watchdog's END replay answers `redial-pending` and the
+ * job is re-added (deterministic id, so a job that exists is left alone). This closes the crash window
+ * between END and adding the re-dial job.
+ */
+export const REDIAL_GUARD_MS = 60_000;
+
 /**
  * Ends attempt k. KEYS: contacts, stats, deadlines, sids, meta.
  * ARGV: contactId, attempt, fromStates, outcome, fieldsJson, redialDelayMs (-1: none), now, member.
+ * The result fields (sip, rs, amd, du, ca, da, cv) become those of this attempt: when it was dialed (d/u/i)
+ * the previous attempt's are cleared first, then its interim fields (x) and the given ones apply. An attempt
+ * ended before its dial-out (q/w: cancelled, suppressed, expired) keeps the last call's fields and sets rs.
+ * On a cancelled campaign a re-dial is never scheduled: the contact ends `cancelled` (like one that was
+ * already waiting for its re-dial when the cancel came).
  */
 export const END_SCRIPT = `${DECODE}
 if rec.n == k + 1 and rec.s == 'w' then return {'redial-pending', raw} end
 if rec.n ~= k or not string.find(ARGV[3], rec.s, 1, true) then return {'noop', raw} end
+if rec.s == 'd' or rec.s == 'u' or rec.s == 'i' then
+  for _, key in ipairs({'sip', 'rs', 'amd', 'du', 'ca', 'da', 'cv'}) do rec[key] = nil end
+  if rec.x then for key, value in pairs(rec.x) do rec[key] = value end end
+end
+rec.x = nil
 for key, value in pairs(cjson.decode(ARGV[5])) do rec[key] = value end
 local now = tonumber(ARGV[7])
 local delay = tonumber(ARGV[6])
-rec.o = ARGV[4]
+local outcome = ARGV[4]
+if delay >= 0 and redis.call('HGET', KEYS[5], 'state') == 'cancelled' then
+  delay = -1
+  outcome = 'cancelled'
+  rec.rs = '${CANCELLED_REASON}'
+end
+rec.o = outcome
 rec.ts = now
 redis.call('ZREM', KEYS[3], ARGV[8])
+if k > 1 then redis.call('ZREM', KEYS[3], ARGV[1] .. ':' .. (k - 1)) end
 if rec.sid then redis.call('HDEL', KEYS[4], rec.sid) end
 if rec.cl then redis.call('HDEL', KEYS[4], rec.cl) end
 if delay >= 0 then
@@ -109,14 +153,19 @@ if delay >= 0 then
   rec.cl = nil
   local out = cjson.encode(rec)
   redis.call('HSET', KEYS[1], ARGV[1], out)
+  redis.call('ZADD', KEYS[3], rec.due + ${REDIAL_GUARD_MS}, ARGV[8])
   redis.call('HINCRBY', KEYS[2], 'redials', 1)
   return {'redial', out}
 end
 rec.s = 't'
 rec.md = nil
+-- A terminal record keeps what the report needs: the callId only served the live-call index, and the sid
+-- is dropped when the notification's conversation id is the same id (the report falls back to the sid).
+rec.cl = nil
+if rec.sid == rec.cv then rec.sid = nil end
 local out = cjson.encode(rec)
 redis.call('HSET', KEYS[1], ARGV[1], out)
-redis.call('HINCRBY', KEYS[2], 'o:' .. ARGV[4], 1)
+redis.call('HINCRBY', KEYS[2], 'o:' .. outcome, 1)
 local terminal = redis.call('HINCRBY', KEYS[2], 'terminal', 1)
 local contacts = tonumber(redis.call('HGET', KEYS[2], 'contacts') or '0')
 if terminal >= contacts and redis.call('HGET', KEYS[5], 'state') == 'running' then
@@ -140,10 +189,14 @@ for i = 2, #ARGV, 2 do
     added = added + 1
     codes[#codes + 1] = 1
     -- A contact that ends at import (suppressed) is born terminal: count it so completion still adds up.
-    local rec = cjson.decode(ARGV[i + 1])
-    if rec.s == 't' then
-      redis.call('HINCRBY', KEYS[2], 'terminal', 1)
-      redis.call('HINCRBY', KEYS[2], 'o:' .. rec.o, 1)
+    -- Records come from JSON.stringify (no spaces): one without this text cannot be terminal, and the
+    -- plain find spares decoding every new contact of a big import.
+    if string.find(ARGV[i + 1], '"s":"t"', 1, true) then
+      local rec = cjson.decode(ARGV[i + 1])
+      if rec.s == 't' then
+        redis.call('HINCRBY', KEYS[2], 'terminal', 1)
+        redis.call('HINCRBY', KEYS[2], 'o:' .. rec.o, 1)
+      end
     end
   else
     local rec = cjson.decode(redis.call('HGET', KEYS[1], ARGV[i]))

@@ -107,6 +107,28 @@ describe('CampaignStore state machine', () => {
     expect(await store.getState('c-end')).toBe('running');
   });
 
+  it('keeps a terminal record compact: no callId, no sid that repeats the conversation id', async () => {
+    const [a, b] = await campaignWith('c-compact', ['+15550000071', '+15550000072']);
+    await store.begin('c-compact', a!, 1, T0 + 5000, T0);
+    await store.dialed('c-compact', a!, 1, 'sid-a', 'call-a');
+    const endA = await store.end({ campaignId: 'c-compact', contactId: a!, attempt: 1, outcome: 'answered-human', fields: { sip: 200, cv: 'sid-a' }, from: 'dui' });
+    expect(endA.record).toMatchObject({ s: 't', cv: 'sid-a' });
+    expect(endA.record?.sid).toBeUndefined();
+    expect(endA.record?.cl).toBeUndefined();
+    expect(await store.attemptBySid('c-compact', 'sid-a')).toBeUndefined();
+    expect(await store.attemptBySid('c-compact', 'call-a')).toBeUndefined();
+    // The notification beat the dial-out response (instant 486, no re-dial): the late response adds nothing
+    // the record already has, and no index entry for a call that is over.
+    await store.begin('c-compact', b!, 1, T0 + 5000, T0);
+    await store.end({ campaignId: 'c-compact', contactId: b!, attempt: 1, outcome: 'busy', fields: { sip: 486, cv: 'sid-b' }, from: 'dui' });
+    expect(await store.dialed('c-compact', b!, 1, 'sid-b', 'call-b')).toBe('dialed');
+    const recB = await store.getContact('c-compact', b!);
+    expect(recB).toMatchObject({ s: 't', o: 'busy', cv: 'sid-b' });
+    expect(recB?.sid).toBeUndefined();
+    expect(recB?.cl).toBeUndefined();
+    expect(await store.attemptBySid('c-compact', 'sid-b')).toBeUndefined();
+  });
+
   it('counts contacts born terminal (suppressed at import)', async () => {
     await store.createCampaign('c-supp', settings, T0);
     const rec = { ...newContactRecord({ p: '+15550000061', r: 2 }), s: 't' as const, o: 'suppressed' as const };

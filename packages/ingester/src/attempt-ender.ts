@@ -1,4 +1,5 @@
 import {
+  attemptJobId,
   attemptKey,
   decideRedial,
   type AttemptRef,
@@ -66,13 +67,26 @@ export class AttemptEnder {
     if (mayRelease(record, ref.attempt)) {
       await limits.releaseLive(attemptKey(ref.campaignId, ref.contactId, ref.attempt), { campaignId: ref.campaignId, trunk: settings.trunk });
     }
-    if ((result === 'redial' || result === 'redial-pending') && record) {
-      // The job names only contact and attempt: the worker reads every dial parameter from the stored
-      // campaign settings and contact record, so the re-dial keeps them all.
-      await queues.addAttempt(ref.campaignId, ref.contactId, record.n, (record.due ?? now) - now);
-    }
+    // The job names only contact and attempt: the worker reads every dial parameter from the stored
+    // campaign settings and contact record, so the re-dial keeps them all.
+    if (result === 'redial' && record) await queues.addAttempt(ref.campaignId, ref.contactId, record.n, (record.due ?? now) - now);
+    if (result === 'redial-pending' && record) await this.ensureRedial(ref, record, now);
     if (result === 'redial') metrics.redialScheduled();
-    if (result === 'terminal' || result === 'completed' || result === 'redial') metrics.outcome(outcome);
+    // The stored outcome: a re-dial a cancel cut short ends `cancelled`, not with the attempt's outcome.
+    if (result === 'terminal' || result === 'completed' || result === 'redial') metrics.outcome(record?.o ?? outcome);
     return { result, record };
+  }
+
+  /**
+   * A replay (duplicate notification, the watchdog's re-dial guard) found the re-dial scheduled: make sure
+   * its job exists. It is missing only when a process died between `end` and adding it; re-adding it with
+   * its deterministic id is a no-op when it does exist.
+   */
+  private async ensureRedial(ref: AttemptRef, record: ContactRecord, now: number): Promise<void> {
+    const { queues, metrics, logger } = this.deps;
+    if (await queues.get(ref.campaignId).getJob(attemptJobId(ref.contactId, record.n))) return;
+    await queues.addAttempt(ref.campaignId, ref.contactId, record.n, (record.due ?? now) - now);
+    metrics.redialRecovered();
+    logger.warn({ campaignId: ref.campaignId, contact: ref.contactId, attempt: record.n }, 're-dial job was missing (a process died before adding it): re-added');
   }
 }

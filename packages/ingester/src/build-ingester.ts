@@ -15,6 +15,7 @@ import { buildIngesterApp } from './ingester-app.js';
 import { IngesterMetrics } from './ingester-metrics.js';
 import { LostWatchdog } from './lost-watchdog.js';
 import { NotificationProcessor } from './notification-processor.js';
+import { NotifyBacklog } from './notify-backlog.js';
 import { NotifyHandoff, type NotifyHandoffOptions } from './notify-handoff.js';
 
 export interface IngesterDeps {
@@ -51,6 +52,7 @@ interface ProcessingSide {
   queues: CampaignQueues;
   processor: NotificationProcessor;
   watchdog: LostWatchdog;
+  backlog: NotifyBacklog;
 }
 
 function buildProcessingSide(deps: IngesterDeps, metrics: IngesterMetrics): ProcessingSide {
@@ -64,12 +66,16 @@ function buildProcessingSide(deps: IngesterDeps, metrics: IngesterMetrics): Proc
   const ender = new AttemptEnder({ store, limits: new Limits(redis, keys), queues, settings: new CampaignSettingsCache(store), metrics, logger });
   const processor = new NotificationProcessor({
     store, ender, metrics, logger, keys, connection: redis, concurrency: deps.processorConcurrency, now: deps.now,
+    // WORKER_LOCK_MS: the same BullMQ lock as the dial workers' (how soon a killed process's jobs come back).
+    lockDurationMs: config.workerLockMs,
   });
+  const backlog = new NotifyBacklog(redis, keys);
   const watchdog = new LostWatchdog({
     store, ender, metrics, logger, keys, redis,
     intervalMs: config.watchdogIntervalMs, lostAfterMs: config.lostAfterMs, now: deps.now,
+    backlog: () => backlog.oldest(),
   });
-  return { redis, queues, processor, watchdog };
+  return { redis, queues, processor, watchdog, backlog };
 }
 
 /** QUIT when connected (a clean close), else stop reconnecting at once. */
@@ -120,6 +126,7 @@ export function buildIngester(deps: IngesterDeps): Ingester {
       await handoff?.close();
       await side?.watchdog.stop();
       await side?.processor.close();
+      await side?.backlog.close();
       await side?.queues.close();
       await Promise.all([...new Set([probe, requestRedis, side?.redis])].map((redis) => redis && closeRedis(redis)));
     },

@@ -27,6 +27,7 @@ export class IngesterMetrics {
   private readonly processed: Counter<'result'>;
   private readonly redials: Counter;
   private readonly lost: Counter;
+  private readonly recovered: Counter;
   private readonly latency: Histogram;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
@@ -57,6 +58,11 @@ export class IngesterMetrics {
     });
     this.redials = new Counter({ name: 'dialer_ingester_redials_scheduled_total', help: 'Re-dials scheduled', registers });
     this.lost = new Counter({ name: 'dialer_ingester_lost_total', help: 'Attempts declared lost by the watchdog', registers });
+    this.recovered = new Counter({
+      name: 'dialer_ingester_redials_recovered_total',
+      help: 'Re-dial jobs found missing (a process died between ending an attempt and adding its re-dial) and re-added',
+      registers,
+    });
     this.latency = new Histogram({
       name: 'dialer_ingester_processing_seconds',
       help: 'From webhook receipt to the notification applied in Redis',
@@ -84,6 +90,10 @@ export class IngesterMetrics {
 
   lostDeclared(): void {
     this.lost.inc();
+  }
+
+  redialRecovered(): void {
+    this.recovered.inc();
   }
 
   processingLatency(ms: number): void {

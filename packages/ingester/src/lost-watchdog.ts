@@ -11,8 +11,10 @@ export interface LostWatchdogDeps {
   redis: RedisClient;
   /** Pause between sweeps (WATCHDOG_INTERVAL_MS). */
   intervalMs: number;
-  /** LOST_AFTER_MS, only for the reason text and logs: each attempt's deadline was set when it was dialed. */
+  /** LOST_AFTER_MS: for the logs, and the longest the backlog may hold the watchdog back. */
   lostAfterMs: number;
+  /** Receipt time of the oldest notification stored but not yet applied (see NotifyBacklog). */
+  backlog?: () => Promise<number | undefined>;
   now?: () => number;
 }
 
@@ -36,6 +38,15 @@ return 0
  * LOST_AFTER_MS; uncertain attempts keep theirs) into outcome `lost`, which the re-dial policy may re-dial,
  * and gives their live-call slot back. Any number of ingester replicas may sweep at once: `end` is atomic
  * and idempotent, so an attempt is declared lost once and re-dialed at most once.
+ *
+ * A notification stored before an attempt's deadline but not applied yet (the ingester restarting, a
+ * processor that died holding its job, a processing lag) holds that attempt back: the sweep only acts on
+ * deadlines older than the oldest pending notification (at most LOST_AFTER_MS behind), so a notification
+ * answered 2xx is applied rather than overtaken by `lost`.
+ *
+ * The same sweep guards re-dials: an attempt that ended with a re-dial leaves its member in the deadlines
+ * set at `due + REDIAL_GUARD_MS` (removed when the re-dial begins). When it comes due the re-dial has not
+ * started; `end` answers `redial-pending` and the ender re-adds the job if a crash lost it.
  */
 export class LostWatchdog {
   private timer: NodeJS.Timeout | undefined;
@@ -78,22 +89,35 @@ export class LostWatchdog {
 
   private async sweep(): Promise<number> {
     let lost = 0;
+    const horizon = await this.horizon();
     for (const campaignId of await this.deps.store.listCampaignIds()) {
       if (this.closing) break;
-      lost += await this.sweepCampaign(campaignId);
+      lost += await this.sweepCampaign(campaignId, horizon);
     }
     return lost;
   }
 
-  private async sweepCampaign(campaignId: string): Promise<number> {
+  /**
+   * Deadlines up to this instant may be acted on: now, unless notifications received earlier are still
+   * waiting to be applied (one of them may end the attempt). The backlog holds the sweep back at most
+   * LOST_AFTER_MS, so a stuck job cannot keep every slot taken for good.
+   */
+  private async horizon(): Promise<number> {
+    const now = this.now();
+    const oldest = await this.deps.backlog?.();
+    if (oldest === undefined || oldest > now) return now;
+    if (oldest <= now - 1000) this.log.debug({ backlogMs: now - oldest }, 'notifications waiting to be applied: older deadlines only');
+    return Math.max(oldest - 1, now - this.deps.lostAfterMs);
+  }
+
+  private async sweepCampaign(campaignId: string, horizon: number): Promise<number> {
     let lost = 0;
     for (let page = 0; page < MAX_PAGES && !this.closing; page++) {
-      const now = this.now();
-      const due = await this.deps.store.dueDeadlines(campaignId, now, PAGE);
+      const due = await this.deps.store.dueDeadlines(campaignId, horizon, PAGE);
       // A few at a time: after an outage thousands may be due, each a handful of round trips.
       for (let i = 0; i < due.length; i += CONCURRENCY) {
         const chunk = due.slice(i, i + CONCURRENCY);
-        const declared = await Promise.all(chunk.map(({ contactId, attempt }) => this.declareLost(campaignId, contactId, attempt, now)));
+        const declared = await Promise.all(chunk.map(({ contactId, attempt }) => this.declareLost(campaignId, contactId, attempt, horizon)));
         lost += declared.filter(Boolean).length;
       }
       if (due.length < PAGE) break;
@@ -101,7 +125,8 @@ export class LostWatchdog {
     return lost;
   }
 
-  private async declareLost(campaignId: string, contactId: string, attempt: number, now: number): Promise<boolean> {
+  private async declareLost(campaignId: string, contactId: string, attempt: number, horizon: number): Promise<boolean> {
+    const now = this.now();
     const ref = { campaignId, contactId, attempt };
     const { result, record } = await this.deps.ender.end(ref, 'lost', { rs: LOST_REASON }, now);
     this.deps.metrics.applied(result);
@@ -116,7 +141,7 @@ export class LostWatchdog {
     await (this.deps.redis as unknown as Record<string, (...a: (string | number)[]) => Promise<number>>).dialerDropDueDeadline(
       this.deps.keys.campaignDeadlines(campaignId),
       deadlineMember(contactId, attempt),
-      now,
+      horizon,
     );
     log.debug({ result }, 'stale deadline dropped');
     return false;

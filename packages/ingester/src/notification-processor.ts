@@ -23,6 +23,11 @@ export interface NotificationProcessorDeps {
   connection: RedisClient;
   /** Notifications applied at once. @defaultValue 50 */
   concurrency?: number;
+  /**
+   * Job lock (and stalled-check interval): a job a killed process held is applied by another after one to
+   * two times this, so LOST_AFTER_MS must be well above it. @defaultValue 30000 (BullMQ's)
+   */
+  lockDurationMs?: number;
   now?: () => number;
 }
 
@@ -62,6 +67,11 @@ export class NotificationProcessor {
       connection,
       prefix: keys.notifyQueuePrefix(),
       concurrency: this.deps.concurrency ?? 50,
+      lockDuration: this.deps.lockDurationMs ?? 30_000,
+      stalledInterval: this.deps.lockDurationMs ?? 30_000,
+      // A stalled job (its process died, or lost its lock under load) holds notifications already answered
+      // 2xx: it must be applied, not failed after BullMQ's default of one stall. Applying is idempotent.
+      maxStalledCount: 10,
       ...NOTIFY_RETENTION,
     });
     this.worker.on('error', (err) => this.log.error({ err }, 'notification worker error'));

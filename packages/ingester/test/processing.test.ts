@@ -66,7 +66,8 @@ describe('interim and terminal notifications', () => {
     const { sid } = await dialAttempt(ctx, s);
     expect(await liveCount(ctx, s.campaignId)).toBe(1);
     await deliver(s, 1, [{ ...n(notifications.interim(sid, 'amd_human_detected'), 'old'), status: 'Call-In-Progress' }]);
-    expect(await contact(ctx, s)).toMatchObject({ s: 'i', amd: 'amd_human_detected', cv: sid });
+    // Interim fields wait in `x` until the attempt ends (result fields are those of the last ended attempt).
+    expect(await contact(ctx, s)).toMatchObject({ s: 'i', x: { amd: 'amd_human_detected', cv: sid } });
     expect(await liveCount(ctx, s.campaignId)).toBe(1);
 
     await deliver(s, 1, [n(notifications.answered(sid, 'amd_human_detected', 33), 'old')]);

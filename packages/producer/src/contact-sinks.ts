@@ -1,6 +1,7 @@
 import { DIAL_JOB_NAME, dialJobOptions, type CampaignStore, type ContactRecord, type DialJobData, type Keys, type RedisClient } from '@dialer/core';
 import type { Queue } from 'bullmq';
 import type { ImportCounts } from './import-types.js';
+import { ContactIdSet } from './contact-id-set.js';
 
 /** A contact read from the file, not yet in Redis. */
 export interface PendingContact {
@@ -17,12 +18,12 @@ export interface ContactSink {
 export const SUPPRESSED_AT_IMPORT = 'on the do-not-call list at import';
 
 /** Keeps the first occurrence of each contact in a chunk; later ones are duplicates. */
-function dedupe(chunk: PendingContact[], counts: ImportCounts, seen = new Set<string>()): PendingContact[] {
+function dedupe(chunk: PendingContact[], counts: ImportCounts, seen: Set<string> | ContactIdSet = new Set<string>()): PendingContact[] {
   const unique: PendingContact[] = [];
   for (const c of chunk) {
-    if (seen.has(c.contactId)) counts.duplicates++;
+    if (seen instanceof ContactIdSet ? !seen.add(c.contactId) : seen.has(c.contactId)) counts.duplicates++;
     else {
-      seen.add(c.contactId);
+      if (!(seen instanceof ContactIdSet)) seen.add(c.contactId);
       unique.push(c);
     }
   }
@@ -101,10 +102,11 @@ export class RedisContactSink implements ContactSink {
 
 /**
  * `--dry-run`: classifies like a real import against what Redis already holds, with reads only. Duplicates
- * across chunks are remembered in memory (one short id per distinct contact), since nothing may be written.
+ * across chunks are remembered in memory (12 bytes per distinct contact, off the heap), since nothing may be written.
  */
 export class DryRunContactSink implements ContactSink {
-  private readonly seen = new Set<string>();
+  // Off the heap: a million ids as strings would outgrow the import thread's heap cap.
+  private readonly seen = new ContactIdSet();
 
   constructor(
     private readonly deps: { redis: RedisClient; keys: Keys; campaignId: string },

@@ -1,0 +1,42 @@
+// Chaos: a misbehaving gateway. The simulator answers 20 % of dial-outs with 502/503/504, 5 % with 429
+// (no Retry-After, as SAVG may send it) and holds 2 % of replies until the worker's time-out (the call is
+// placed and notified all the same). Every contact must end terminal and no attempt be dialed twice.
+import { describe, it, expect, afterAll } from '@jest/globals';
+import { phases, startCluster, type Cluster } from './chaos-cluster.js';
+import { verifyCampaign } from './chaos-verify.js';
+
+const CONTACTS = 400;
+const REDIAL = ['busy', 'unavailable', 'lost'];
+const SETTINGS = { redial: { maxAttempts: 5, rules: Object.fromEntries(REDIAL.map((o) => [o, { delayMs: 0 }])) } };
+
+let cluster: Cluster | undefined;
+afterAll(async () => cluster?.close());
+
+describe('chaos: gateway faults', () => {
+  it('20 % 5xx, 5 % 429, 2 % hanging replies: every contact terminal, no attempt dialed twice', async () => {
+    const t = phases('chaos-gateway-faults');
+    cluster = await startCluster({
+      env: { DIAL_RATE_PER_SECOND: '200', MAX_LIVE_CALLS: '5000', WORKER_CONCURRENCY: '40', LOST_AFTER_MS: '8000', SAVG_TIMEOUT_MS: '1000' },
+      sim: { outcomes: 'human=70,machine=10,busy=10,unavailable=5,no-answer=5', rate5xx: 0.2, rate429: 0.05, hangRate: 0.02, hangMs: 30_000 },
+    });
+    const c = cluster;
+    await c.startIngester();
+    await Promise.all([c.startWorker(), c.startWorker()]);
+    expect(await c.produce('chaos-faults', CONTACTS, SETTINGS)).toMatchObject({ accepted: CONTACTS });
+    t.mark('start+produce');
+
+    await c.waitTerminal('chaos-faults', 300_000);
+    t.mark('until all terminal');
+    const verdict = await verifyCampaign(c, 'chaos-faults', CONTACTS, REDIAL);
+    t.mark('verify');
+    expect(verdict.problems).toEqual([]);
+    const byStatus = c.sim.state.stats().byHttpStatus;
+    // The faults did happen: refused, rate-limited and unanswered (timed-out) dial-outs.
+    expect((byStatus['502'] ?? 0) + (byStatus['503'] ?? 0) + (byStatus['504'] ?? 0)).toBeGreaterThan(CONTACTS * 0.1);
+    expect(byStatus['429'] ?? 0).toBeGreaterThan(0);
+    expect(byStatus['499'] ?? 0).toBeGreaterThan(0);
+    // A hung reply is an ambiguous time-out: the attempt is not re-sent; its notification (the call was
+    // placed) ends it. Refused ones (5xx/429) are retried without spending the attempt.
+    t.print(`${verdict.dialouts} dial-outs ${JSON.stringify(byStatus)}, outcomes ${JSON.stringify(verdict.outcomes)}`);
+  }, 600_000);
+});

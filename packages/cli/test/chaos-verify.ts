@@ -1,0 +1,133 @@
+// What every chaos test checks at the end, against the simulator's record of dial-outs and notifications
+// (what the "gateway" experienced) and the campaign report (what the operator gets).
+import { OUTCOMES, classifyNotification, contactIdFor, parseNotification, type ContactRecord, type ReportRow } from '@dialer/core';
+import type { DialoutRecord, NotificationRecord } from '@dialer/simulator';
+import { chaosNumber, type Cluster } from './chaos-cluster.js';
+
+export interface AttemptOnWire {
+  campaignId: string;
+  contactId: string;
+  attempt: number;
+}
+
+export interface Verdict {
+  /** Everything that is wrong (empty when the run kept every promise). */
+  problems: string[];
+  dialouts: number;
+  placed: number;
+  /** Final notifications the gateway got a 2xx for, each checked to have been applied. */
+  notified2xx: number;
+  outcomes: Record<string, number>;
+}
+
+/** The attempt a dial-out was for, from the notify token in its URL (our own token: decoding is enough). */
+export function attemptOnWire(d: DialoutRecord): AttemptOnWire | undefined {
+  const url = d.request?.notifyurl;
+  if (!url) return undefined;
+  const payload = url.slice(url.lastIndexOf('/') + 1).split('.')[1];
+  if (!payload) return undefined;
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { c: string; k: string; n: number };
+  return { campaignId: claims.c, contactId: claims.k, attempt: claims.n };
+}
+
+function is2xx(n: NotificationRecord): boolean {
+  return n.receiverStatus !== undefined && n.receiverStatus >= 200 && n.receiverStatus < 300;
+}
+
+/**
+ * Checks a finished campaign of `count` contacts (numbers `chaosNumber(0..count-1)`):
+ * - every contact is terminal, in the stats and in the report, with a §3 outcome, none missing or doubled;
+ * - no attempt placed two calls (the simulator's records, by notify token; refused requests — 429, 502/503/504 —
+ *   placed none and are retried by design);
+ * - every contact that ended with a call outcome had a call placed, and no contact had more calls placed
+ *   than attempts counted;
+ * - every final notification the gateway got a 2xx for was applied: its attempt ended with its outcome
+ *   (the contact's last outcome, or a re-dial when the policy re-dials that outcome).
+ */
+export async function verifyCampaign(c: Cluster, campaignId: string, count: number, redialOutcomes: string[]): Promise<Verdict> {
+  const problems: string[] = [];
+  const stats = await c.store.stats(campaignId);
+  const outcomeSum = Object.values(stats.outcomes).reduce((a, b) => a + (b ?? 0), 0);
+  if (stats.contacts !== count || stats.terminal !== count || outcomeSum !== count) {
+    problems.push(`stats: contacts ${stats.contacts}, terminal ${stats.terminal}, outcomes ${outcomeSum}, expected ${count}`);
+  }
+  const rows = await c.report(campaignId);
+  problems.push(...checkReport(rows, count));
+
+  const records = new Map<string, ContactRecord>();
+  for await (const [id, rec] of c.store.contacts(campaignId)) records.set(id, rec);
+  const wire = await checkDialouts(c, campaignId, records, problems);
+  const notified2xx = await checkNotifications(c, wire.bySid, records, redialOutcomes, problems);
+  return { problems: problems.slice(0, 30), dialouts: wire.dialouts, placed: wire.placed, notified2xx, outcomes: stats.outcomes as Record<string, number> };
+}
+
+function checkReport(rows: ReportRow[], count: number): string[] {
+  const problems: string[] = [];
+  if (rows.length !== count) problems.push(`report has ${rows.length} rows, expected ${count}`);
+  const phones = new Set(rows.map((r) => r.phone));
+  if (phones.size !== rows.length) problems.push('report has a contact twice');
+  for (let i = 0; i < count; i++) if (!phones.has(chaosNumber(i))) problems.push(`report misses ${chaosNumber(i)}`);
+  for (const r of rows) if (!(OUTCOMES as readonly string[]).includes(r.outcome)) problems.push(`${r.phone}: not terminal (${r.outcome})`);
+  return problems;
+}
+
+async function checkDialouts(c: Cluster, campaignId: string, records: Map<string, ContactRecord>, problems: string[]) {
+  const perAttempt = new Map<string, number>();
+  const placedPerContact = new Map<string, number>();
+  const bySid = new Map<string, AttemptOnWire>();
+  let dialouts = 0;
+  let placed = 0;
+  for (const d of await c.sim.dialouts()) {
+    const a = attemptOnWire(d);
+    if (!a || a.campaignId !== campaignId) continue;
+    dialouts++;
+    if (d.sid) {
+      // A placed call (answered, or its reply withheld): what must happen at most once per attempt. Refusals
+      // (429, 502/503/504: no call placed) are retried by design without spending the attempt.
+      const key = `${a.contactId}/${a.attempt}`;
+      perAttempt.set(key, (perAttempt.get(key) ?? 0) + 1);
+      placed++;
+      bySid.set(d.sid, a);
+      placedPerContact.set(a.contactId, (placedPerContact.get(a.contactId) ?? 0) + 1);
+    }
+  }
+  for (const [key, n] of perAttempt) if (n > 1) problems.push(`attempt ${key} placed ${n} calls`);
+  const callOutcomes = new Set(['answered-human', 'answered-machine', 'answered', 'busy', 'unavailable', 'no-answer', 'failed']);
+  for (const [id, rec] of records) {
+    const calls = placedPerContact.get(id) ?? 0;
+    if (rec.o && callOutcomes.has(rec.o) && calls === 0) problems.push(`${id}: outcome ${rec.o} without a placed call`);
+    if (calls > (rec.a ?? 0)) problems.push(`${id}: ${calls} calls placed but ${rec.a ?? 0} attempts counted`);
+  }
+  return { bySid, dialouts, placed };
+}
+
+async function checkNotifications(
+  c: Cluster,
+  bySid: Map<string, AttemptOnWire>,
+  records: Map<string, ContactRecord>,
+  redialOutcomes: string[],
+  problems: string[],
+): Promise<number> {
+  let checked = 0;
+  for (const n of await c.sim.notifications()) {
+    const a = bySid.get(n.sid);
+    if (!a || n.kind !== 'final' || !is2xx(n)) continue;
+    const parsed = parseNotification(n.payload);
+    const rec = records.get(a.contactId);
+    if (!parsed.ok || !rec) {
+      problems.push(`notification ${n.seq}: unparsable or unknown contact`);
+      continue;
+    }
+    const cls = classifyNotification(parsed.value);
+    if (!cls.terminal) continue;
+    checked++;
+    const applied = a.attempt < rec.n ? redialOutcomes.includes(cls.outcome) : rec.o === cls.outcome || rec.o === 'cancelled';
+    if (!applied) problems.push(`${a.contactId}/${a.attempt}: 2xx for ${cls.outcome} not applied (contact at attempt ${rec.n}, outcome ${rec.o})`);
+  }
+  return checked;
+}
+
+/** The contact id of the i-th test number (for spot checks). */
+export function chaosContactId(i: number): string {
+  return contactIdFor(chaosNumber(i));
+}
