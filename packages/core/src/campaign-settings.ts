@@ -103,6 +103,10 @@ export function resolveCampaignSettings(input: unknown, config: DialerConfig): C
   if (s.startAt && s.endAt && Date.parse(s.endAt) <= Date.parse(s.startAt)) {
     throw settingsError(['endAt: must be after startAt']);
   }
+  // Windows past midnight (22:00–02:00) are not supported: which day `days` would name is ambiguous.
+  const start = s.window?.start ?? '08:00';
+  const end = s.window?.end ?? '21:00';
+  if (end <= start) throw settingsError([`window: end (${end}) must be after start (${start}); windows past midnight are not supported`]);
   const maxAttempts = s.redial?.maxAttempts ?? config.redial.maxAttempts;
   const rulesIn = s.redial?.rules ?? { busy: {}, unavailable: {} };
   const rules: Partial<Record<Outcome, RedialRule>> = {};
@@ -122,8 +126,8 @@ export function resolveCampaignSettings(input: unknown, config: DialerConfig): C
     maxLiveCallsPerTrunk: s.maxLiveCallsPerTrunk,
     redial: { maxAttempts, rules },
     window: {
-      start: s.window?.start ?? '08:00',
-      end: s.window?.end ?? '21:00',
+      start,
+      end,
       days: s.window?.days ?? ALL_DAYS,
       timezone: s.window?.timezone ?? 'UTC',
     },

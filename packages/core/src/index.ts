@@ -21,10 +21,14 @@ export { signNotifyToken, verifyNotifyToken, type AttemptRef, type NotifyTokenOp
 export { createNotifyTokenSigner, type NotifyTokenSigner } from './notify-token-signer.js';
 export { createNotifyTokenVerifier, type NotifyTokenVerifier } from './notify-token-verifier.js';
 export { normalizeNumber, contactIdFor, targetFor, type NormalizedNumber } from './phone.js';
+export { isWindowOpen, nextWindowOpening, instantOfWallTime, wallClockMs, type CallingWindow } from './calling-window.js';
+export { timeZoneOfNumber, contactTimeZone } from './phone-timezone.js';
+export { SuppressionList, normalizeSuppressed, type SuppressionScope, type NormalizedEntry } from './suppression.js';
 export { newContactRecord, type ContactRecord, type AttemptResultFields } from './contact-record.js';
 export {
   CampaignStore,
   deadlineMember,
+  REDIAL_GUARD_MS,
   type CampaignMeta,
   type CampaignStats,
   type BeginResult,
@@ -55,6 +59,7 @@ export {
   DIAL_JOB_NAME,
   KEEP_COMPLETED,
   KEEP_FAILED,
+  DIAL_WORKER_KEEP,
   type DialJobData,
 } from './dial-jobs.js';
 export {

@@ -1,7 +1,8 @@
 /**
  * One dial job, start to end. The order of steps is what keeps the guarantees:
  *   read (campaign, contact) → dial-time rules → suppression → live-call slot → paced instant →
- *   `begin` (atomic: campaign running, q/w → d, deadline) → dial-out → record the answer.
+ *   dial-time rules and suppression again → `begin` (atomic: campaign running, q/w → d, deadline) →
+ *   dial-out → record the answer.
  * Nothing before `begin` changes the attempt, so any of those steps may be abandoned and the job put back
  * without spending the attempt. After `begin` the attempt is "dialing": a crash there leaves state `d`,
  * which a re-delivered job turns into `uncertain` instead of dialing again (DESIGN §4.2).
@@ -23,7 +24,7 @@ import {
   type NotifyTokenSigner,
   type Outcome,
 } from '@dialer/core';
-import { checkDialTime } from './dial-time.js';
+import { checkDialTime, type DialTimeDecision } from './dial-time.js';
 import { buildDialoutRequest } from './dial-request.js';
 import type { DialoutResult } from './dialout-result.js';
 import { Pacer, MAX_LATE_RETRIES, isLate } from './pacer.js';
@@ -65,6 +66,7 @@ interface Slot {
 }
 
 const PAUSED_BACKOFF_MS = 1000;
+const SUPPRESSED_REASON = 'on the do-not-call list at dial time';
 const BUSY_REST_MS = 250;
 
 export class DialProcessor {
@@ -108,9 +110,8 @@ export class DialProcessor {
     if (meta.state !== 'running') return this.notRunning(a, meta.state);
 
     const when = checkDialTime(record, meta.settings, this.ctx.now());
-    if (when.kind === 'expire') return this.endBeforeDial(a, 'expired', when.reason);
-    if (when.kind === 'delay') return this.delayUntil(a, Date.now() + (when.untilMs - this.ctx.now()), when.reason);
-    if (await this.isSuppressed(a.campaignId, record.p)) return this.endBeforeDial(a, 'suppressed', 'on the do-not-call list at dial time');
+    if (when.kind !== 'dial') return this.notNow(a, when);
+    if (await this.isSuppressed(a.campaignId, record.p)) return this.endBeforeDial(a, 'suppressed', SUPPRESSED_REASON);
     return this.withLiveSlot(a, meta, record);
   }
 
@@ -156,6 +157,13 @@ export class DialProcessor {
       // instants handed out cover the next second, and waking for every freed 1/rate slot would only cycle
       // jobs through the workers) and this job goes back unspent, holding no permit or slot meanwhile.
       if (paced.kind === 'busy') return this.rateLimitQueue(a, Math.max(paced.retryInMs, BUSY_REST_MS), 'paced');
+      // Pacing may have waited a second or more: the window (or the campaign) may have closed meanwhile.
+      const when = checkDialTime(record, settings, this.ctx.now());
+      if (when.kind !== 'dial') return this.notNow(a, when);
+      // So may the number have been put on a do-not-call list: checked again as the last step before `begin`
+      // (the slot is given back on the way out, no attempt spent), so that a number listed before its paced
+      // instant is never dialed. Each instant given up for a late one comes back through here.
+      if (await this.isSuppressed(a.campaignId, record.p)) return this.endBeforeDial(a, 'suppressed', SUPPRESSED_REASON);
       const begun = await this.ctx.store.begin(a.campaignId, a.contactId, a.n, Date.now() + this.ctx.config.lostAfterMs);
       const r = begun.result;
       if (r === 'begin') {
@@ -249,10 +257,22 @@ export class DialProcessor {
     return this.backToWait(a, 'config-paused');
   }
 
+  /**
+   * Whether the number is on the global or the campaign's do-not-call list. One round trip: the two lists
+   * live in different cluster slots (`{global}`, `{campaign}`), so they are two commands sent together
+   * (auto-pipelined on one connection, in parallel to their nodes on a cluster), not one multi-key command.
+   */
   private async isSuppressed(campaignId: string, number: string): Promise<boolean> {
     const { redis, keys } = this.ctx;
     const [global, campaign] = await Promise.all([redis.sismember(keys.globalSuppress(), number), redis.sismember(keys.campaignSuppress(campaignId), number)]);
     return global === 1 || campaign === 1;
+  }
+
+  /** Outside the campaign's dates or the contact's calling window: expire, or wait unspent for the opening. */
+  private notNow(a: Attempt, when: Exclude<DialTimeDecision, { kind: 'dial' }>): Promise<string> {
+    if (when.kind === 'expire') return this.endBeforeDial(a, 'expired', when.reason);
+    // The decision is in calendar time (the injectable clock); BullMQ's delay runs on the real one.
+    return this.delayUntil(a, Date.now() + (when.untilMs - this.ctx.now()), when.reason);
   }
 
   private async endBeforeDial(a: Attempt, outcome: Outcome & JobResult, reason: string): Promise<string> {

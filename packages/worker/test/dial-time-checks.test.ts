@@ -1,6 +1,6 @@
 // What the worker re-checks when a job runs (DESIGN §4.4): campaign state, start/end dates, do-not-call lists.
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { contactIdFor, newContactRecord } from '@dialer/core';
+import { DialAdmission, SuppressionList, contactIdFor, newContactRecord } from '@dialer/core';
 import { startSimulator, waitUntil, type SimulatorHarness } from '@dialer/test-utils';
 import type { WorkerService } from '@dialer/worker';
 import { allTerminal, createWorld, numbers, seedCampaign, startWorker, type World } from './helpers.js';
@@ -108,6 +108,38 @@ describe('do-not-call lists at dial time', () => {
     expect(dialed.has(`tel:${nums[0]}`)).toBe(false);
     expect(dialed.has(`tel:${nums[1]}`)).toBe(false);
     expect(dialed.has(`tel:${nums[2]}`)).toBe(true);
+  });
+
+  it('a number listed while its job waits for its paced instant is not dialed: the lists are checked again after pacing', async () => {
+    // A world of its own at one dial-out a second, so that this job's instant is about a second away.
+    const w = await createWorld({ DIAL_RATE_PER_SECOND: '1' });
+    try {
+      const slow = await startWorker(w, sim.url);
+      const { campaignId } = await seedCampaign(w, {}, []);
+      await waitUntil(() => slow.campaignIds().includes(campaignId), 10_000, 'the worker to take the campaign up');
+      // Another dial-out (elsewhere) has just taken the next instant of the global schedule.
+      const other = { member: 'elsewhere/other/1', scope: { campaignId: 'elsewhere' } };
+      expect(await new DialAdmission(w.ctx.redis, w.ctx.keys).admit({ ...other, limits: { global: 1000 }, leaseMs: 60_000, globalRate: 1 })).toEqual({ kind: 'admitted', waitMs: 0 });
+      await w.limits.releaseLive(other.member, other.scope);
+      const [number] = numbers(1) as [string];
+      await addContacts(w, campaignId, [number]);
+      // Its live slot is held: the job passed the first do-not-call check and waits for its instant.
+      await waitUntil(async () => (await w.limits.liveCount({ campaignId })) === 1, 10_000, 'the job to wait for its paced instant', 5);
+      await new SuppressionList(w.ctx.redis, w.ctx.keys).add([number]);
+      const listedBy = Date.now();
+      // The test shows something only if the number was listed before the job woke up: before its instant
+      // (the schedule's next free instant, one interval after it, is in Redis).
+      const instant = Number(await w.ctx.redis.get(w.ctx.keys.rateGlobal())) - 1000;
+      if (!(listedBy + 5 < instant)) throw new Error(`inconclusive: listed at ${listedBy}, not before the paced instant ${instant} (test process stalled?)`);
+      await waitUntil(() => allTerminal(w.store, campaignId), 10_000, 'the contact to end');
+      expect(await w.store.getContact(campaignId, contactIdFor(number))).toMatchObject({ s: 't', n: 1, a: 0, o: 'suppressed' });
+      expect((await dialedTargets()).has(`tel:${number}`)).toBe(false);
+      expect((await w.store.stats(campaignId)).dialouts).toBe(0);
+      // The slot is given back (one step after the contact ends).
+      await waitUntil(async () => (await w.limits.liveCount({ campaignId })) === 0, 5000, 'the live slot given back');
+    } finally {
+      await w.close();
+    }
   });
 });
 

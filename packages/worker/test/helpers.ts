@@ -31,6 +31,9 @@ export interface Contact {
 
 let serial = 0;
 
+/** A calling window open all day, every day. */
+export const ANY_HOUR = { start: '00:00', end: '24:00' } as const;
+
 /** Distinct valid-looking E.164 numbers per call. */
 export function numbers(count: number): string[] {
   serial++;
@@ -45,7 +48,8 @@ export async function seedCampaign(
   extra: (i: number) => { nm?: string; md?: Record<string, string> } = () => ({}),
 ): Promise<{ campaignId: string; contacts: Contact[] }> {
   const campaignId = `c${++serial}-${Math.random().toString(36).slice(2, 7)}`;
-  await ctx.store.createCampaign(campaignId, resolveCampaignSettings(settings, ctx.config));
+  // Dial at any hour unless a test is about calling windows (the default window is 08:00–21:00 local).
+  await ctx.store.createCampaign(campaignId, resolveCampaignSettings({ window: ANY_HOUR, ...settings }, ctx.config));
   const contacts = nums.map((number) => ({ number, contactId: contactIdFor(number) }));
   await ctx.store.addContacts(campaignId, contacts.map((c, i) => [c.contactId, newContactRecord({ p: c.number, r: i + 2, ...extra(i) })]));
   for (const c of contacts) await ctx.queues.addAttempt(campaignId, c.contactId, 1);
@@ -60,8 +64,9 @@ export interface NotifyReceiver {
 }
 
 export async function startNotifyReceiver(ctx: TestContext, store: CampaignStore, limits: Limits): Promise<NotifyReceiver> {
-  // Notify tokens are longer than Fastify's default 100-character path parameter limit.
-  const app: FastifyInstance = Fastify({ logger: false, maxParamLength: 2048 });
+  // Notify tokens are longer than Fastify's default 100-character path parameter limit. Closing drops every
+  // connection: one busy with a notification at close would otherwise be kept open for the 72 s keep-alive.
+  const app: FastifyInstance = Fastify({ logger: false, maxParamLength: 2048, forceCloseConnections: true });
   const received: NotifyReceiver['received'] = [];
   const tokenOpts = { secret: ctx.config.notify.tokenSecret as string, audience: ctx.config.deploymentId, ttlMs: ctx.config.notify.tokenTtlMs };
   app.post('/notify/:token', async (request, reply) => {

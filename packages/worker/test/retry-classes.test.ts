@@ -104,11 +104,16 @@ describe('requests SAVG refused for this contact', () => {
     expect(r404).toMatchObject({ s: 't', o: 'rejected', a: 1 });
     expect(r404?.rs).toMatch(/^HTTP 404/);
     expect((await sim.dialouts()).map((r) => r.status).sort()).toEqual([400, 404]);
-    expect(await w.limits.liveCount()).toBe(0);
-    // Completed at the first try (BullMQ counts the completing run as its one attempt): no retry.
-    const job = await jobOf(w, bad.campaignId, bad.contacts[0]!.contactId);
-    expect(job?.returnvalue).toBe('rejected');
-    expect(job?.attemptsMade).toBe(1);
+    // The slot is given back one step after the contact ends.
+    await waitUntil(async () => (await w.limits.liveCount()) === 0, 5000, 'every live slot released');
+    // Completed (one step after its contact ended) at the first try (BullMQ counts the completing run as its
+    // one attempt): no retry.
+    const job = await waitUntil(async () => {
+      const j = await jobOf(w, bad.campaignId, bad.contacts[0]!.contactId);
+      return j?.finishedOn ? j : undefined;
+    }, 5000, 'the job completed');
+    expect(job.returnvalue).toBe('rejected');
+    expect(job.attemptsMade).toBe(1);
   });
 });
 

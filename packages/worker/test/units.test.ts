@@ -64,11 +64,27 @@ describe('checkDialTime', () => {
   const at = (iso: string) => Date.parse(iso);
 
   it('dials without dates, waits for startAt, expires after endAt', () => {
-    expect(checkDialTime(contact, resolveCampaignSettings({}, config), Date.now())).toEqual({ kind: 'dial' });
+    expect(checkDialTime(contact, resolveCampaignSettings({}, config), at('2030-01-02T12:00:00Z'))).toEqual({ kind: 'dial' });
     const s = resolveCampaignSettings({ startAt: '2030-01-01T09:00:00Z', endAt: '2030-01-05T18:00:00Z' }, config);
     expect(checkDialTime(contact, s, at('2029-12-31T00:00:00Z'))).toMatchObject({ kind: 'delay', untilMs: at('2030-01-01T09:00:00Z') });
-    expect(checkDialTime(contact, s, at('2030-01-02T00:00:00Z'))).toEqual({ kind: 'dial' });
+    expect(checkDialTime(contact, s, at('2030-01-02T12:00:00Z'))).toEqual({ kind: 'dial' });
     expect(checkDialTime(contact, s, at('2030-01-05T18:00:00Z'))).toEqual({ kind: 'expire', reason: EXPIRED_REASON });
+  });
+
+  it("follows the window in the contact's zone, with a guard before it closes and before endAt", () => {
+    const s = resolveCampaignSettings({ window: { start: '09:00', end: '20:00' } }, config);
+    const ny = newContactRecord({ p: '+12125550100', r: 2 });
+    const tokyo = newContactRecord({ p: '+12125550100', r: 2, tz: 'Asia/Tokyo' });
+    // 14:00 UTC = 09:00 in New York (EST), 23:00 in Tokyo.
+    expect(checkDialTime(ny, s, at('2030-01-02T14:00:00Z'))).toEqual({ kind: 'dial' });
+    expect(checkDialTime(tokyo, s, at('2030-01-02T14:00:00Z'))).toMatchObject({ kind: 'delay', untilMs: at('2030-01-03T00:00:00Z') });
+    // A second before 20:00 in New York: too late to start a dial-out; the next day's opening.
+    expect(checkDialTime(ny, s, at('2030-01-03T00:59:59Z'))).toMatchObject({ kind: 'delay', untilMs: at('2030-01-03T14:00:00Z') });
+    expect(checkDialTime(ny, s, at('2030-01-03T00:59:59Z'), 0)).toEqual({ kind: 'dial' });
+    // No opening before endAt: wait for endAt, then expire (also a second before it).
+    const ending = resolveCampaignSettings({ window: { start: '09:00', end: '20:00' }, endAt: '2030-01-07T12:00:00Z' }, config);
+    expect(checkDialTime(ny, ending, at('2030-01-07T02:00:00Z'))).toMatchObject({ kind: 'delay', untilMs: at('2030-01-07T12:00:00Z') });
+    expect(checkDialTime(ny, ending, at('2030-01-07T11:59:59Z'))).toEqual({ kind: 'expire', reason: EXPIRED_REASON });
   });
 });
 
