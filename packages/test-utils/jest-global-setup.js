@@ -40,7 +40,20 @@ async function ping(port) {
   });
 }
 
+/**
+ * `DIALER_TEST_REDIS_CLUSTER=1`: the whole run uses a private 3-master Redis Cluster instead (every test goes
+ * through DIALER_TEST_REDIS_URL, so any suite can be re-run on a cluster). Needs `pnpm build` (the rig is
+ * loaded from test-utils' dist).
+ */
+async function startCluster() {
+  const { startRedisCluster } = await import('./dist/redis-cluster.js');
+  const cluster = await startRedisCluster();
+  globalThis.__DIALER_REDIS_CLUSTER__ = cluster;
+  process.env.DIALER_TEST_REDIS_URL = cluster.url;
+}
+
 export default async function globalSetup() {
+  if (process.env.DIALER_TEST_REDIS_CLUSTER === '1') return startCluster();
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'dialer-jest-redis-'));
   const child = spawn(redisBin(), ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--loglevel', 'warning'], { stdio: 'ignore' });

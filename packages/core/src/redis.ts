@@ -14,19 +14,22 @@ export interface RedisTarget {
   options: RedisOptions;
 }
 
-/** Parses REDIS_URL: `redis://`, `rediss://`, or `redis+cluster://host:port,host:port` for Redis Cluster. */
+/**
+ * Parses REDIS_URL: `redis://`, `rediss://` (TLS), or a Redis Cluster seed list,
+ * `redis+cluster://[user:password@]host:port,host:port` (`rediss+cluster://` with TLS). A seed list needs
+ * only some of the nodes: the client learns the rest from the cluster. IPv6 hosts go in brackets.
+ */
 export function parseRedisUrl(url: string): RedisTarget {
   const cluster = /^rediss?\+cluster:\/\//.test(url);
   const tls = /^rediss/.test(url);
-  const rest = url.replace(/^[a-z+]+:\/\//, '');
+  const rest = url.replace(/^[a-z+]+:\/\//, '').split(/[?#]/)[0] ?? '';
   const at = rest.lastIndexOf('@');
   const auth = at >= 0 ? rest.slice(0, at) : '';
   const [hostsPart = '', dbPart] = (at >= 0 ? rest.slice(at + 1) : rest).split('/');
-  const nodes = hostsPart.split(',').filter(Boolean).map((hp) => {
-    const [host = '127.0.0.1', port = '6379'] = hp.split(':');
-    return { host, port: Number(port) };
-  });
-  const [username, password] = auth.includes(':') ? auth.split(':') : [undefined, auth || undefined];
+  const nodes = hostsPart.split(',').filter(Boolean).map(parseHostPort);
+  // The first colon separates user and password; a password may contain more (or be percent-encoded).
+  const colon = auth.indexOf(':');
+  const [username, password] = colon >= 0 ? [auth.slice(0, colon), auth.slice(colon + 1)] : [undefined, auth || undefined];
   const options: RedisOptions = {
     username: username ? decodeURIComponent(username) : undefined,
     password: password ? decodeURIComponent(password) : undefined,
@@ -34,6 +37,11 @@ export function parseRedisUrl(url: string): RedisTarget {
     ...(tls ? { tls: {} } : {}),
   };
   return { cluster, nodes: nodes.length ? nodes : [{ host: '127.0.0.1', port: 6379 }], options };
+}
+
+function parseHostPort(text: string): { host: string; port: number } {
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(text) ?? /^([^:]*)(?::(\d+))?$/.exec(text);
+  return { host: m?.[1] || '127.0.0.1', port: Number(m?.[2] ?? 6379) };
 }
 
 /** Creates a Redis (or Redis Cluster) connection configured for its purpose. */
@@ -54,6 +62,9 @@ export function createRedis(url: string, purpose: RedisPurpose, connectionName?:
       redisOptions: options,
       enableOfflineQueue: purpose === 'blocking',
       clusterRetryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 6), 3000),
+      // With TLS, connect to the names the cluster announces instead of addresses ioredis resolved itself, so
+      // the certificate's host name matches (managed services such as ElastiCache need this).
+      ...(target.options.tls ? { dnsLookup: (address: string, callback: (err: null, address: string) => void) => callback(null, address) } : {}),
     });
   }
   const [node] = target.nodes;

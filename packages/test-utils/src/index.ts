@@ -3,3 +3,4 @@ export { startRedisServer, freePort, findRedisServer, type RedisServer, type Red
 export { testRedisUrl, uniquePrefix, testEnv, testContext, waitUntil, TEST_SECRETS, type TestContext } from './fixtures.js';
 export { startSimulator, type SimulatorHarness } from './simulator-harness.js';
 export { spawnCli, runCli, CLI_MAIN, type CliProcess } from './spawn-cli.js';
+export { startRedisCluster, keysPerNode, hashTagOf, findRedisCli, type RedisCluster, type RedisClusterNode, type RedisClusterOptions } from './redis-cluster.js';

@@ -1,0 +1,188 @@
+// Every Lua script, MULTI and BullMQ call of @dialer/core on a real 3-master Redis Cluster: a key outside the
+// script's hash tag would fail here with CROSSSLOT (or "non local key"), which a single Redis never reports.
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import {
+  CampaignControl,
+  CampaignQueues,
+  CampaignStore,
+  DialAdmission,
+  Limits,
+  SuppressionList,
+  contactIdFor,
+  createKeys,
+  createRedis,
+  loadConfig,
+  newContactRecord,
+  parseRedisUrl,
+  resolveCampaignSettings,
+  waitForRedis,
+  type CampaignSettings,
+  type Keys,
+  type RedisClient,
+} from '@dialer/core';
+import { hashTagOf, startRedisCluster, uniquePrefix, type RedisCluster } from '@dialer/test-utils';
+import type { Cluster } from 'ioredis';
+
+let cluster: RedisCluster;
+let redis: RedisClient;
+let keys: Keys;
+let store: CampaignStore;
+let limits: Limits;
+let queues: CampaignQueues;
+let settings: CampaignSettings;
+const T0 = 1_800_000_000_000;
+// Their hash tags fall on three different masters of a cluster made by `redis-cli --cluster create` (slot
+// ranges are fixed by node order; the slot of `{id}` is CRC16(id) mod 16384): alpha 865, bravo 8623, echo 14438.
+const CAMPAIGNS = ['alpha', 'bravo', 'echo'];
+
+beforeAll(async () => {
+  cluster = await startRedisCluster();
+  const config = loadConfig({ REDIS_URL: cluster.url, REDIS_PREFIX: uniquePrefix('clu'), SAVG_CALLER: '+15550001111' });
+  redis = createRedis(config.redisUrl, 'blocking', 'cluster-test');
+  await waitForRedis(redis);
+  keys = createKeys(config.keyPrefix);
+  store = new CampaignStore(redis, keys);
+  limits = new Limits(redis, keys);
+  queues = new CampaignQueues(redis, keys);
+  settings = resolveCampaignSettings({ caller: '+15550001111' }, config);
+}, 30_000);
+
+afterAll(async () => {
+  await queues?.close();
+  redis?.disconnect();
+  await cluster?.destroy();
+});
+
+describe('REDIS_URL', () => {
+  it('parses a cluster seed list, with credentials, TLS and IPv6', () => {
+    expect(parseRedisUrl('redis+cluster://10.0.0.1:7000,10.0.0.2:7001')).toMatchObject({
+      cluster: true,
+      nodes: [{ host: '10.0.0.1', port: 7000 }, { host: '10.0.0.2', port: 7001 }],
+    });
+    const tls = parseRedisUrl('rediss+cluster://app:p%40ss:word@cfg.example.com:6379');
+    expect(tls).toMatchObject({ cluster: true, nodes: [{ host: 'cfg.example.com', port: 6379 }] });
+    expect(tls.options).toMatchObject({ username: 'app', password: 'p@ss:word', tls: {} });
+    expect(parseRedisUrl('redis+cluster://[::1]:7000,[::1]')).toMatchObject({ nodes: [{ host: '::1', port: 7000 }, { host: '::1', port: 6379 }] });
+    // A cluster has one database: a path is ignored there, honoured on a single Redis.
+    expect(parseRedisUrl('redis+cluster://h:7000/3').options.db).toBeUndefined();
+    expect(parseRedisUrl('redis://:secret@h:6380/3')).toMatchObject({ cluster: false, nodes: [{ host: 'h', port: 6380 }], options: { password: 'secret', db: 3 } });
+  });
+
+  it('connects with the ioredis Cluster client when given a cluster', async () => {
+    expect((redis as Cluster).isCluster).toBe(true);
+    const request = createRedis(cluster.url, 'request', 'cluster-request');
+    await waitForRedis(request);
+    expect((request as Cluster).isCluster).toBe(true);
+    expect(await request.ping()).toBe('PONG');
+    request.disconnect();
+  });
+});
+
+async function seed(id: string, numbers: string[]): Promise<string[]> {
+  await store.createCampaign(id, settings, T0);
+  const ids = numbers.map(contactIdFor);
+  expect(await store.addContacts(id, ids.map((c, i) => [c, newContactRecord({ p: numbers[i]!, r: i + 2 })]))).toEqual(ids.map(() => 1));
+  return ids;
+}
+
+describe('contact state machine scripts on a cluster', () => {
+  it('runs begin, dialed, interim, settle, end (re-dial, terminal, completed) for campaigns on every master', async () => {
+    for (const [i, id] of CAMPAIGNS.entries()) {
+      const [a, b] = await seed(id, [`+1555010${i}001`, `+1555010${i}002`]);
+      expect((await store.begin(id, a!, 1, T0 + 5000, T0)).result).toBe('begin');
+      expect(await store.dialed(id, a!, 1, `sid-${id}`, `call-${id}`, T0)).toBe('dialed');
+      expect(await store.attemptBySid(id, `sid-${id}`)).toBe(`${id}/${a}/1`);
+      expect(await store.interim(id, a!, 1, { amd: 'amd_human_detected' }, T0)).toBe('interim');
+      const redial = await store.end({ campaignId: id, contactId: a!, attempt: 1, from: 'dui', outcome: 'busy', fields: { sip: 486 }, redialDelayMs: 0 }, T0);
+      expect(redial.result).toBe('redial');
+      expect((await store.begin(id, a!, 2, T0 + 5000, T0)).result).toBe('begin');
+      expect(await store.settleDial(id, a!, 2, 'revert', T0)).toBe('settled');
+      expect((await store.begin(id, a!, 2, T0 + 5000, T0)).result).toBe('begin');
+      expect(await store.dueDeadlines(id, T0 + 5000)).toContainEqual({ contactId: a, attempt: 2 });
+      const end = await store.end({ campaignId: id, contactId: a!, attempt: 2, from: 'dui', outcome: 'answered-human', fields: { sip: 200 } }, T0);
+      expect(end.result).toBe('terminal');
+      expect((await store.end({ campaignId: id, contactId: b!, attempt: 1, from: 'qw', outcome: 'suppressed', fields: {} }, T0)).result).toBe('completed');
+      expect(await store.stats(id)).toMatchObject({ contacts: 2, terminal: 2, dialouts: 2, redials: 1 });
+      expect(await store.getState(id)).toBe('completed');
+    }
+    expect(await store.listCampaignIds()).toEqual(expect.arrayContaining(CAMPAIGNS));
+  });
+});
+
+describe('limits and admission ({limits} tag) on a cluster', () => {
+  it('reserves paced instants and takes and releases live-call slots across scopes', async () => {
+    expect(await limits.reserveDial('alpha', 10, 5, 1000, T0)).toEqual({ ok: true, waitMs: 0 });
+    expect(await limits.reserveDial('alpha', 10, 5, 1000, T0)).toEqual({ ok: true, waitMs: 200 });
+    const scope = { campaignId: 'bravo', trunk: 'T1' };
+    expect(await limits.acquireLive('bravo/x/1', scope, { global: 10, campaign: 1, trunk: 5 }, 60_000, T0)).toBe(0);
+    expect(await limits.acquireLive('bravo/y/1', scope, { global: 10, campaign: 1, trunk: 5 }, 60_000, T0)).toBe(2);
+    expect(await limits.liveCount(scope, T0)).toBe(1);
+    expect(await limits.releaseLive('bravo/x/1', scope)).toBe(3);
+  });
+
+  it('admits a dial-out in one script (live slot + paced instant)', async () => {
+    const admission = new DialAdmission(redis, keys);
+    const req = { member: 'echo/z/1', scope: { campaignId: 'echo', trunk: 'T2' }, limits: { global: 5, campaign: 5, trunk: 5 }, leaseMs: 60_000, globalRate: 100, campaignRate: 50 };
+    expect(await admission.admit(req, T0 + 10_000)).toEqual({ kind: 'admitted', waitMs: 0 });
+    expect(await limits.liveCount({ campaignId: 'echo' }, T0 + 10_000)).toBe(1);
+    expect(await limits.releaseLive('echo/z/1', req.scope)).toBe(3);
+  });
+});
+
+describe('campaign control, queues and do-not-call lists on a cluster', () => {
+  it('status (MULTI), pause, resume and cancel (BullMQ scripts) work per campaign slot', async () => {
+    const control = new CampaignControl({ store, queues, limits });
+    const ids = await seed('charlie', ['+15550200001', '+15550200002', '+15550200003']);
+    await queues.get('charlie').addBulk(ids.map((c) => ({ name: 'dial', data: { c, n: 1 }, opts: { jobId: `${c}-1` } })));
+    await queues.addAttempt('charlie', ids[0]!, 1);
+    expect(await control.campaignStatus('charlie')).toMatchObject({ state: 'running', contacts: 3, queue: { waiting: 3 } });
+    expect(await control.pauseCampaign('charlie')).toMatchObject({ state: 'paused' });
+    expect(await queues.get('charlie').isPaused()).toBe(true);
+    expect(await control.resumeCampaign('charlie')).toMatchObject({ state: 'running' });
+    expect(await control.cancelCampaign('charlie')).toMatchObject({ cancelled: 3, jobsRemoved: 3 });
+    expect(await store.stats('charlie')).toMatchObject({ terminal: 3, outcomes: { cancelled: 3 } });
+  });
+
+  it('keeps the global and per-campaign do-not-call lists', async () => {
+    const list = new SuppressionList(redis, keys);
+    expect(await list.add(['+15550300001', '+15550300002'])).toBe(2);
+    expect(await list.add(['+15550300003'], { campaignId: 'golf' })).toBe(1);
+    expect(await list.has('+15550300001')).toBe(true);
+    expect(await list.has('+15550300003', { campaignId: 'golf' })).toBe(true);
+    expect(await list.remove(['+15550300002'])).toBe(1);
+    expect(await list.size()).toBe(1);
+  });
+});
+
+describe('where the keys live', () => {
+  it('would catch a script mixing hash tags (the rig is a real cluster)', async () => {
+    await expect(redis.eval('return 1', 2, keys.campaignMeta('alpha'), keys.rateGlobal())).rejects.toThrow(/CROSSSLOT/);
+  });
+
+  it('puts each hash tag in one slot and spreads the campaigns over every master', async () => {
+    const byTag = new Map<string, Set<number>>();
+    const mastersOfCampaigns = new Set<string>();
+    for (const node of cluster.nodes) {
+      const client = cluster.nodeClient(node);
+      try {
+        let cursor = '0';
+        do {
+          const [next, found] = await client.scan(cursor, 'MATCH', `${keys.prefix}:*`, 'COUNT', 1000);
+          cursor = next;
+          for (const key of found) {
+            const tag = hashTagOf(key);
+            const slot = (await client.cluster('KEYSLOT', key)) as number;
+            byTag.set(tag, (byTag.get(tag) ?? new Set()).add(slot));
+            if (CAMPAIGNS.includes(tag)) mastersOfCampaigns.add(`${node.port}`);
+          }
+        } while (cursor !== '0');
+      } finally {
+        client.disconnect();
+      }
+    }
+    expect(byTag.has('(none)')).toBe(false);
+    for (const [tag, slots] of byTag) expect([tag, slots.size]).toEqual([tag, 1]);
+    expect([...byTag.keys()]).toEqual(expect.arrayContaining([...CAMPAIGNS, 'charlie', 'golf', 'global', 'limits']));
+    expect(mastersOfCampaigns.size).toBe(3);
+  });
+});
