@@ -6,6 +6,8 @@ import { registerWorkerCommand } from './commands/worker.js';
 import { registerBoardCommand } from './commands/board.js';
 import { registerCampaignCommand } from './commands/campaign.js';
 import { registerReportCommand } from './commands/report.js';
+import { registerSuppressCommand } from './commands/suppress.js';
+import { registerDemoCommand } from './commands/demo.js';
 
 /** Builds the `dialer` command with every sub-command; main.ts only parses argv. */
 export function buildProgram(): Command {
@@ -20,5 +22,7 @@ export function buildProgram(): Command {
   registerBoardCommand(program);
   registerCampaignCommand(program);
   registerReportCommand(program);
+  registerSuppressCommand(program);
+  registerDemoCommand(program);
   return program;
 }
