@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { DialerError, NOTIFY_QUEUE, type Keys, type RedisClient } from '@dialer/core';
-import { MAX_ITEMS_PER_JOB, NOTIFY_JOB_NAME, NOTIFY_JOB_OPTIONS, type NotifyItem, type NotifyJobData } from './notify-job.js';
+import { MAX_ITEMS_PER_JOB, NOTIFY_EVENTS_MAX_LEN, NOTIFY_JOB_NAME, NOTIFY_JOB_OPTIONS, type NotifyItem, type NotifyJobData } from './notify-job.js';
 
 export interface NotifyHandoffOptions {
   /**
@@ -60,6 +60,9 @@ export class NotifyHandoff {
       connection,
       prefix: keys.notifyQueuePrefix(),
       defaultJobOptions: NOTIFY_JOB_OPTIONS,
+      // Nothing reads the queue's event stream (no QueueEvents; Bull Board reads jobs): BullMQ's default of
+      // 10,000 entries would keep ~0.6 MB for nobody.
+      streams: { events: { maxLen: NOTIFY_EVENTS_MAX_LEN } },
     });
     // Connection errors surface through the adds (→ 503) and /readyz; an unhandled 'error' would crash.
     this.queue.on('error', () => undefined);

@@ -43,9 +43,14 @@ export const NOTIFY_JOB_OPTIONS: JobsOptions = {
 /**
  * Retention, set on the processor's Worker rather than on every job (the webhook then packs less per job).
  * Completed jobs are trimmed hard: at 1,000 notifications/s an hour of history would be millions of
- * hashes, and the result already lives in the contact record.
+ * hashes, and the result already lives in the contact record. A job is a batch (up to 128 notifications,
+ * ~50 kB under load), so 100 of them is already plenty to look at in Bull Board and bounds what they keep
+ * to a few MB (1,000 kept ~2 MB at low load and up to ~50 MB at saturation: P5 benchmark).
  */
 export const NOTIFY_RETENTION = {
-  removeOnComplete: { age: 3600, count: 1000 },
+  removeOnComplete: { age: 3600, count: 100 },
   removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
 } as const;
+
+/** Length of the `{notify}` queue's event stream (BullMQ trims it on every add). */
+export const NOTIFY_EVENTS_MAX_LEN = 1000;

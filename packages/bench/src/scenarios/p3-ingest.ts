@@ -3,17 +3,24 @@
  * the body, store it durably, answer 202), and its latency at saturation and at a fixed 1,000/s, beside a
  * naive fastify + `queue.add`-per-request server (no token, no validation) measured in the same run.
  *
- * Each server runs in a child process of its own (this same file, forked with P3_INGEST_ROLE), so the load
- * generator (autocannon, in the parent) does not share its event loop. Loopback only, bounded duration.
- * Besides rates and latencies it reports CPU per notification (the server process, and Redis), which
- * explains the rates and varies far less than they do on a busy machine.
+ * Each server runs in a child process of its own (this same file, forked with P3_INGEST_ROLE). Saturation:
+ * autocannon (closed loop, 64 connections) in the parent. Fixed rate: an open-loop generator in a third
+ * process (fixed-rate-load.ts), one request every 1/rate s, latency from each request's due time, because
+ * autocannon's `overallRate` is a per-connection quota spent in a burst at the start of every second and its
+ * latency histogram back-fills every response of D ms as D samples (see fixed-rate-load.ts): together they
+ * turned single scheduling stalls of a shared machine into a p99 of 200–270 ms, at 1/8 of the load under
+ * which the same servers showed a p99 of 20 ms. The generator's own send lag is reported beside it: when it
+ * is high, the machine was too busy to measure, whatever the server; and the servers' own request-in →
+ * response-written p99 (fastify's elapsed time, same hook on both) says what the server itself adds.
+ * Loopback only, bounded duration. Besides rates and latencies it reports CPU per notification (the server
+ * process, and Redis), which explains the rates and varies far less than they do on a busy machine.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import {
   NOTIFY_QUEUE,
   createKeys,
@@ -27,6 +34,7 @@ import {
 } from '@dialer/core';
 import { NOTIFY_JOB_NAME, NOTIFY_JOB_OPTIONS, buildIngester } from '@dialer/ingester';
 import type { BenchContext, Scenario, ScenarioRow } from '../scenario.js';
+import { runFixedRate } from './fixed-rate-load.js';
 
 type Role = 'ingester' | 'baseline';
 
@@ -46,6 +54,10 @@ interface LoadResult {
   serverCpuUs: number;
   /** Redis CPU per answered notification (µs). */
   redisCpuUs: number;
+  /** Fixed-rate runs: p99 of how late the generator sent (ms). */
+  sendLagP99?: number;
+  /** Fixed-rate runs: p99 of the server's own request-in → response-written time (ms). */
+  serverP99?: number;
 }
 
 interface AutocannonResult {
@@ -70,8 +82,20 @@ const ROLES = ['baseline', 'ingester'] as const;
 
 // ---- the two servers (child processes) ----
 
+/** Server-side latency of each request since the last 'cpu' message (fastify's own elapsed time, ms). */
+const serverSide: number[] = [];
+
+/** Records request-in → response-written per request (the same hook on both servers). */
+function timeRequests(app: FastifyInstance): void {
+  app.addHook('onResponse', (_request, reply, done) => {
+    serverSide.push(reply.elapsedTime);
+    done();
+  });
+}
+
 async function serveIngester(config: DialerConfig): Promise<number> {
   const ingester = buildIngester({ config, logger: createLogger({ level: 'silent' }), processor: false });
+  timeRequests(ingester.app);
   await ingester.app.listen({ host: '127.0.0.1', port: 0 });
   return (ingester.app.server.address() as { port: number }).port;
 }
@@ -81,6 +105,7 @@ async function serveBaseline(config: DialerConfig): Promise<number> {
   const queue = new Queue(NOTIFY_QUEUE, { connection: redis, prefix: createKeys(config.keyPrefix).notifyQueuePrefix(), defaultJobOptions: NOTIFY_JOB_OPTIONS });
   // maxParamLength as the ingester: the token path parameter is longer than fastify's default of 100.
   const app = Fastify({ logger: false, routerOptions: { maxParamLength: 2048 } });
+  timeRequests(app);
   app.post('/notify/:token', async (request, reply) => {
     try {
       await queue.add(NOTIFY_JOB_NAME, request.body as Record<string, unknown>);
@@ -99,7 +124,9 @@ async function runChild(role: Role): Promise<void> {
   process.on('message', (m) => {
     if (m === 'cpu') {
       const { user, system } = process.cpuUsage();
-      process.send?.({ cpuUs: user + system });
+      const sorted = serverSide.splice(0).sort((a, b) => a - b);
+      const serverP99 = sorted[Math.max(0, Math.ceil(sorted.length * 0.99) - 1)] ?? Number.NaN;
+      process.send?.({ cpuUs: user + system, serverP99 });
     }
   });
   process.on('disconnect', () => process.exit(0));
@@ -122,11 +149,16 @@ function startServer(role: Role, env: NodeJS.ProcessEnv, prefix: string): Promis
   });
 }
 
-function serverCpu(server: Server): Promise<number> {
+/** The server's CPU time so far (µs) and its server-side p99 (ms) over the requests since the last call. */
+function serverProbe(server: Server): Promise<{ cpuUs: number; serverP99: number }> {
   return new Promise((resolve) => {
-    server.child.once('message', (m: { cpuUs: number }) => resolve(m.cpuUs));
+    server.child.once('message', (m: { cpuUs: number; serverP99: number }) => resolve(m));
     server.child.send('cpu');
   });
+}
+
+async function serverCpu(server: Server): Promise<number> {
+  return (await serverProbe(server)).cpuUs;
 }
 
 async function redisCpu(redis: RedisClient): Promise<number> {
@@ -167,16 +199,10 @@ function notificationBody(i: number): string {
   );
 }
 
-async function load(server: Server, redis: RedisClient, tokens: string[], seconds: number, rate?: number): Promise<LoadResult> {
+async function load(server: Server, redis: RedisClient, tokens: string[], seconds: number): Promise<LoadResult> {
   const requests = tokens.map((t, i) => ({ method: 'POST', path: `/notify/${t}`, headers: { 'content-type': 'application/json' }, body: notificationBody(i) }));
   const [cpu0, redis0] = [await serverCpu(server), await redisCpu(redis)];
-  const result = await autocannon({
-    url: server.url,
-    connections: rate ? 32 : SATURATION_CONNECTIONS,
-    duration: seconds,
-    requests,
-    ...(rate ? { overallRate: rate } : {}),
-  });
+  const result = await autocannon({ url: server.url, connections: SATURATION_CONNECTIONS, duration: seconds, requests });
   const [cpu1, redis1] = [await serverCpu(server), await redisCpu(redis)];
   const ok = Math.max(1, result['2xx']);
   return {
@@ -187,6 +213,27 @@ async function load(server: Server, redis: RedisClient, tokens: string[], second
     failed: result.non2xx + result.errors + result.timeouts,
     serverCpuUs: (cpu1 - cpu0) / ok,
     redisCpuUs: (redis1 - redis0) / ok,
+  };
+}
+
+/** Open-loop load at `rate`/s from a process of its own (one warm-up second, not measured, first). */
+async function loadFixed(server: Server, redis: RedisClient, tokens: string[], seconds: number, rate: number): Promise<LoadResult> {
+  const requests = tokens.map((t, i) => ({ path: `/notify/${t}`, headers: { 'content-type': 'application/json' }, body: notificationBody(i) }));
+  const [cpu0, redis0] = [await serverCpu(server), await redisCpu(redis)];
+  const result = await runFixedRate({ url: server.url, requests, rate, seconds, warmupSeconds: 1 });
+  const [probe, redis1] = [await serverProbe(server), await redisCpu(redis)];
+  const cpu1 = probe.cpuUs;
+  const ok = Math.max(1, result.ok);
+  return {
+    rate: result.rate,
+    p50: result.p50,
+    p99: result.p99,
+    ok: result.ok,
+    failed: result.failed,
+    serverCpuUs: (cpu1 - cpu0) / ok,
+    redisCpuUs: (redis1 - redis0) / ok,
+    sendLagP99: result.sendLagP99,
+    serverP99: Math.round(probe.serverP99 * 100) / 100,
   };
 }
 
@@ -234,6 +281,8 @@ function rows(saturated: Record<Role, LoadResult>, fixed: Record<Role, LoadResul
     row('p99 latency at saturation (ms)', ing.p99, base.p99, 'reported', true),
     row(`p50 latency at ${FIXED_RATE}/s (ms)`, fixed.ingester.p50, fixed.baseline.p50, 'reported', true),
     row(`p99 latency at ${FIXED_RATE}/s (ms)`, fixed.ingester.p99, fixed.baseline.p99, '≤ 10 ms', fixed.ingester.p99 <= 10),
+    row(`server-side p99 at ${FIXED_RATE}/s (ms; request in → response written)`, fixed.ingester.serverP99 ?? Number.NaN, fixed.baseline.serverP99, 'reported', true),
+    row(`load generator send lag p99 at ${FIXED_RATE}/s (ms; high = machine busy)`, fixed.ingester.sendLagP99 ?? Number.NaN, fixed.baseline.sendLagP99, 'reported', true),
     row('server CPU per notification at saturation (µs)', round(ing.serverCpuUs), round(base.serverCpuUs), 'reported', true),
     row('Redis CPU per notification at saturation (µs)', round(ing.redisCpuUs), round(base.redisCpuUs), 'reported', true),
     // Requests still in flight when a run stops may be stored without being counted: stored ≥ answered.
@@ -272,8 +321,10 @@ export const p3Ingest: Scenario = async (ctx: BenchContext) => {
         const count = await takeStored(redis, servers[role].prefix);
         if (role === 'ingester') stored += count;
         ctx.log(`P3: round ${r}/${ROUNDS} ${role}: ${round(result.rate)}/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ${round(result.serverCpuUs)} µs CPU/notification`);
-        runs.fixed[role].push(await load(servers[role], redis, tokens, seconds, FIXED_RATE));
+        const fixedRun = await loadFixed(servers[role], redis, tokens, seconds, FIXED_RATE);
+        runs.fixed[role].push(fixedRun);
         await takeStored(redis, servers[role].prefix);
+        ctx.log(`P3: round ${r}/${ROUNDS} ${role} at ${FIXED_RATE}/s: p50 ${fixedRun.p50} ms, p99 ${fixedRun.p99} ms (server-side ${fixedRun.serverP99} ms), generator send lag p99 ${fixedRun.sendLagP99} ms`);
       }
     }
     const saturated = { ingester: median(runs.saturated.ingester, 'rate'), baseline: median(runs.saturated.baseline, 'rate') };
