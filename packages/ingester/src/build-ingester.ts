@@ -41,7 +41,7 @@ export interface Ingester {
   handoff?: NotifyHandoff;
   processor?: NotificationProcessor;
   watchdog?: LostWatchdog;
-  /** Starts the processor and the watchdog (when enabled). */
+  /** Waits (bounded) for the webhook's Redis connection, then starts the processor and the watchdog (when enabled). */
   start(): Promise<void>;
   /** Stops taking requests, stores what was accepted, then stops processing and closes connections. */
   close(): Promise<void>;
@@ -76,6 +76,22 @@ function buildProcessingSide(deps: IngesterDeps, metrics: IngesterMetrics): Proc
     backlog: () => backlog.oldest(),
   });
   return { redis, queues, processor, watchdog, backlog };
+}
+
+const STARTUP_REDIS_WAIT_MS = 10_000;
+
+/** Resolves when the connection is ready, or after `timeoutMs` whatever its state. */
+function untilConnected(redis: RedisClient, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    redis.once('ready', done);
+  });
 }
 
 /** QUIT when connected (a clean close), else stop reconnecting at once. */
@@ -118,6 +134,10 @@ export function buildIngester(deps: IngesterDeps): Ingester {
     processor: side?.processor,
     watchdog: side?.watchdog,
     async start() {
+      // Announce readiness only once the hand-off can store notifications: answering SAVG 503 right after a
+      // (re)start would drop notifications SAVG does not retry. Bounded, so a Redis that is down at start-up
+      // still gives a running ingester (503 + /readyz false) that recovers by itself.
+      if (requestRedis) await untilConnected(requestRedis, STARTUP_REDIS_WAIT_MS);
       side?.processor.start();
       side?.watchdog.start();
     },
