@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import { buildProgram } from './program.js';
-import { reportFatal } from './fatal.js';
 
 buildProgram()
   .parseAsync(process.argv)
-  .catch((err: unknown) => {
+  .catch(async (err: unknown) => {
+    // Loaded on failure only: `dialer --help` and the like never load @dialer/core.
+    const { reportFatal } = await import('./fatal.js');
     reportFatal(err);
   });

@@ -9,7 +9,12 @@ import { registerReportCommand } from './commands/report.js';
 import { registerSuppressCommand } from './commands/suppress.js';
 import { registerDemoCommand } from './commands/demo.js';
 
-/** Builds the `dialer` command with every sub-command; main.ts only parses argv. */
+/**
+ * Builds the `dialer` command with every sub-command; main.ts only parses argv. Each register*Command only
+ * declares its command (name, options, help: commander and type imports only) and loads what it runs in
+ * its action, with `await import()`: `dialer --help` loads no @dialer/* package, and each command loads only
+ * its own (e.g. `dialer produce` leaves @dialer/core, BullMQ and ioredis to its import thread).
+ */
 export function buildProgram(): Command {
   const program = new Command('dialer')
     .description('Bulk outbound dialer for the SmartAssist Voice Gateway (SAVG) dial-out API')

@@ -1,4 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
+import { REPORT_COLUMNS } from '@dialer/core';
 import { runCli, spawnCli, TEST_SECRETS } from '@dialer/test-utils';
 
 describe('dialer command', () => {
@@ -13,6 +14,11 @@ describe('dialer command', () => {
       expect(help.code).toBe(0);
       expect(help.stdout).toContain(`Usage: dialer ${command}`);
     }
+  });
+
+  it('lists the report columns of @dialer/core in `dialer report --help` (written out there to keep help cheap)', async () => {
+    const help = await runCli(['report', '--help'], {});
+    expect(help.stdout).toContain(`Columns: ${REPORT_COLUMNS.join(',')}\n`);
   });
 
   it('runs the simulator with `dialer sim` and stops cleanly on SIGTERM', async () => {

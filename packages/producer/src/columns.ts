@@ -1,7 +1,6 @@
 import { DialerError } from '@dialer/core';
+import { PHONE_COLUMN_NAMES } from './import-types.js';
 
-/** Header names recognised as the phone column, in order of preference (compared case-insensitively). */
-export const PHONE_COLUMN_NAMES = ['phone', 'number', 'phone_number', 'msisdn', 'mobile', 'target'] as const;
 const NAME_COLUMNS = ['name'];
 const TIMEZONE_COLUMNS = ['timezone', 'time_zone', 'tz'];
 

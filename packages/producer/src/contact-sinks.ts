@@ -1,6 +1,6 @@
 import { DIAL_JOB_NAME, dialJobOptions, type CampaignStore, type ContactRecord, type DialJobData, type Keys, type RedisClient } from '@dialer/core';
 import type { Queue } from 'bullmq';
-import type { ImportCounts } from './import-types.js';
+import { SUPPRESSED_AT_IMPORT, type ImportCounts } from './import-types.js';
 import { ContactIdSet } from './contact-id-set.js';
 
 /** A contact read from the file, not yet in Redis. */
@@ -14,8 +14,6 @@ export interface ContactSink {
   /** Called synchronously, in file order, when a chunk is complete: returns the chunk's work. */
   prepare(chunk: PendingContact[], counts: ImportCounts): () => Promise<void>;
 }
-
-export const SUPPRESSED_AT_IMPORT = 'on the do-not-call list at import';
 
 /** Keeps the first occurrence of each contact in a chunk; later ones are duplicates. */
 function dedupe(chunk: PendingContact[], counts: ImportCounts, seen: Set<string> | ContactIdSet = new Set<string>()): PendingContact[] {

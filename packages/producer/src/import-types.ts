@@ -1,5 +1,14 @@
 import type { CampaignQueues, DialerConfig, Keys, Logger, RedisClient } from '@dialer/core';
 
+// The package's public constants live here, in a module without runtime imports, so that loading the
+// package's index (as the CLI's main thread does) does not load @dialer/core, BullMQ and ioredis.
+export const DEFAULT_CHUNK_SIZE = 1000;
+export const DEFAULT_MAX_IN_FLIGHT = 4;
+/** Header names recognised as the phone column, in order of preference (compared case-insensitively). */
+export const PHONE_COLUMN_NAMES = ['phone', 'number', 'phone_number', 'msisdn', 'mobile', 'target'] as const;
+/** The `rs` (reason) of a contact stored suppressed because its number was on a do-not-call list at import. */
+export const SUPPRESSED_AT_IMPORT = 'on the do-not-call list at import';
+
 /** What to import and how (the `dialer produce` flags, plus knobs for tests and benchmarks). */
 export interface ImportOptions {
   /** Path of the CSV file. */

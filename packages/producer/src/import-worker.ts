@@ -1,7 +1,7 @@
 // Worker-thread entry of runImportIsolated (isolated-import.ts): one whole import with its own Redis
 // connection, inside a heap of bounded size.
 import { parentPort, workerData } from 'node:worker_threads';
-import { createKeys, createLogger, createRedis, isDialerError, type DialerConfig } from '@dialer/core';
+import { createKeys, createLogger, createRedis, isDialerError, loadConfig, type DialerConfig } from '@dialer/core';
 import { runImport } from './run-import.js';
 import type { ImportOptions } from './import-types.js';
 import type { FromImportWorker, ToImportWorker } from './isolated-import.js';
@@ -9,7 +9,8 @@ import type { FromImportWorker, ToImportWorker } from './isolated-import.js';
 const port = parentPort;
 if (!port) throw new Error('import-worker.js runs as a worker thread only');
 
-const { options, config, logLevel } = workerData as { options: ImportOptions; config: DialerConfig; logLevel?: string };
+const data = workerData as { options: ImportOptions; config?: DialerConfig; logLevel?: string; log?: boolean };
+const { options } = data;
 const abort = new AbortController();
 const post = (message: FromImportWorker) => port.postMessage(message);
 port.on('message', (message: ToImportWorker) => {
@@ -17,6 +18,8 @@ port.on('message', (message: ToImportWorker) => {
 });
 
 async function main(): Promise<void> {
+  const config = data.config ?? loadConfig(process.env, 'producer');
+  const logLevel = data.logLevel ?? (data.log ? config.logLevel : undefined);
   const redis = createRedis(config.redisUrl, 'blocking', 'dialer-produce');
   redis.on('error', () => undefined); // an unreachable Redis is reported by runImport as DIALER_ERR_REDIS
   const logger = logLevel ? createLogger({ level: logLevel, name: 'produce', destination: process.stderr }) : undefined;

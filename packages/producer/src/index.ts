@@ -1,6 +1,6 @@
 // The public surface of @dialer/producer: the streaming CSV import behind `dialer produce`.
-export { runImport, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_IN_FLIGHT } from './run-import.js';
-export { runImportIsolated, type IsolatedImportEnv } from './isolated-import.js';
-export { PHONE_COLUMN_NAMES } from './columns.js';
-export { SUPPRESSED_AT_IMPORT } from './contact-sinks.js';
+// Nothing here loads @dialer/core (BullMQ, ioredis…) until an import runs: the CLI's main thread only
+// starts the import thread, which loads them itself.
+export { runImport, runImportIsolated, type IsolatedImportEnv } from './isolated-import.js';
+export { DEFAULT_CHUNK_SIZE, DEFAULT_MAX_IN_FLIGHT, PHONE_COLUMN_NAMES, SUPPRESSED_AT_IMPORT } from './import-types.js';
 export type { ImportOptions, ImportDeps, ImportCounts, ImportProgress, ImportSummary } from './import-types.js';

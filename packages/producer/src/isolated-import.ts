@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { DialerError, createKeys, createLogger, createRedis, type DialerConfig, type ErrorCode } from '@dialer/core';
-import { runImport } from './run-import.js';
-import type { ImportOptions, ImportProgress, ImportSummary } from './import-types.js';
+import type { DialerConfig, ErrorCode } from '@dialer/core';
+import type { ImportDeps, ImportOptions, ImportProgress, ImportSummary } from './import-types.js';
 
 export type ToImportWorker = { t: 'abort' };
 export type FromImportWorker =
@@ -24,9 +23,24 @@ const WORKER_URL = new URL('./import-worker.js', import.meta.url);
 const IMPORT_HEAP_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 16 };
 
 export interface IsolatedImportEnv {
-  config: DialerConfig;
-  /** pino level for the import's log lines (on stderr); no logging when absent. */
+  /**
+   * The configuration. When absent it is loaded from process.env (role `producer`) by the import thread, so
+   * the calling thread never loads @dialer/core (~40 MB of RSS per thread that loads it).
+   */
+  config?: DialerConfig;
+  /** pino level for the import's log lines (on stderr); no logging when absent (unless `log`). */
   logLevel?: string;
+  /** Log at the configuration's LOG_LEVEL (when no `logLevel` is given). */
+  log?: boolean;
+}
+
+/**
+ * Imports a CSV file into a campaign (see run-import.ts). Loads @dialer/core and the Redis side on first use,
+ * so that loading the package (the CLI does, to start the import thread) does not.
+ */
+export async function runImport(options: ImportOptions, deps: ImportDeps): Promise<ImportSummary> {
+  const imported = await import('./run-import.js');
+  return imported.runImport(options, deps);
 }
 
 /**
@@ -38,26 +52,22 @@ export async function runImportIsolated(options: ImportOptions, env: IsolatedImp
   if (!(import.meta.url.endsWith('.js') && existsSync(fileURLToPath(WORKER_URL)))) return runInThread(options, env);
   const { signal, onProgress, ...plain } = options;
   const worker = new Worker(WORKER_URL, {
-    workerData: { options: plain, config: env.config, logLevel: env.logLevel },
+    workerData: { options: plain, config: env.config, logLevel: env.logLevel, log: env.log },
     resourceLimits: IMPORT_HEAP_LIMITS,
     // No inherited node flags: `--input-type`, `-e` or `--import` hooks of the parent make no sense in a worker.
     execArgv: [],
   });
   const onAbort = () => worker.postMessage({ t: 'abort' } satisfies ToImportWorker);
   signal?.addEventListener('abort', onAbort, { once: true });
+  let outcome: Exclude<FromImportWorker, { t: 'progress' }>;
   try {
-    return await new Promise<ImportSummary>((resolve, reject) => {
+    outcome = await new Promise((resolve, reject) => {
       let settled = false;
       worker.on('message', (m: FromImportWorker) => {
         if (m.t === 'progress') onProgress?.(m.progress);
-        else if (m.t === 'done') {
+        else {
           settled = true;
-          resolve(m.summary);
-        } else {
-          settled = true;
-          const err = m.code ? new DialerError(m.code, m.message, m.details) : new Error(m.message);
-          if (!m.code && m.stack) err.stack = m.stack;
-          reject(err);
+          resolve(m);
         }
       });
       worker.on('error', (err) => {
@@ -72,14 +82,26 @@ export async function runImportIsolated(options: ImportOptions, env: IsolatedImp
     signal?.removeEventListener('abort', onAbort);
     await worker.terminate();
   }
+  if (outcome.t === 'done') return outcome.summary;
+  if (outcome.code) {
+    // Only now, on a coded failure, does this thread load @dialer/core (for the one error type callers check).
+    const { DialerError } = await import('@dialer/core');
+    throw new DialerError(outcome.code, outcome.message, outcome.details);
+  }
+  const err = new Error(outcome.message);
+  if (outcome.stack) err.stack = outcome.stack;
+  throw err;
 }
 
 async function runInThread(options: ImportOptions, env: IsolatedImportEnv): Promise<ImportSummary> {
-  const redis = createRedis(env.config.redisUrl, 'blocking', 'dialer-produce');
+  const { createKeys, createLogger, createRedis, loadConfig } = await import('@dialer/core');
+  const config = env.config ?? loadConfig(process.env, 'producer');
+  const redis = createRedis(config.redisUrl, 'blocking', 'dialer-produce');
   redis.on('error', () => undefined);
-  const logger = env.logLevel ? createLogger({ level: env.logLevel, name: 'produce', destination: process.stderr }) : undefined;
+  const level = env.logLevel ?? (env.log ? config.logLevel : undefined);
+  const logger = level ? createLogger({ level, name: 'produce', destination: process.stderr }) : undefined;
   try {
-    return await runImport(options, { redis, keys: createKeys(env.config.keyPrefix), config: env.config, logger });
+    return await runImport(options, { redis, keys: createKeys(config.keyPrefix), config, logger });
   } finally {
     if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
     else redis.disconnect();

@@ -1,6 +1,6 @@
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { CampaignQueues, CampaignStore, DialerError, waitForRedis, type CampaignSettings } from '@dialer/core';
-import type { ImportCounts, ImportDeps, ImportOptions, ImportSummary } from './import-types.js';
+import { DEFAULT_CHUNK_SIZE, DEFAULT_MAX_IN_FLIGHT, type ImportCounts, type ImportDeps, type ImportOptions, type ImportSummary } from './import-types.js';
 import { parseDelimiterOption, sniffDelimiter } from './delimiter.js';
 import { scanFile } from './file-scan.js';
 import { InFlight } from './in-flight.js';
@@ -9,8 +9,6 @@ import { LocalRowFeed, type RowFeed } from './row-feed.js';
 import { parseWorkerAvailable, WorkerRowFeed } from './worker-row-feed.js';
 import { checkCampaignId, planCampaign, planSettings } from './campaign-plan.js';
 
-export const DEFAULT_CHUNK_SIZE = 1000;
-export const DEFAULT_MAX_IN_FLIGHT = 4;
 
 function checkCountry(country: string | undefined): string | undefined {
   if (country === undefined) return undefined;

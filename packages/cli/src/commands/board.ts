@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { createLogger, loadConfig } from '@dialer/core';
-import { runUntilSignal } from '../run-process.js';
 
 /**
  * `dialer board`: Bull Board for every campaign queue (and the internal notification queue) on
@@ -12,6 +10,8 @@ export function registerBoardCommand(program: Command): void {
     .command('board')
     .description('Run Bull Board for every campaign queue (basic auth: BOARD_USER/BOARD_PASSWORD), with /healthz and /metrics')
     .action(async () => {
+      const { createLogger, loadConfig } = await import('@dialer/core');
+      const { runUntilSignal } = await import('../run-process.js');
       const config = loadConfig(process.env, 'board');
       const logger = createLogger({ level: config.logLevel, name: 'board' });
       // Loaded here, not at the top: Bull Board's UI stack is heavy and only this command needs it.

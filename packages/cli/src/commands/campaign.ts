@@ -1,7 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { InvalidArgumentError, type Command } from 'commander';
-import cliProgress from 'cli-progress';
-import { loadConfig, openCampaignControl, type CampaignControl, type CampaignStatus } from '@dialer/core';
+import type { CampaignControl, CampaignStatus } from '@dialer/core';
 import { listText, statusText, watchLine, watchPayload } from './campaign-view.js';
 
 /** How long a one-shot status may take to measure the dial rate when no recent sample exists. */
@@ -9,6 +8,8 @@ const STATUS_SAMPLE_MS = 1000;
 
 /** Runs `fn` with a campaign control on its own Redis connection, closed afterwards. */
 async function withControl<T>(fn: (control: CampaignControl) => Promise<T>): Promise<T> {
+  // Loaded on use: registering the command (and `--help`) never loads @dialer/core.
+  const { loadConfig, openCampaignControl } = await import('@dialer/core');
   const config = loadConfig(process.env, 'cli');
   const opened = await openCampaignControl(config, 'dialer-campaign');
   try {
@@ -124,6 +125,7 @@ async function confirm(id: string, command: Command): Promise<void> {
 
 /** Live view until the campaign is completed/cancelled with no call left, or until Ctrl-C. */
 async function watch(id: string, everyMs: number): Promise<void> {
+  const { default: cliProgress } = await import('cli-progress');
   await withControl(async (control) => {
     const tty = process.stdout.isTTY === true;
     const view = tty

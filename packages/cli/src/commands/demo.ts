@@ -1,7 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { isDialerError, scrubText } from '@dialer/core';
-import { DemoSession } from '../demo/demo-session.js';
-import { SAMPLE_CONTACTS, type DemoOptions } from '../demo/demo-env.js';
+import type { DemoOptions } from '../demo/demo-env.js';
 
 interface DemoFlags {
   contacts?: string;
@@ -56,7 +54,11 @@ Every process listens on 127.0.0.1 only; their logs go to <run directory>/logs. 
 (workers first, the simulator last); a second Ctrl-C kills at once. SIM_* variables tune the simulator.`,
     )
     .action(async (flags: DemoFlags) => {
-      const code = await new DemoSession(toOptions(flags)).run().catch((err: unknown) => {
+      // Loaded on use: registering the command (and `--help`) never loads the demo's stack.
+      const { isDialerError, scrubText } = await import('@dialer/core');
+      const { DemoSession } = await import('../demo/demo-session.js');
+      const { SAMPLE_CONTACTS } = await import('../demo/demo-env.js');
+      const code = await new DemoSession(toOptions(flags, SAMPLE_CONTACTS)).run().catch((err: unknown) => {
         // Coded errors (no Redis, a bad CSV) print as usual; anything else is a failed demo step, whose
         // message already names the log to read: no stack trace.
         if (isDialerError(err) || !(err instanceof Error)) throw err;
@@ -69,9 +71,9 @@ Every process listens on 127.0.0.1 only; their logs go to <run directory>/logs. 
     });
 }
 
-function toOptions(f: DemoFlags): DemoOptions {
+function toOptions(f: DemoFlags, sampleContacts: string): DemoOptions {
   return {
-    contacts: f.contacts ?? SAMPLE_CONTACTS,
+    contacts: f.contacts ?? sampleContacts,
     outcomes: f.outcomes,
     rate: f.rate,
     workers: Math.round(f.workers),

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { createLogger, DialerError, loadConfig } from '@dialer/core';
-import { runUntilSignal } from '../run-process.js';
 
 interface IngesterFlags {
   processor: boolean;
@@ -8,10 +6,10 @@ interface IngesterFlags {
   concurrency?: string;
 }
 
-function concurrencyOf(text: string | undefined): number | undefined {
+function concurrencyOf(text: string | undefined, core: typeof import('@dialer/core')): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new DialerError('DIALER_ERR_CONFIG', '--concurrency must be an integer from 1 to 1000');
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new core.DialerError('DIALER_ERR_CONFIG', '--concurrency must be an integer from 1 to 1000');
   return n;
 }
 
@@ -29,6 +27,9 @@ export function registerIngesterCommand(program: Command): void {
     .option('--only-processor', 'apply notifications and run the watchdog only (health and metrics are still served)')
     .option('--concurrency <n>', 'notifications applied at once by this process (default 50)')
     .action(async (flags: IngesterFlags) => {
+      const core = await import('@dialer/core');
+      const { DialerError, createLogger, loadConfig } = core;
+      const { runUntilSignal } = await import('../run-process.js');
       if (flags.onlyProcessor && !flags.processor) {
         throw new DialerError('DIALER_ERR_CONFIG', '--no-processor and --only-processor exclude each other');
       }
@@ -41,7 +42,7 @@ export function registerIngesterCommand(program: Command): void {
         logger,
         webhook: !flags.onlyProcessor,
         processor: flags.processor,
-        processorConcurrency: concurrencyOf(flags.concurrency),
+        processorConcurrency: concurrencyOf(flags.concurrency, core),
         defaultMetrics: true,
       });
       const address = await ingester.app.listen({ host: config.ingester.host, port: config.ingester.port });

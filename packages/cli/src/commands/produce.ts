@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
-import { loadConfig } from '@dialer/core';
+import type { SingleBar } from 'cli-progress';
 import type { ImportProgress, ImportSummary } from '@dialer/producer';
 
 interface ProduceFlags {
@@ -34,7 +33,6 @@ export function registerProduceCommand(program: Command): void {
 }
 
 async function produce(file: string, flags: ProduceFlags): Promise<void> {
-  const config = loadConfig(process.env, 'producer');
   const tty = process.stderr.isTTY === true;
   const abort = new AbortController();
   const onSignal = () => {
@@ -44,7 +42,7 @@ async function produce(file: string, flags: ProduceFlags): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const bar = tty ? new ProgressView() : undefined;
+  const bar = tty ? new ProgressView((await import('cli-progress')).default) : undefined;
   try {
     // Loaded on use: the other dialer commands never pay for the CSV and phone-number libraries.
     const { runImportIsolated } = await import('@dialer/producer');
@@ -62,7 +60,9 @@ async function produce(file: string, flags: ProduceFlags): Promise<void> {
         onProgress: bar ? (p) => bar.update(p) : undefined,
       },
       // On a terminal the progress bar and the summary say it all; elsewhere (cron, CI) log for the record.
-      { config, logLevel: tty ? undefined : config.logLevel },
+      // The configuration (REDIS_URL…) is loaded and checked by the import thread: this one never loads
+      // @dialer/core, BullMQ and ioredis, which would add ~40 MB to the process.
+      { log: !tty },
     );
     bar?.stop();
     process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : humanSummary(file, summary));
@@ -76,17 +76,21 @@ async function produce(file: string, flags: ProduceFlags): Promise<void> {
 
 /** The TTY progress bar (stderr): share of the file read, rows, rows/s, accepted and rejected. */
 class ProgressView {
-  private readonly bar = new cliProgress.SingleBar(
-    {
-      format: 'importing {bar} {percentage}% | {rows} rows | {rate} rows/s | {accepted} accepted | {rejected} rejected | {duration_formatted}',
-      stream: process.stderr,
-      hideCursor: true,
-      fps: 5,
-    },
-    cliProgress.Presets.shades_classic,
-  );
+  private readonly bar: SingleBar;
   private readonly started = Date.now();
   private running = false;
+
+  constructor(cliProgress: typeof import('cli-progress')) {
+    this.bar = new cliProgress.SingleBar(
+      {
+        format: 'importing {bar} {percentage}% | {rows} rows | {rate} rows/s | {accepted} accepted | {rejected} rejected | {duration_formatted}',
+        stream: process.stderr,
+        hideCursor: true,
+        fps: 5,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+  }
 
   update(p: ImportProgress): void {
     const payload = {

@@ -1,12 +1,11 @@
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { Readable, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError, type Command } from 'commander';
-import { stringify } from 'csv-stringify';
-import { REPORT_COLUMNS, loadConfig, openCampaignControl, reportRows, type CampaignStore, type ReportRow } from '@dialer/core';
+import type { ReportFormat as Format } from './report-writer.js';
 
-type Format = 'csv' | 'json';
+/**
+ * @dialer/core's REPORT_COLUMNS, for the help text: importing core just to print help would cost more than
+ * the rest of the CLI. test/cli.test.ts checks the two agree.
+ */
+const REPORT_COLUMN_NAMES = 'phone,name,outcome,attempts,sip_code,reason,machine_detection,duration_s,connected_at,disconnected_at,conversation_id,row';
 
 /**
  * `dialer report <id>`: one row per contact (rejected, suppressed, cancelled and expired ones included),
@@ -22,7 +21,7 @@ export function registerReportCommand(program: Command): void {
     .addHelpText(
       'after',
       `
-Columns: ${REPORT_COLUMNS.join(',')}
+Columns: ${REPORT_COLUMN_NAMES}
   phone       E.164 number (or the SIP URI dialed)
   outcome     the last outcome once the contact has ended (answered-human, busy, rejected, suppressed,
               cancelled, expired, …); for a contact that has not ended yet its current state:
@@ -32,6 +31,8 @@ Columns: ${REPORT_COLUMNS.join(',')}
 While contacts are still being imported a contact may appear twice (Redis HSCAN); export after the import.`,
     )
     .action(async (id: string, flags: { out?: string; format: Format }) => {
+      const { loadConfig, openCampaignControl } = await import('@dialer/core');
+      const { writeReport } = await import('./report-writer.js');
       const config = loadConfig(process.env, 'cli');
       const opened = await openCampaignControl(config, 'dialer-report');
       try {
@@ -46,46 +47,4 @@ While contacts are still being imported a contact may appear twice (Redis HSCAN)
 function parseFormat(text: string): Format {
   if (text !== 'csv' && text !== 'json') throw new InvalidArgumentError('csv or json');
   return text;
-}
-
-/** Streams the report to `out` (a file) or stdout; returns the number of contacts written. */
-export async function writeReport(store: CampaignStore, campaignId: string, format: Format, out?: string): Promise<number> {
-  // Fail on an unknown campaign before creating any file.
-  await store.requireCampaign(campaignId);
-  let count = 0;
-  const counted = async function* (): AsyncGenerator<ReportRow> {
-    for await (const row of reportRows(store, campaignId)) {
-      count++;
-      yield row;
-    }
-  };
-  // pipeline() (not .pipe()) so a Redis error mid-stream fails the command instead of truncating silently.
-  const write = (sink: Writable, end: boolean) =>
-    format === 'csv'
-      ? pipeline(Readable.from(counted()), stringify({ header: true, columns: [...REPORT_COLUMNS] }), sink, { end })
-      : pipeline(Readable.from(jsonArray(counted())), sink, { end });
-  if (!out) {
-    await write(process.stdout, false);
-    return count;
-  }
-  const partial = `${out}.partial`;
-  try {
-    await write(createWriteStream(partial), true);
-    await rename(partial, out);
-  } catch (err) {
-    await rm(partial, { force: true });
-    throw err;
-  }
-  return count;
-}
-
-/** One JSON array, streamed element by element. */
-async function* jsonArray(rows: AsyncIterable<ReportRow>): AsyncGenerator<string> {
-  let first = true;
-  yield '[';
-  for await (const row of rows) {
-    yield `${first ? '\n' : ',\n'}${JSON.stringify(row)}`;
-    first = false;
-  }
-  yield first ? ']\n' : '\n]\n';
 }

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { createLogger, DialerError } from '@dialer/core';
-import { runUntilSignal } from '../run-process.js';
 
 /** `dialer sim`: the SAVG simulator, for the demo, local development and benchmarks. */
 export function registerSimCommand(program: Command): void {
@@ -12,6 +10,8 @@ export function registerSimCommand(program: Command): void {
     .action(async (opts: { host?: string; port?: string }) => {
       // Loaded on use: `dialer produce` and the other commands never load the simulator.
       const { createSimulator, loadSimulatorOptions } = await import('@dialer/simulator');
+      const { createLogger, DialerError } = await import('@dialer/core');
+      const { runUntilSignal } = await import('../run-process.js');
       let options;
       try {
         options = loadSimulatorOptions({ ...process.env, ...(opts.host ? { SIM_HOST: opts.host } : {}), ...(opts.port ? { SIM_PORT: opts.port } : {}) });

@@ -1,14 +1,5 @@
 import type { Command } from 'commander';
-import {
-  DialerError,
-  SuppressionList,
-  loadConfig,
-  normalizeSuppressed,
-  openCampaignControl,
-  type CampaignStore,
-  type SuppressionScope,
-} from '@dialer/core';
-import { readSuppressFile } from './suppress-file.js';
+import type { CampaignStore, SuppressionList, SuppressionScope } from '@dialer/core';
 
 interface ListFlags {
   campaign?: string;
@@ -20,6 +11,8 @@ const print = (text: string) => process.stdout.write(text);
 
 /** Runs `fn` with the do-not-call lists on a Redis connection of its own, closed afterwards. */
 async function withLists<T>(fn: (lists: SuppressionList, store: CampaignStore) => Promise<T>): Promise<T> {
+  // Loaded on use: registering the command (and `--help`) never loads @dialer/core.
+  const { loadConfig, openCampaignControl, SuppressionList } = await import('@dialer/core');
   const config = loadConfig(process.env, 'cli');
   const opened = await openCampaignControl(config, 'dialer-suppress');
   try {
@@ -34,7 +27,8 @@ function listName(scope: SuppressionScope): string {
 }
 
 /** Every argument normalized like a contact, or an error naming the ones that are not numbers (nothing changes). */
-function normalizeAll(inputs: string[], defaultCountry: string | undefined): string[] {
+async function normalizeAll(inputs: string[], defaultCountry: string | undefined): Promise<string[]> {
+  const { DialerError, normalizeSuppressed } = await import('@dialer/core');
   const entries = inputs.map((i) => normalizeSuppressed(i, defaultCountry));
   const bad = entries.filter((e) => !e.ok);
   if (bad.length > 0) {
@@ -67,7 +61,7 @@ export function registerSuppressCommand(program: Command): void {
   withScopeOptions(suppress.command('add').description('Put numbers on a do-not-call list').argument('<number...>', 'phone numbers'))
     .option('--json', 'print {list, added, already}')
     .action(async (inputs: string[], flags: ListFlags) => {
-      const numbers = normalizeAll(inputs, flags.defaultCountry);
+      const numbers = await normalizeAll(inputs, flags.defaultCountry);
       const scope = { campaignId: flags.campaign };
       await withLists(async (lists, store) => {
         await noteUnknownCampaign(store, scope);
@@ -80,7 +74,7 @@ export function registerSuppressCommand(program: Command): void {
   withScopeOptions(suppress.command('remove').description('Take numbers off a do-not-call list').argument('<number...>', 'phone numbers'))
     .option('--json', 'print {list, removed, absent}')
     .action(async (inputs: string[], flags: ListFlags) => {
-      const numbers = normalizeAll(inputs, flags.defaultCountry);
+      const numbers = await normalizeAll(inputs, flags.defaultCountry);
       const scope = { campaignId: flags.campaign };
       await withLists(async (lists) => {
         const removed = await lists.remove(numbers, scope);
@@ -101,6 +95,7 @@ export function registerSuppressCommand(program: Command): void {
       const scope = { campaignId: flags.campaign };
       await withLists(async (lists, store) => {
         await noteUnknownCampaign(store, scope);
+        const { readSuppressFile } = await import('./suppress-file.js');
         let added = 0;
         let valid = 0;
         const counts = await readSuppressFile(file, flags.defaultCountry, async (numbers) => {

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { createLogger, loadConfig } from '@dialer/core';
-import { runUntilSignal } from '../run-process.js';
 
 /**
  * `dialer worker`: a stateless dial worker. Run as many as you like, on any hosts: they find every campaign
@@ -14,6 +12,8 @@ export function registerWorkerCommand(program: Command): void {
     .description('Run a dial worker (any number, anywhere): paced dial-outs to SAVG for every running campaign')
     .action(async () => {
       // Loaded on use: `dialer produce` and the other commands never load the worker's HTTP client and metrics.
+      const { createLogger, loadConfig } = await import('@dialer/core');
+      const { runUntilSignal } = await import('../run-process.js');
       const config = loadConfig(process.env, 'worker');
       const logger = createLogger({ level: config.logLevel, name: 'worker' });
       const { buildWorker } = await import('@dialer/worker');

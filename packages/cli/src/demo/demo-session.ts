@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { loadConfig, openCampaignControl, type CampaignStatus, type OpenedCampaignControl } from '@dialer/core';
-import { writeReport } from '../commands/report.js';
+import { writeReport } from '../commands/report-writer.js';
 import { DemoChild, describeExit } from './demo-children.js';
 import { childEnv, DEMO_CAMPAIGN, generateSecrets, loadOutcomeScripts, resolveContacts, writeSettings, type DemoOptions, type DemoSecrets } from './demo-env.js';
 import { createProgressView, type ProgressView } from './demo-progress.js';
