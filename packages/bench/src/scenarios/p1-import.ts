@@ -11,7 +11,7 @@
  * `used_memory` during our import / contacts imported (contact records + dial jobs + queue structures).
  */
 import { spawn } from 'node:child_process';
-import { createWriteStream, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,11 +20,10 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_MAX_IN_FLIGHT, type ImportSummary } from '@dialer/producer';
 import type { BenchContext, Scenario, ScenarioRow } from '../scenario.js';
+import { generateContactsCsv } from './contacts-csv.js';
 
 const CLI_MAIN = fileURLToPath(new URL('../../../cli/dist/main.js', import.meta.url));
 const ROWS_AT_SCALE_1 = 1_000_000;
-const AREAS = ['212', '312', '415', '617', '713', '305', '206', '404'];
-const ZONES = ['America/New_York', 'America/Chicago', 'America/Los_Angeles', 'America/New_York', 'America/Chicago', 'America/New_York', 'America/Los_Angeles', 'America/New_York'];
 
 interface BaselineResult {
   jobs: number;
@@ -63,24 +62,6 @@ if (process.env.P1_IMPORT_ROLE === 'baseline' && process.send) {
 }
 
 // ---- helpers ----
-
-/** A realistic contact file: valid US numbers over 8 area codes, a name, a timezone and an account id. */
-async function generateCsv(path: string, rows: number): Promise<void> {
-  const out = createWriteStream(path);
-  out.write('phone,name,timezone,account_id\n');
-  let buf = '';
-  for (let i = 0; i < rows; i++) {
-    const area = i % AREAS.length;
-    const local = String(2_000_000 + Math.floor(i / AREAS.length) * 3).padStart(7, '0');
-    buf += `+1${AREAS[area]}${local},Customer ${i},${ZONES[area]},ACC-${i}\n`;
-    if (buf.length > 1 << 16) {
-      if (!out.write(buf)) await once(out, 'drain');
-      buf = '';
-    }
-  }
-  out.end(buf);
-  await once(out, 'finish');
-}
 
 async function usedMemory(redis: Redis): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
@@ -136,7 +117,7 @@ export const p1Import: Scenario = async (ctx) => {
   const rows = Math.max(10_000, Math.round(ROWS_AT_SCALE_1 * ctx.scale));
   const csv = join(ctx.workDir, 'p1-contacts.csv');
   ctx.log(`P1: generating ${rows.toLocaleString('en-US')} rows`);
-  await generateCsv(csv, rows);
+  await generateContactsCsv(csv, rows);
   const redis = new Redis(ctx.redisUrl, { maxRetriesPerRequest: null });
   try {
     const baselines: BaselineResult[] = [];

@@ -22,12 +22,12 @@
  * records, no pacing or live-call semaphores, no calling window, no dedupe, no result file. Its wall time is
  * what the work itself costs on this machine; its bytes are the queue machinery alone (it keeps no results).
  */
-import { createWriteStream, writeFileSync } from 'node:fs';
-import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { createKeys } from '@dialer/core';
 import type { BenchContext, Scenario, ScenarioRow } from '../scenario.js';
+import { generateContactsCsv } from './contacts-csv.js';
 import { benchSecrets, round, spawnDialerWorker, workerEnv, type BenchSecrets, type WorkerProc } from './dial-bench-kit.js';
 import { memoryBreakdown, processCpuMs, redisCpuMs, runCli, spawnCli, usedMemory, type CliProcess } from './p5-processes.js';
 import { RAW_TERMINAL_KEY, forkRaw } from './p5-raw-baseline.js';
@@ -42,8 +42,6 @@ const CONCURRENCY = 50;
 const REDIAL_DELAY_MS = 1000;
 const CAMPAIGN = 'p5';
 const SIM_OUTCOMES = 'human=55,machine=10,no-answer=5,busy=15,unavailable=15';
-const AREAS = ['212', '312', '415', '617', '713', '305', '206', '404'];
-const ZONES = ['America/New_York', 'America/Chicago', 'America/Los_Angeles', 'America/New_York', 'America/Chicago', 'America/New_York', 'America/Los_Angeles', 'America/New_York'];
 
 interface RunResult {
   wallMs: number;
@@ -56,23 +54,6 @@ interface RunResult {
   cpuMsPerContact: number;
   /** MEMORY USAGE of the campaign's contacts hash per contact (ours only). */
   recordBytesPerContact?: number;
-}
-
-async function generateCsv(path: string, rows: number): Promise<void> {
-  const out = createWriteStream(path);
-  out.write('phone,name,timezone,account_id\n');
-  let buf = '';
-  for (let i = 0; i < rows; i++) {
-    const area = i % AREAS.length;
-    const local = String(2_000_000 + Math.floor(i / AREAS.length) * 3).padStart(7, '0');
-    buf += `+1${AREAS[area]}${local},Customer ${i},${ZONES[area]},ACC-${i}\n`;
-    if (buf.length > 1 << 16) {
-      if (!out.write(buf)) await once(out, 'drain');
-      buf = '';
-    }
-  }
-  out.end(buf);
-  await once(out, 'finish');
 }
 
 interface Sim {
@@ -202,7 +183,7 @@ export const p5EndToEnd: Scenario = async (ctx) => {
   const contacts = Math.max(2000, Math.round(CONTACTS_AT_SCALE_1 * ctx.scale));
   const timeoutMs = Math.max(300_000, contacts * 20);
   const csv = join(ctx.workDir, 'p5-contacts.csv');
-  await generateCsv(csv, contacts);
+  await generateContactsCsv(csv, contacts);
   const secrets = benchSecrets();
   const redis = new Redis(ctx.redisUrl, { maxRetriesPerRequest: null });
   const sim = await startSim(secrets);
