@@ -155,7 +155,8 @@ describe('crash between ending an attempt and adding its re-dial job', () => {
     for (const s of [a, b]) {
       const { sid } = await dialAttempt(ctx, s, 1);
       await deliver(s, 1, n(notifications.failed(sid, '486 Busy Here')), async () => (await contact(ctx, s)).s === 'w');
-      expect(await jobExists(s, 2)).toBe(true);
+      // The ender adds the re-dial job one step after the contact reaches `w`.
+      await waitUntil(() => jobExists(s, 2), 10_000, 're-dial job added');
     }
     const key = ctx.keys.campaignDeadlines(a.campaignId);
     expect(await ctx.redis.zscore(key, deadlineMember(b.contactId, 1))).not.toBeNull();
