@@ -183,9 +183,20 @@ export interface WorkerProc {
   stop(): Promise<void>;
 }
 
-/** Spawns `dialer worker` and resolves once it is ready (its start-up log line). */
-export function spawnDialerWorker(env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<WorkerProc> {
-  const child = spawn(process.execPath, [CLI_MAIN, 'worker'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export interface CliProcess {
+  child: ChildProcess;
+  /** The address its ready line named ('' when the line carries none). */
+  address: string;
+  exited: Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawns `dialer <args>` and resolves once a stdout line matches `ready` (its first group, if any, is the
+ * address). stdout is drained for the process's whole life (a full pipe would block its log writes).
+ */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs = 30_000): Promise<CliProcess> {
+  const child = spawn(process.execPath, [CLI_MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -195,34 +206,41 @@ export function spawnDialerWorker(env: NodeJS.ProcessEnv, timeoutMs = 20_000): P
   };
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => {
-    stderr += c.toString();
+    stderr = (stderr + c.toString()).slice(-4096);
   });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`dialer worker not ready after ${timeoutMs} ms: ${stderr}`));
+      reject(new Error(`dialer ${args[0]} not ready after ${timeoutMs} ms: ${stderr}`));
     }, timeoutMs);
     let buffer = '';
-    // The pipe is drained for the process's whole life: a full pipe would block its log writes.
+    let resolved = false;
     child.stdout?.on('data', (c: Buffer) => {
+      if (resolved) return;
       buffer += c.toString();
-      const ready = /"metrics":"([^"]+)"[^\n]*"msg":"worker ready"/.exec(buffer);
-      if (ready) {
+      const m = ready.exec(buffer);
+      if (m) {
+        resolved = true;
         clearTimeout(timer);
-        const address = ready[1] as string;
-        const counter = async (name: string) => {
-          const text = await (await fetch(`${address}/metrics`)).text();
-          return text.split('\n').filter((l) => l.startsWith(name)).reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-        };
-        resolve({ child, exited, stop, counter });
+        resolve({ child, address: m[1] ?? '', exited, stop });
       }
       if (buffer.length > 65_536) buffer = buffer.slice(-1024);
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`dialer worker exited (${code}) before it was ready: ${stderr}`));
+      if (!resolved) reject(new Error(`dialer ${args[0]} exited (${code}) before it was ready: ${stderr}`));
     });
   });
+}
+
+/** Spawns `dialer worker` and resolves once it is ready (its start-up log line names its /metrics address). */
+export async function spawnDialerWorker(env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<WorkerProc> {
+  const { child, address, exited, stop } = await spawnCli(['worker'], env, /"metrics":"([^"]+)"[^\n]*"msg":"worker ready"/, timeoutMs);
+  const counter = async (name: string) => {
+    const text = await (await fetch(`${address}/metrics`)).text();
+    return text.split('\n').filter((l) => l.startsWith(name)).reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  };
+  return { child, exited, stop, counter };
 }
 
 // ---- campaigns ----

@@ -21,8 +21,8 @@ import { Redis } from 'ioredis';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_MAX_IN_FLIGHT, type ImportSummary } from '@dialer/producer';
 import type { BenchContext, Scenario, ScenarioRow } from '../scenario.js';
 import { generateContactsCsv } from './contacts-csv.js';
+import { CLI_MAIN } from './dial-bench-kit.js';
 
-const CLI_MAIN = fileURLToPath(new URL('../../../cli/dist/main.js', import.meta.url));
 const ROWS_AT_SCALE_1 = 1_000_000;
 
 interface BaselineResult {

@@ -28,8 +28,8 @@ import { Redis } from 'ioredis';
 import { createKeys } from '@dialer/core';
 import type { BenchContext, Scenario, ScenarioRow } from '../scenario.js';
 import { generateContactsCsv } from './contacts-csv.js';
-import { benchSecrets, round, spawnDialerWorker, workerEnv, type BenchSecrets, type WorkerProc } from './dial-bench-kit.js';
-import { memoryBreakdown, processCpuMs, redisCpuMs, runCli, spawnCli, usedMemory, type CliProcess } from './p5-processes.js';
+import { benchSecrets, round, spawnCli, spawnDialerWorker, workerEnv, type BenchSecrets, type CliProcess, type WorkerProc } from './dial-bench-kit.js';
+import { memoryBreakdown, processCpuMs, redisCpuMs, runCli, usedMemory } from './p5-processes.js';
 import { RAW_TERMINAL_KEY, forkRaw } from './p5-raw-baseline.js';
 import { stopChild } from './dial-bench-kit.js';
 

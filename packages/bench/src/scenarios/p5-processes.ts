@@ -3,7 +3,7 @@
  * spawned against the bench's private Redis, each resolved once its start-up log line names its address,
  * plus the Redis memory figures P5 reports (INFO used_memory, and a MEMORY USAGE breakdown by key shape).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
@@ -11,55 +11,6 @@ import { CLI_MAIN } from './dial-bench-kit.js';
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on every common Linux build). */
 const CLOCK_TICKS = 100;
-
-export interface CliProcess {
-  child: ChildProcess;
-  /** The address its ready line named ('' when the line carries none). */
-  address: string;
-  stop(): Promise<void>;
-}
-
-/**
- * Spawns `dialer <args>` and resolves once a stdout line matches `ready` (its first group, if any, is the
- * address). stdout is drained for the process's whole life (a full pipe would block its log writes).
- */
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs = 30_000): Promise<CliProcess> {
-  const child = spawn(process.execPath, [CLI_MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await exited;
-    }
-  };
-  let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => {
-    stderr = (stderr + c.toString()).slice(-4096);
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`dialer ${args[0]} not ready after ${timeoutMs} ms: ${stderr}`));
-    }, timeoutMs);
-    let buffer = '';
-    let resolved = false;
-    child.stdout?.on('data', (c: Buffer) => {
-      if (resolved) return;
-      buffer += c.toString();
-      const m = ready.exec(buffer);
-      if (m) {
-        resolved = true;
-        clearTimeout(timer);
-        resolve({ child, address: m[1] ?? '', stop });
-      }
-      if (buffer.length > 65_536) buffer = buffer.slice(-1024);
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      if (!resolved) reject(new Error(`dialer ${args[0]} exited (${code}) before it was ready: ${stderr}`));
-    });
-  });
-}
 
 /** Runs `dialer <args>` to its end; resolves with its stdout (rejects on a non-zero exit). */
 export async function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
