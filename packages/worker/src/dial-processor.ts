@@ -272,8 +272,11 @@ export class DialProcessor {
   /** Outside the campaign's dates or the contact's calling window: expire, or wait unspent for the opening. */
   private notNow(a: Attempt, when: Exclude<DialTimeDecision, { kind: 'dial' }>): Promise<string> {
     if (when.kind === 'expire') return this.endBeforeDial(a, 'expired', when.reason);
-    // The decision is in calendar time (the injectable clock); BullMQ's delay runs on the real one.
-    return this.delayUntil(a, Date.now() + (when.untilMs - this.ctx.now()), when.reason);
+    // The decision is in calendar time (the injectable clock); BullMQ's delay runs on the real one. The
+    // calendar is read first so that a millisecond ticking between the two reads makes the job due late,
+    // never early (early, it would only be delayed again).
+    const calendarNow = this.ctx.now();
+    return this.delayUntil(a, Date.now() + (when.untilMs - calendarNow), when.reason);
   }
 
   private async endBeforeDial(a: Attempt, outcome: Outcome & JobResult, reason: string): Promise<string> {
