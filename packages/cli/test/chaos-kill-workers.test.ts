@@ -18,7 +18,7 @@ describe('chaos: worker processes killed with SIGKILL', () => {
   it('10k contacts, a worker killed every ~3 s: nothing lost, nothing dialed twice, every contact terminal', async () => {
     const t = phases('chaos-kill-workers');
     cluster = await startCluster({
-      env: { DIAL_RATE_PER_SECOND: '400', MAX_LIVE_CALLS: '5000', WORKER_CONCURRENCY: '40', LOST_AFTER_MS: '8000' },
+      env: { DIAL_RATE_PER_SECOND: '400', MAX_LIVE_CALLS: '5000', WORKER_CONCURRENCY: '40', LOST_AFTER_MS: '8000', SAVG_TIMEOUT_MS: '5000' },
       sim: { outcomes: 'human=70,machine=10,busy=10,unavailable=5,no-answer=5' },
     });
     const c = cluster;

@@ -74,7 +74,7 @@ function checkReport(rows: ReportRow[], count: number): string[] {
 async function checkDialouts(c: Cluster, campaignId: string, records: Map<string, ContactRecord>, problems: string[]) {
   const perAttempt = new Map<string, number>();
   const placedPerContact = new Map<string, number>();
-  const bySid = new Map<string, AttemptOnWire>();
+  const bySid = new Map<string, AttemptOnWire & { receivedAt: number }>();
   let dialouts = 0;
   let placed = 0;
   for (const d of await c.sim.dialouts()) {
@@ -87,7 +87,7 @@ async function checkDialouts(c: Cluster, campaignId: string, records: Map<string
       const key = `${a.contactId}/${a.attempt}`;
       perAttempt.set(key, (perAttempt.get(key) ?? 0) + 1);
       placed++;
-      bySid.set(d.sid, a);
+      bySid.set(d.sid, { ...a, receivedAt: d.receivedAt });
       placedPerContact.set(a.contactId, (placedPerContact.get(a.contactId) ?? 0) + 1);
     }
   }
@@ -103,7 +103,7 @@ async function checkDialouts(c: Cluster, campaignId: string, records: Map<string
 
 async function checkNotifications(
   c: Cluster,
-  bySid: Map<string, AttemptOnWire>,
+  bySid: Map<string, AttemptOnWire & { receivedAt: number }>,
   records: Map<string, ContactRecord>,
   redialOutcomes: string[],
   problems: string[],
@@ -122,7 +122,9 @@ async function checkNotifications(
     if (!cls.terminal) continue;
     checked++;
     const applied = a.attempt < rec.n ? redialOutcomes.includes(cls.outcome) : rec.o === cls.outcome || rec.o === 'cancelled';
-    if (!applied) problems.push(`${a.contactId}/${a.attempt}: 2xx for ${cls.outcome} not applied (contact at attempt ${rec.n}, outcome ${rec.o})`);
+    // The timing says which side was late: the notification (sent long after the dial-out) or its application.
+    const timing = `dial-out received ${a.receivedAt}, notification sent +${n.sentAt - a.receivedAt} ms, answered +${(n.doneAt ?? NaN) - a.receivedAt} ms`;
+    if (!applied) problems.push(`${a.contactId}/${a.attempt}: 2xx for ${cls.outcome} not applied (contact at attempt ${rec.n}, outcome ${rec.o}; ${timing})`);
   }
   return checked;
 }

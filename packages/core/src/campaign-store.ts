@@ -52,7 +52,7 @@ export interface EndInput {
 
 const SCRIPTS = {
   dialerBegin: { numberOfKeys: 4, lua: BEGIN_SCRIPT },
-  dialerDialed: { numberOfKeys: 2, lua: DIALED_SCRIPT },
+  dialerDialed: { numberOfKeys: 3, lua: DIALED_SCRIPT },
   dialerSettle: { numberOfKeys: 3, lua: SETTLE_DIAL_SCRIPT },
   dialerInterim: { numberOfKeys: 1, lua: INTERIM_SCRIPT },
   dialerEnd: { numberOfKeys: 5, lua: END_SCRIPT },
@@ -191,10 +191,17 @@ export class CampaignStore {
     return { result, record: raw ? (JSON.parse(raw) as ContactRecord) : undefined };
   }
 
-  /** Stores the dial-out response (sid/callId) and moves d/u → i. */
-  async dialed(id: string, contactId: string, attempt: number, sid: string, callId: string, now = Date.now()): Promise<string> {
+  /**
+   * Stores the dial-out response (sid/callId) and moves d/u → i. With `deadline`, the attempt's watchdog
+   * deadline moves there: `begin` had to allow for the request itself (it may be placed as late as the
+   * request time-out), the placed call only needs LOST_AFTER_MS from now.
+   */
+  async dialed(id: string, contactId: string, attempt: number, sid: string, callId: string, now = Date.now(), deadline?: number): Promise<string> {
     const k = this.keys;
-    const [result] = (await this.run('dialerDialed', k.campaignContacts(id), k.campaignSids(id), contactId, attempt, sid, callId, now)) as [string];
+    const [result] = (await this.run(
+      'dialerDialed', k.campaignContacts(id), k.campaignSids(id), k.campaignDeadlines(id),
+      contactId, attempt, sid, callId, now, deadline ?? '',
+    )) as [string];
     return result;
   }
 

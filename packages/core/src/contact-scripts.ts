@@ -41,7 +41,10 @@ end
 return {'already:' .. rec.s, raw}
 `;
 
-/** KEYS: contacts, sids. ARGV: contactId, attempt, sid, callId, now. */
+/**
+ * KEYS: contacts, sids, deadlines. ARGV: contactId, attempt, sid, callId, now, deadline ('' keeps it).
+ * The call is placed: the watchdog's clock for its notification starts now (see CampaignStore.dialed).
+ */
 export const DIALED_SCRIPT = `${DECODE}
 if rec.n ~= k then return {'stale', raw} end
 if rec.s ~= 't' then
@@ -60,6 +63,7 @@ end
 if live then
   local member = ARGV[1] .. ':' .. ARGV[2]
   redis.call('HSET', KEYS[2], ARGV[3], member, ARGV[4], member)
+  if ARGV[6] ~= '' then redis.call('ZADD', KEYS[3], 'XX', tonumber(ARGV[6]), member) end
 end
 local out = cjson.encode(rec)
 redis.call('HSET', KEYS[1], ARGV[1], out)

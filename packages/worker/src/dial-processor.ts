@@ -118,7 +118,7 @@ export class DialProcessor {
 
   /** A job whose attempt is already `d`: its worker died mid-dial. `begin` marks it uncertain; never re-send. */
   private async redelivered(a: Attempt): Promise<string> {
-    const { result } = await this.ctx.store.begin(a.campaignId, a.contactId, a.n, Date.now() + this.ctx.config.lostAfterMs);
+    const { result } = await this.ctx.store.begin(a.campaignId, a.contactId, a.n, this.beginDeadline());
     a.log.warn({ result }, 'job re-delivered while its attempt was dialing: the request may have gone out, not dialing again');
     return this.done(a, 'redelivered-uncertain', result);
   }
@@ -130,7 +130,7 @@ export class DialProcessor {
       member: attemptKey(a.campaignId, a.contactId, a.n),
       scope: { campaignId: a.campaignId, trunk: settings.trunk },
       limits: { global: config.pacing.maxLiveCalls, campaign: settings.maxLiveCalls ?? Infinity, trunk: settings.maxLiveCallsPerTrunk ?? Infinity },
-      leaseMs: config.lostAfterMs + 60_000,
+      leaseMs: config.savg.timeoutMs + config.lostAfterMs + 60_000,
       globalRate: config.pacing.ratePerSecond,
       campaignRate: settings.ratePerSecond,
     };
@@ -165,7 +165,7 @@ export class DialProcessor {
       // (the slot is given back on the way out, no attempt spent), so that a number listed before its paced
       // instant is never dialed. Each instant given up for a late one comes back through here.
       if (await this.isSuppressed(a.campaignId, record.p)) return this.endBeforeDial(a, 'suppressed', SUPPRESSED_REASON);
-      const begun = await this.ctx.store.begin(a.campaignId, a.contactId, a.n, Date.now() + this.ctx.config.lostAfterMs);
+      const begun = await this.ctx.store.begin(a.campaignId, a.contactId, a.n, this.beginDeadline());
       const r = begun.result;
       if (r === 'begin') {
         // `begin` itself was slow (Redis busy): the request has not left, so the attempt can be given back
@@ -189,6 +189,15 @@ export class DialProcessor {
     }
   }
 
+  /**
+   * The watchdog's deadline for an attempt about to be sent: LOST_AFTER_MS counts from the call being placed,
+   * and until the answer says it was, the call may be placed as late as the request time-out (a slow gateway,
+   * a worker stalled mid-request). `dialed` moves the deadline to LOST_AFTER_MS after the answer.
+   */
+  private beginDeadline(): number {
+    return Date.now() + this.ctx.config.savg.timeoutMs + this.ctx.config.lostAfterMs;
+  }
+
   /** The dial-out body with this attempt's notify URL (its signed token). */
   private prepare(a: Attempt, settings: CampaignSettings, record: ContactRecord): { botId: string; body: DialoutRequest } {
     const { config } = this.ctx;
@@ -207,7 +216,8 @@ export class DialProcessor {
     metrics.dialout(res, (performance.now() - started) / 1000);
     if (res.kind === 'placed') {
       this.#rate429.delete(a.campaignId);
-      await store.dialed(a.campaignId, a.contactId, a.n, res.sid, res.callId);
+      const now = Date.now();
+      await store.dialed(a.campaignId, a.contactId, a.n, res.sid, res.callId, now, now + this.ctx.config.lostAfterMs);
       return this.done(a, 'dialed', 'dialed');
     }
     if (res.kind === 'uncertain') {

@@ -1,6 +1,7 @@
 // The worker with the real ingester (webhook, processor, lost-notification watchdog) and the simulator:
 // a busy contact is re-dialed with the same parameters; an uncertain attempt that never gets a notification
-// is settled by the watchdog (`lost`, re-dialed by the campaign's rule) and never re-sent as the same attempt.
+// is settled by the watchdog (`lost`, re-dialed by the campaign's rule) and never re-sent as the same attempt;
+// the watchdog's time counts from the dial-out's answer.
 import { describe, it, expect, afterAll } from '@jest/globals';
 import { CampaignQueues, CampaignStore, Limits, contactIdFor, createLogger, loadConfig, type DialerConfig } from '@dialer/core';
 import { buildIngester, type Ingester } from '@dialer/ingester';
@@ -91,6 +92,23 @@ describe('worker + ingester + simulator', () => {
     expect(await r.store.getContact(campaignId, id)).toMatchObject({ s: 't', n: 2, a: 2, o: 'answered-human' });
     const refs = await Promise.all((await sim.dialouts()).map((d) => attemptOf(r.config, d)));
     expect(refs.map((x) => x?.attempt)).toEqual([1, 2]);
+    await waitUntil(async () => (await r.limits.liveCount()) === 0, 5000, 'every live slot released');
+  });
+
+  it('LOST_AFTER_MS counts from the dial-out\'s answer: a slow answer does not turn a notified call into `lost`', async () => {
+    // SAVG takes 1.5 s to answer the dial-out and notifies 2 s after placing the call: past begin +
+    // LOST_AFTER_MS, well within answer + LOST_AFTER_MS. A `lost` rule would re-dial (a second call) if the
+    // watchdog counted from begin.
+    const sim = await startSimulator({ outcomes: 'human=1', hangRate: 1, hangMs: 1500, notifyDelayMs: 2000 });
+    closers.push(() => sim.close());
+    const r = await rig(sim, { DIAL_RATE_PER_SECOND: '1000', SAVG_TIMEOUT_MS: '5000', LOST_AFTER_MS: '1500', WATCHDOG_INTERVAL_MS: '100' });
+    const [number] = numbers(1);
+    const { campaignId } = await seedCampaign(r, { redial: { rules: { lost: { delayMs: 0 } } } }, [number!]);
+    const id = contactIdFor(number!);
+    await waitUntil(async () => (await r.store.getState(campaignId)) === 'completed', 20_000, 'campaign completed');
+
+    expect(await r.store.getContact(campaignId, id)).toMatchObject({ s: 't', n: 1, a: 1, o: 'answered-human' });
+    expect(await sim.dialouts()).toHaveLength(1);
     await waitUntil(async () => (await r.limits.liveCount()) === 0, 5000, 'every live slot released');
   });
 });
