@@ -40,6 +40,16 @@ function mayRelease(record: ContactRecord | undefined, attempt: number): boolean
 }
 
 /**
+ * The policy's re-dial delay, never past the campaign's `endAt`: a re-dial due later is due at `endAt`, when
+ * the worker ends it `expired` (it would not be dialed anyway), so the campaign completes at its end date
+ * rather than whenever the last re-dial delay runs out.
+ */
+function redialDelay(delayMs: number, endAt: string | undefined, now: number): number {
+  if (endAt === undefined) return delayMs;
+  return Math.max(0, Math.min(delayMs, Date.parse(endAt) - now));
+}
+
+/**
  * Ends an attempt the way notifications and the watchdog both need: the atomic `end` transition (with the
  * re-dial policy's delay), the re-dial job for attempt n+1 (deterministic id: a replay re-ensures it,
  * never adds a second), and the live-call slot given back.
@@ -59,7 +69,7 @@ export class AttemptEnder {
         attempt: ref.attempt,
         outcome,
         fields,
-        redialDelayMs: decision.redial ? decision.delayMs : undefined,
+        redialDelayMs: decision.redial ? redialDelay(decision.delayMs, settings.endAt, now) : undefined,
         from: 'dui',
       },
       now,

@@ -116,6 +116,26 @@ describe('re-dials', () => {
     expect((await store.stats(s.campaignId)).redials).toBe(1);
   });
 
+  it("schedules a re-dial that the policy would put past the campaign's endAt at endAt (where it expires)", async () => {
+    const endAt = new Date(Date.now() + 20_000).toISOString();
+    const [s] = (await seedCampaign(ctx, { redial: REDIAL, endAt })) as [Seeded];
+    const { sid } = await dialAttempt(ctx, s);
+    await deliver(s, 1, [n(notifications.failed(sid, '486 Busy Here'))]);
+    const rec = await contact(ctx, s);
+    expect(rec).toMatchObject({ s: 'w', n: 2, o: 'busy' });
+    expect(rec.due).toBe(Date.parse(endAt));
+    const q = dialQueue(ctx, s.campaignId);
+    try {
+      const job = await q.getJob(attemptJobId(s.contactId, 2));
+      expect(await job?.getState()).toBe('delayed');
+      // Due at endAt (the policy said 60 s; endAt is under 20 s away).
+      expect(job?.opts.delay).toBeLessThanOrEqual(20_000);
+      expect(job?.opts.delay).toBeGreaterThan(10_000);
+    } finally {
+      await q.close();
+    }
+  });
+
   it('ignores duplicate terminal notifications: one re-dial, no state change', async () => {
     const [s] = (await seedCampaign(ctx, { redial: REDIAL })) as [Seeded];
     const { sid } = await dialAttempt(ctx, s);
