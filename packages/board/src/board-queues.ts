@@ -37,7 +37,8 @@ export class BoardQueues {
 
   constructor(private readonly opts: BoardQueuesOptions) {
     const { keys } = opts.store;
-    this.#notify = new Queue(NOTIFY_QUEUE, { connection: opts.connection, prefix: keys.notifyQueuePrefix() });
+    // A reader: it must not rewrite the queue's meta (BullMQ would put the default event-stream length back).
+    this.#notify = new Queue(NOTIFY_QUEUE, { connection: opts.connection, prefix: keys.notifyQueuePrefix(), skipMetasUpdate: true });
   }
 
   /** The internal queues' adapters (the board is created with them; campaigns are added as found). */

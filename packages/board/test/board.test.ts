@@ -1,7 +1,7 @@
 // The board over HTTP (the real `dialer board` process): authentication, discovery of campaigns created
 // while it runs, pause/resume meaning the same as the CLI, /healthz and /metrics. Real Redis, real ports.
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { CampaignQueues, CampaignStore, contactIdFor, newContactRecord, resolveCampaignSettings } from '@dialer/core';
+import { CampaignQueues, CampaignStore, NOTIFY_QUEUE, contactIdFor, newContactRecord, resolveCampaignSettings } from '@dialer/core';
 import { runCli, testContext, waitUntil, type TestContext } from '@dialer/test-utils';
 import { AUTH_HEADER, BOARD_PASSWORD, BOARD_USER, startBoard, type BoardProcess } from './helpers.js';
 
@@ -91,6 +91,19 @@ describe('board queues', () => {
     const body = await boardKnows('board-new');
     expect(body.queues.map((q) => q.name)).toContain('internal.notifications');
     expect(body.queues.find((q) => q.name === 'board-new')?.counts.waiting).toBe(3);
+  });
+
+  it("leaves the notify queue's event-stream length as the ingester set it (a board started later is a reader)", async () => {
+    const meta = `${ctx.keys.notifyQueuePrefix()}:${NOTIFY_QUEUE}:meta`;
+    await ctx.redis.hset(meta, 'opts.maxLenEvents', '1000');
+    const late = await startBoard(ctx.env);
+    try {
+      const res = await fetch(`${late.url}/api/queues`, { headers: { authorization: AUTH_HEADER } });
+      expect(res.status).toBe(200);
+      expect(await ctx.redis.hget(meta, 'opts.maxLenEvents')).toBe('1000');
+    } finally {
+      await late.close();
+    }
   });
 
   it('pausing and resuming in the board pause and resume the campaign', async () => {

@@ -17,7 +17,8 @@ export class NotifyBacklog {
   private readonly queue: Queue<NotifyJobData>;
 
   constructor(connection: RedisClient, keys: Keys) {
-    this.queue = new Queue<NotifyJobData>(NOTIFY_QUEUE, { connection, prefix: keys.notifyQueuePrefix() });
+    // A reader: it must not rewrite the queue's meta (BullMQ would put the default event-stream length back).
+    this.queue = new Queue<NotifyJobData>(NOTIFY_QUEUE, { connection, prefix: keys.notifyQueuePrefix(), skipMetasUpdate: true });
     this.queue.on('error', () => undefined);
   }
 

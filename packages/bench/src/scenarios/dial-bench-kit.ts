@@ -7,8 +7,8 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Queue } from 'bullmq';
 import {
+  CampaignQueues,
   CampaignStore,
   DIAL_JOB_NAME,
   SavgAuthToken,
@@ -20,7 +20,6 @@ import {
   resolveCampaignSettings,
   contactIdFor,
   type CampaignSettingsInput,
-  type DialJobData,
 } from '@dialer/core';
 import { createSimulator } from '@dialer/simulator';
 import type { BenchContext } from '../scenario.js';
@@ -260,7 +259,8 @@ export async function seedCampaign(
   const redis = createRedis(ctx.redisUrl, 'blocking', 'bench-seed');
   redis.on('error', () => undefined); // ioredis reconnects by itself; without a listener it prints every attempt
   const store = new CampaignStore(redis, keys);
-  const queue = new Queue<DialJobData>(campaignId, { connection: redis, prefix: keys.campaignQueuePrefix(campaignId) });
+  const queues = new CampaignQueues(redis, keys);
+  const queue = queues.get(campaignId);
   try {
     await store.createCampaign(campaignId, resolveCampaignSettings(settings, config));
     const BATCH = 1000;
@@ -274,7 +274,7 @@ export async function seedCampaign(
       await queue.addBulk(ids.map(([id]) => ({ name: DIAL_JOB_NAME, data: { c: id, n: 1 }, opts: dialJobOptions(id, 1) })));
     }
   } finally {
-    await queue.close();
+    await queues.close();
     redis.disconnect();
   }
 }

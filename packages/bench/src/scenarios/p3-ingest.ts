@@ -239,7 +239,7 @@ async function loadFixed(server: Server, redis: RedisClient, tokens: string[], s
 
 /** Notifications stored since the last call (then cleared): the ingester stores a batch per job. */
 async function takeStored(redis: RedisClient, prefix: string): Promise<number> {
-  const queue = new Queue(NOTIFY_QUEUE, { connection: redis, prefix: createKeys(prefix).notifyQueuePrefix() });
+  const queue = new Queue(NOTIFY_QUEUE, { connection: redis, prefix: createKeys(prefix).notifyQueuePrefix(), skipMetasUpdate: true });
   try {
     let count = 0;
     for (let start = 0; ; start += 1000) {
