@@ -35,7 +35,7 @@ export interface CampaignStats {
   outcomes: Partial<Record<Outcome, number>>;
 }
 
-export type BeginResult = 'begin' | 'uncertain' | 'stale' | 'missing' | `state:${string}` | `already:${string}`;
+export type BeginResult = 'begin' | 'uncertain' | 'suppressed' | 'stale' | 'missing' | `state:${string}` | `already:${string}`;
 export type EndResult = 'terminal' | 'completed' | 'redial' | 'redial-pending' | 'noop' | 'missing';
 
 export interface EndInput {
@@ -51,7 +51,7 @@ export interface EndInput {
 }
 
 const SCRIPTS = {
-  dialerBegin: { numberOfKeys: 4, lua: BEGIN_SCRIPT },
+  dialerBegin: { numberOfKeys: 6, lua: BEGIN_SCRIPT },
   dialerDialed: { numberOfKeys: 3, lua: DIALED_SCRIPT },
   dialerSettle: { numberOfKeys: 3, lua: SETTLE_DIAL_SCRIPT },
   dialerInterim: { numberOfKeys: 1, lua: INTERIM_SCRIPT },
@@ -72,10 +72,17 @@ export function deadlineMember(contactId: string, attempt: number): string {
  * any number of processes may use it at once.
  */
 export class CampaignStore {
+  /**
+   * Whether `begin` checks the global do-not-call list too. On one Redis it does; on Redis Cluster the list
+   * lives in another slot than the campaign, so callers check it just before (see `globalListInClaim`).
+   */
+  readonly globalListInClaim: boolean;
+
   constructor(
     readonly redis: RedisClient,
     readonly keys: Keys,
   ) {
+    this.globalListInClaim = !(redis as { isCluster?: boolean }).isCluster;
     for (const [name, def] of Object.entries(SCRIPTS)) {
       if (!(name in redis)) redis.defineCommand(name, def);
     }
@@ -186,6 +193,7 @@ export class CampaignStore {
     const k = this.keys;
     const [result, raw] = (await this.run(
       'dialerBegin', k.campaignContacts(id), k.campaignMeta(id), k.campaignStats(id), k.campaignDeadlines(id),
+      k.campaignSuppress(id), this.globalListInClaim ? k.globalSuppress() : k.campaignSuppress(id),
       contactId, attempt, now, deadline, deadlineMember(contactId, attempt),
     )) as [BeginResult, string];
     return { result, record: raw ? (JSON.parse(raw) as ContactRecord) : undefined };

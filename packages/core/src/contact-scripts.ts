@@ -11,12 +11,17 @@ local rec = cjson.decode(raw)
 local k = tonumber(ARGV[2])
 `;
 
-/** KEYS: contacts, meta, stats, deadlines. ARGV: contactId, attempt, now, deadline, member. */
+/**
+ * KEYS: contacts, meta, stats, deadlines, the campaign's do-not-call set, the global one (the campaign's again
+ * on Redis Cluster, where the global set lives in another slot). ARGV: contactId, attempt, now, deadline, member.
+ * The do-not-call sets are checked in the claim itself, so a number listed before the claim is never dialed.
+ */
 export const BEGIN_SCRIPT = `${DECODE}
 if rec.n ~= k then return {'stale', raw} end
 if rec.s == 'q' or rec.s == 'w' then
   local state = redis.call('HGET', KEYS[2], 'state')
   if state ~= 'running' then return {'state:' .. (state or 'missing'), raw} end
+  if redis.call('SISMEMBER', KEYS[5], rec.p) == 1 or redis.call('SISMEMBER', KEYS[6], rec.p) == 1 then return {'suppressed', raw} end
   rec.s = 'd'
   rec.a = (rec.a or 0) + 1
   rec.ts = tonumber(ARGV[3])

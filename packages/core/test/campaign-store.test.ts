@@ -50,6 +50,21 @@ describe('CampaignStore state machine', () => {
     expect(await store.dueDeadlines('c-begin', T0 + 5000)).toEqual([{ contactId: a, attempt: 1 }]);
   });
 
+  it('refuses to begin an attempt whose number is on a do-not-call list (checked in the claim itself)', async () => {
+    const [a, b, c] = await campaignWith('c-dnc', ['+15550000031', '+15550000032', '+15550000033']);
+    await ctx.redis.sadd(ctx.keys.campaignSuppress('c-dnc'), '+15550000031');
+    await ctx.redis.sadd(ctx.keys.globalSuppress(), '+15550000032');
+    const listed = await store.begin('c-dnc', a!, 1, T0 + 5000, T0);
+    expect(listed.result).toBe('suppressed');
+    expect(listed.record).toMatchObject({ s: 'q', n: 1, a: 0 });
+    // The global list sits in another Redis Cluster slot: there the worker checks it just before the claim.
+    expect((await store.begin('c-dnc', b!, 1, T0 + 5000, T0)).result).toBe(store.globalListInClaim ? 'suppressed' : 'begin');
+    expect((await store.begin('c-dnc', c!, 1, T0 + 5000, T0)).result).toBe('begin');
+    expect((await store.stats('c-dnc')).dialouts).toBe(store.globalListInClaim ? 1 : 2);
+    expect(await store.dueDeadlines('c-dnc', T0 + 5000)).toHaveLength(store.globalListInClaim ? 1 : 2);
+    await ctx.redis.srem(ctx.keys.globalSuppress(), '+15550000032');
+  });
+
   it('refuses to begin while paused or cancelled', async () => {
     const [a] = await campaignWith('c-paused', ['+15550000021']);
     await store.setState('c-paused', 'paused', 'test');

@@ -1,8 +1,8 @@
 /**
  * One dial job, start to end. The order of steps is what keeps the guarantees:
- *   read (campaign, contact) → dial-time rules → suppression → live-call slot → paced instant →
- *   dial-time rules and suppression again → `begin` (atomic: campaign running, q/w → d, deadline) →
- *   dial-out → record the answer.
+ *   read (campaign, contact) → dial-time rules → live-call slot → paced instant → dial-time rules again →
+ *   `begin` (atomic: campaign running, number on no do-not-call list, q/w → d, deadline) → dial-out →
+ *   record the answer.
  * Nothing before `begin` changes the attempt, so any of those steps may be abandoned and the job put back
  * without spending the attempt. After `begin` the attempt is "dialing": a crash there leaves state `d`,
  * which a re-delivered job turns into `uncertain` instead of dialing again (DESIGN §4.2).
@@ -111,8 +111,8 @@ export class DialProcessor {
 
     const when = checkDialTime(record, meta.settings, this.ctx.now());
     if (when.kind !== 'dial') return this.notNow(a, when);
-    // The do-not-call lists are checked once, after pacing, as the last step before `begin` (pacedDial): a
-    // check here too would cost every dial-out a round trip to spare a rare late-listed number one instant.
+    // The do-not-call lists are checked once, by `begin` after pacing (pacedDial): a check here too would
+    // cost every dial-out a round trip to spare a rare late-listed number one instant.
     return this.withLiveSlot(a, meta, record);
   }
 
@@ -161,12 +161,13 @@ export class DialProcessor {
       // Pacing may have waited a second or more: the window (or the campaign) may have closed meanwhile.
       const when = checkDialTime(record, settings, this.ctx.now());
       if (when.kind !== 'dial') return this.notNow(a, when);
-      // So may the number have been put on a do-not-call list: checked again as the last step before `begin`
-      // (the slot is given back on the way out, no attempt spent), so that a number listed before its paced
-      // instant is never dialed. Each instant given up for a late one comes back through here.
-      if (await this.isSuppressed(a.campaignId, record.p)) return this.endBeforeDial(a, 'suppressed', SUPPRESSED_REASON);
+      // So may the number have been put on a do-not-call list: `begin` checks the lists in the claim itself
+      // (the slot is given back on the way out, no attempt spent), so a number listed before the claim is
+      // never dialed. On Redis Cluster the global list lives in another slot: it is checked just before.
+      if (!this.ctx.store.globalListInClaim && (await this.isGloballySuppressed(record.p))) return this.endBeforeDial(a, 'suppressed', SUPPRESSED_REASON);
       const begun = await this.ctx.store.begin(a.campaignId, a.contactId, a.n, this.beginDeadline());
       const r = begun.result;
+      if (r === 'suppressed') return this.endBeforeDial(a, 'suppressed', SUPPRESSED_REASON);
       if (r === 'begin') {
         // `begin` itself was slow (Redis busy): the request has not left, so the attempt can be given back
         // and a fresh instant taken rather than sending late (which would bunch dial-outs).
@@ -268,15 +269,10 @@ export class DialProcessor {
     return this.backToWait(a, 'config-paused');
   }
 
-  /**
-   * Whether the number is on the global or the campaign's do-not-call list. One round trip: the two lists
-   * live in different cluster slots (`{global}`, `{campaign}`), so they are two commands sent together
-   * (auto-pipelined on one connection, in parallel to their nodes on a cluster), not one multi-key command.
-   */
-  private async isSuppressed(campaignId: string, number: string): Promise<boolean> {
+  /** Whether the number is on the global do-not-call list (Redis Cluster only: elsewhere `begin` checks it). */
+  private async isGloballySuppressed(number: string): Promise<boolean> {
     const { redis, keys } = this.ctx;
-    const [global, campaign] = await Promise.all([redis.sismember(keys.globalSuppress(), number), redis.sismember(keys.campaignSuppress(campaignId), number)]);
-    return global === 1 || campaign === 1;
+    return (await redis.sismember(keys.globalSuppress(), number)) === 1;
   }
 
   /** Outside the campaign's dates or the contact's calling window: expire, or wait unspent for the opening. */
