@@ -10,6 +10,9 @@ export interface AttemptOnWire {
   attempt: number;
 }
 
+/** A placed call: its attempt and when the gateway received the dial-out. */
+type PlacedCall = AttemptOnWire & { receivedAt: number };
+
 export interface Verdict {
   /** Everything that is wrong (empty when the run kept every promise). */
   problems: string[];
@@ -74,7 +77,7 @@ function checkReport(rows: ReportRow[], count: number): string[] {
 async function checkDialouts(c: Cluster, campaignId: string, records: Map<string, ContactRecord>, problems: string[]) {
   const perAttempt = new Map<string, number>();
   const placedPerContact = new Map<string, number>();
-  const bySid = new Map<string, AttemptOnWire & { receivedAt: number }>();
+  const bySid = new Map<string, PlacedCall>();
   let dialouts = 0;
   let placed = 0;
   for (const d of await c.sim.dialouts()) {
@@ -103,7 +106,7 @@ async function checkDialouts(c: Cluster, campaignId: string, records: Map<string
 
 async function checkNotifications(
   c: Cluster,
-  bySid: Map<string, AttemptOnWire & { receivedAt: number }>,
+  bySid: Map<string, PlacedCall>,
   records: Map<string, ContactRecord>,
   redialOutcomes: string[],
   problems: string[],

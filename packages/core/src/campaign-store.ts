@@ -82,7 +82,7 @@ export class CampaignStore {
     readonly redis: RedisClient,
     readonly keys: Keys,
   ) {
-    this.globalListInClaim = !(redis as { isCluster?: boolean }).isCluster;
+    this.globalListInClaim = !redis.isCluster;
     for (const [name, def] of Object.entries(SCRIPTS)) {
       if (!(name in redis)) redis.defineCommand(name, def);
     }

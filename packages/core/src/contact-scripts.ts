@@ -21,7 +21,9 @@ if rec.n ~= k then return {'stale', raw} end
 if rec.s == 'q' or rec.s == 'w' then
   local state = redis.call('HGET', KEYS[2], 'state')
   if state ~= 'running' then return {'state:' .. (state or 'missing'), raw} end
-  if redis.call('SISMEMBER', KEYS[5], rec.p) == 1 or redis.call('SISMEMBER', KEYS[6], rec.p) == 1 then return {'suppressed', raw} end
+  if redis.call('SISMEMBER', KEYS[5], rec.p) == 1 or (KEYS[6] ~= KEYS[5] and redis.call('SISMEMBER', KEYS[6], rec.p) == 1) then
+    return {'suppressed', raw}
+  end
   rec.s = 'd'
   rec.a = (rec.a or 0) + 1
   rec.ts = tonumber(ARGV[3])

@@ -118,6 +118,7 @@ export class DialProcessor {
 
   /** A job whose attempt is already `d`: its worker died mid-dial. `begin` marks it uncertain; never re-send. */
   private async redelivered(a: Attempt): Promise<string> {
+    // The deadline set by the first delivery's `begin` stands (the request may have left then).
     const { result } = await this.ctx.store.begin(a.campaignId, a.contactId, a.n, this.beginDeadline());
     a.log.warn({ result }, 'job re-delivered while its attempt was dialing: the request may have gone out, not dialing again');
     return this.done(a, 'redelivered-uncertain', result);
