@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** How the webhook answered a notification. */
 export type NotificationResult = 'accepted' | 'unauthorized' | 'malformed' | 'too-large' | 'unavailable';
@@ -29,6 +29,7 @@ export class IngesterMetrics {
   private readonly lost: Counter;
   private readonly recovered: Counter;
   private readonly latency: Histogram;
+  private readonly backlogAge: Gauge;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -69,6 +70,11 @@ export class IngesterMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
+    this.backlogAge = new Gauge({
+      name: 'dialer_ingester_notify_backlog_seconds',
+      help: 'Age of the oldest notification stored but not applied yet, at the last watchdog sweep (0: none waiting)',
+      registers,
+    });
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'dialer_ingester_' });
   }
 
@@ -98,6 +104,11 @@ export class IngesterMetrics {
 
   processingLatency(ms: number): void {
     this.latency.observe(Math.max(0, ms) / 1000);
+  }
+
+  /** Set by every watchdog sweep: alert well before it reaches LOST_AFTER_MS (see docs/operations.md). */
+  notifyBacklog(ageMs: number): void {
+    this.backlogAge.set(Math.max(0, ageMs) / 1000);
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

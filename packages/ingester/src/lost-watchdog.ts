@@ -52,6 +52,7 @@ export class LostWatchdog {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
   private started = false;
+  private overrun = false;
   private closing = false;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -105,9 +106,29 @@ export class LostWatchdog {
   private async horizon(): Promise<number> {
     const now = this.now();
     const oldest = await this.deps.backlog?.();
-    if (oldest === undefined || oldest > now) return now;
-    if (oldest <= now - 1000) this.log.debug({ backlogMs: now - oldest }, 'notifications waiting to be applied: older deadlines only');
-    return Math.max(oldest - 1, now - this.deps.lostAfterMs);
+    const age = oldest === undefined || oldest > now ? 0 : now - oldest;
+    this.deps.metrics.notifyBacklog(age);
+    this.noteOverrun(age);
+    if (age === 0) return now;
+    if (age >= 1000) this.log.debug({ backlogMs: age }, 'notifications waiting to be applied: older deadlines only');
+    return Math.max(now - age - 1, now - this.deps.lostAfterMs);
+  }
+
+  /**
+   * A backlog older than LOST_AFTER_MS no longer holds the sweep back: from then on an attempt whose
+   * notification is still waiting may end `lost` (and be re-dialed) before it is applied. That must never
+   * pass silently: one warning when it starts, one when it is over.
+   */
+  private noteOverrun(age: number): void {
+    const over = age > this.deps.lostAfterMs;
+    if (over === this.overrun) return;
+    this.overrun = over;
+    if (over) {
+      this.log.warn(
+        { backlogMs: age, lostAfterMs: this.deps.lostAfterMs },
+        'notification processing lags more than LOST_AFTER_MS: attempts whose notification still waits may be declared lost',
+      );
+    } else this.log.info({ lostAfterMs: this.deps.lostAfterMs }, 'notification backlog back under LOST_AFTER_MS');
   }
 
   private async sweepCampaign(campaignId: string, horizon: number): Promise<number> {

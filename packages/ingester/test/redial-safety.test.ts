@@ -192,6 +192,7 @@ describe('the watchdog waits for the notification backlog', () => {
     expect(await contact(local, s)).toMatchObject({ o: 'answered-human', du: 5 });
     clock += 10_000;
     expect(await processing.watchdog!.tick()).toBe(0);
+    expect(await processing.metrics.registry.metrics()).toMatch(/dialer_ingester_notify_backlog_seconds 0\n/);
     await local.close();
   });
 
@@ -207,6 +208,9 @@ describe('the watchdog waits for the notification backlog', () => {
     extra.push(webhookOnly, processing);
     expect(await processing.watchdog!.tick()).toBe(1);
     expect(await contact(local, a)).toMatchObject({ s: 't', o: 'lost' });
+    // Operators see the lag: the backlog's age (~6.5 s here) is exported for alerting.
+    const age = /dialer_ingester_notify_backlog_seconds ([\d.]+)/.exec(await processing.metrics.registry.metrics());
+    expect(Number(age?.[1])).toBeGreaterThan(5);
     await local.close();
   });
 });
