@@ -33,6 +33,8 @@ export interface Cluster {
   produce(campaignId: string, count: number, settings: Record<string, unknown>): Promise<Record<string, number>>;
   /** Waits until every contact of the campaign is terminal. */
   waitTerminal(campaignId: string, timeoutMs: number): Promise<CampaignStats>;
+  /** How long the running ingester took to apply notifications: counts of those slower than 1, 5 and 10 s. */
+  processingLag(): Promise<string>;
   /** `dialer report <id> --format json --out <file>`, parsed. */
   report(campaignId: string): Promise<ReportRow[]>;
   close(): Promise<void>;
@@ -95,6 +97,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         200,
       ),
     report: (id) => report(cluster, id),
+    processingLag: () => processingLag(env.NOTIFY_BASE_URL as string),
     close: async () => {
       for (const p of cluster.started) if (p.child.exitCode === null && p.child.signalCode === null) p.kill('SIGKILL');
       await Promise.all(cluster.started.map((p) => p.exited));
@@ -123,6 +126,13 @@ async function produce(c: Cluster, id: string, count: number, settings: Record<s
   const res = await runCli(['produce', csv, '--campaign', id, '--settings', settingsFile, '--json'], c.env, 120_000);
   if (res.code !== 0) throw new Error(`produce failed (${res.code}): ${res.stderr}`);
   return JSON.parse(res.stdout) as Record<string, number>;
+}
+
+async function processingLag(ingesterUrl: string): Promise<string> {
+  const text = await fetch(`${ingesterUrl}/metrics`).then((r) => r.text(), (err: Error) => `unreachable: ${err.message}`);
+  const bucket = (le: string) => Number(new RegExp(`dialer_ingester_processing_seconds_bucket\\{le="${le.replace('+', '\\+')}"\\} (\\d+)`).exec(text)?.[1] ?? NaN);
+  const all = bucket('+Inf');
+  return `notifications applied ${all}, after > 1 s ${all - bucket('1')}, > 5 s ${all - bucket('5')}, > 10 s ${all - bucket('10')}`;
 }
 
 async function report(c: Cluster, id: string): Promise<ReportRow[]> {

@@ -60,8 +60,18 @@ export async function verifyCampaign(c: Cluster, campaignId: string, count: numb
   const records = new Map<string, ContactRecord>();
   for await (const [id, rec] of c.store.contacts(campaignId)) records.set(id, rec);
   const wire = await checkDialouts(c, campaignId, records, problems);
-  const notified2xx = await checkNotifications(c, wire.bySid, records, redialOutcomes, problems);
+  const notified2xx = await checkNotifications(c, wire, records, redialOutcomes, problems);
+  // A failed run says whether notification processing fell further behind than LOST_AFTER_MS, and how many
+  // requests timed out on our side (uncertain): the gateway may still place such a call, late.
+  if (problems.length > 0) problems.unshift(`ingester: ${await c.processingLag()}`, ...backlogWarnings(c));
   return { problems: problems.slice(0, 30), dialouts: wire.dialouts, placed: wire.placed, notified2xx, outcomes: stats.outcomes as Record<string, number> };
+}
+
+function backlogWarnings(c: Cluster): string[] {
+  const lines = c.started.flatMap((p) => (p.stdout() + p.stderr()).split('\n'));
+  const lagging = lines.filter((l) => l.includes('lags more than LOST_AFTER_MS'));
+  const uncertain = lines.filter((l) => l.includes('dial-out outcome unknown')).length;
+  return [`workers: ${uncertain} dial-outs timed out (uncertain)`, ...lagging.slice(0, 3).map((l) => `ingester: ${l.slice(0, 300)}`)];
 }
 
 function checkReport(rows: ReportRow[], count: number): string[] {
@@ -78,6 +88,7 @@ async function checkDialouts(c: Cluster, campaignId: string, records: Map<string
   const perAttempt = new Map<string, number>();
   const placedPerContact = new Map<string, number>();
   const bySid = new Map<string, PlacedCall>();
+  const placedAt = new Map<string, number>();
   let dialouts = 0;
   let placed = 0;
   for (const d of await c.sim.dialouts()) {
@@ -91,6 +102,7 @@ async function checkDialouts(c: Cluster, campaignId: string, records: Map<string
       perAttempt.set(key, (perAttempt.get(key) ?? 0) + 1);
       placed++;
       bySid.set(d.sid, { ...a, receivedAt: d.receivedAt });
+      placedAt.set(key, d.receivedAt);
       placedPerContact.set(a.contactId, (placedPerContact.get(a.contactId) ?? 0) + 1);
     }
   }
@@ -101,12 +113,12 @@ async function checkDialouts(c: Cluster, campaignId: string, records: Map<string
     if (rec.o && callOutcomes.has(rec.o) && calls === 0) problems.push(`${id}: outcome ${rec.o} without a placed call`);
     if (calls > (rec.a ?? 0)) problems.push(`${id}: ${calls} calls placed but ${rec.a ?? 0} attempts counted`);
   }
-  return { bySid, dialouts, placed };
+  return { bySid, placedAt, dialouts, placed };
 }
 
 async function checkNotifications(
   c: Cluster,
-  bySid: Map<string, PlacedCall>,
+  { bySid, placedAt }: { bySid: Map<string, PlacedCall>; placedAt: Map<string, number> },
   records: Map<string, ContactRecord>,
   redialOutcomes: string[],
   problems: string[],
@@ -126,7 +138,10 @@ async function checkNotifications(
     checked++;
     const applied = a.attempt < rec.n ? redialOutcomes.includes(cls.outcome) : rec.o === cls.outcome || rec.o === 'cancelled';
     // The timing says which side was late: the notification (sent long after the dial-out) or its application.
-    const timing = `dial-out received ${a.receivedAt}, notification sent +${n.sentAt - a.receivedAt} ms, answered +${(n.doneAt ?? NaN) - a.receivedAt} ms`;
+    const next = placedAt.get(`${a.contactId}/${a.attempt + 1}`);
+    const timing =
+      `dial-out received ${a.receivedAt}, notification sent +${n.sentAt - a.receivedAt} ms, answered +${(n.doneAt ?? NaN) - a.receivedAt} ms` +
+      (next === undefined ? '' : `, attempt ${a.attempt + 1} received ${next - a.receivedAt} ms`);
     if (!applied) problems.push(`${a.contactId}/${a.attempt}: 2xx for ${cls.outcome} not applied (contact at attempt ${rec.n}, outcome ${rec.o}; ${timing})`);
   }
   return checked;
