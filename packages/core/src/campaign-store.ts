@@ -229,17 +229,21 @@ export class CampaignStore {
     return result;
   }
 
-  /** Ends an attempt (and the contact, unless it re-dials). Idempotent: a replay answers noop / redial-pending. */
-  async end(input: EndInput, now = Date.now()): Promise<{ result: EndResult; record?: ContactRecord }> {
+  /**
+   * Ends an attempt (and the contact, unless it re-dials). Idempotent: a replay answers noop / redial-pending.
+   * `revised`: the attempt had ended `lost` and this real, late end (an outcome not re-dialed) replaced it
+   * and called off its pending re-dial.
+   */
+  async end(input: EndInput, now = Date.now()): Promise<{ result: EndResult; record?: ContactRecord; revised?: boolean }> {
     const k = this.keys;
     const id = input.campaignId;
-    const [result, raw] = (await this.run(
+    const [result, raw, flag] = (await this.run(
       'dialerEnd', k.campaignContacts(id), k.campaignStats(id), k.campaignDeadlines(id), k.campaignSids(id), k.campaignMeta(id),
       input.contactId, input.attempt, input.from, input.outcome, JSON.stringify(input.fields),
       input.redialDelayMs ?? -1, now, deadlineMember(input.contactId, input.attempt),
-    )) as [EndResult, string];
+    )) as [EndResult, string, string?];
     if (result === 'completed') await this.publish({ type: 'campaign-state', campaignId: id, state: 'completed' });
-    return { result, record: raw ? (JSON.parse(raw) as ContactRecord) : undefined };
+    return { result, record: raw ? (JSON.parse(raw) as ContactRecord) : undefined, ...(flag === 'revised' ? { revised: true } : {}) };
   }
 
   /** Attempts whose notification deadline has passed (for the lost-notification watchdog). */

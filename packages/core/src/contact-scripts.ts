@@ -134,7 +134,19 @@ export const REDIAL_GUARD_MS = 60_000;
  * already waiting for its re-dial when the cancel came).
  */
 export const END_SCRIPT = `${DECODE}
-if rec.n == k + 1 and rec.s == 'w' then return {'redial-pending', raw} end
+local revised = false
+if rec.n == k + 1 and rec.s == 'w' then
+  -- Attempt k ended and its re-dial has not begun. A replay re-ensures the re-dial, unless attempt k had
+  -- ended \`lost\` (the watchdog's guess) and this is its real end, late (a slow gateway), with an outcome
+  -- that is not re-dialed: that is the truth, so the contact ends with it and the re-dial is called off
+  -- (its job finds the record back at attempt k and does nothing). A customer is not called twice.
+  if not (rec.o == 'lost' and ARGV[4] ~= 'lost' and tonumber(ARGV[6]) < 0) then return {'redial-pending', raw} end
+  revised = true
+  rec.n = k
+  rec.s = 'i'
+  rec.due = nil
+  redis.call('HINCRBY', KEYS[2], 'redials', -1)
+end
 if rec.n ~= k or not string.find(ARGV[3], rec.s, 1, true) then return {'noop', raw} end
 if rec.s == 'd' or rec.s == 'u' or rec.s == 'i' then
   for _, key in ipairs({'sip', 'rs', 'amd', 'du', 'ca', 'da', 'cv'}) do rec[key] = nil end
@@ -181,9 +193,9 @@ local terminal = redis.call('HINCRBY', KEYS[2], 'terminal', 1)
 local contacts = tonumber(redis.call('HGET', KEYS[2], 'contacts') or '0')
 if terminal >= contacts and redis.call('HGET', KEYS[5], 'state') == 'running' then
   redis.call('HSET', KEYS[5], 'state', 'completed', 'completedAt', now)
-  return {'completed', out}
+  return {'completed', out, revised and 'revised' or ''}
 end
-return {'terminal', out}
+return {'terminal', out, revised and 'revised' or ''}
 `;
 
 /**

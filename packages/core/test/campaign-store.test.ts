@@ -101,6 +101,37 @@ describe('CampaignStore state machine', () => {
     expect((await store.stats('c-race')).redials).toBe(1);
   });
 
+  it('a real end that comes after the attempt was declared lost replaces `lost` while the re-dial has not begun, if not re-dialed itself', async () => {
+    const [a, b, c] = await campaignWith('c-late', ['+15550000061', '+15550000062', '+15550000063']);
+    const lost = (id: string) =>
+      store.end({ campaignId: 'c-late', contactId: id, attempt: 1, outcome: 'lost', fields: { rs: 'no notification' }, redialDelayMs: 60_000, from: 'dui' }, T0 + 100);
+    for (const id of [a!, b!, c!]) {
+      await store.begin('c-late', id, 1, T0 + 5000, T0);
+      await store.dialed('c-late', id, 1, `sid-${id}`, `call-${id}`, T0 + 10, T0 + 50);
+      expect((await lost(id)).result).toBe('redial');
+    }
+    // a: answered, late. The contact ends with it; the re-dial's guard goes; its job will find attempt 1.
+    const late = await store.end({ campaignId: 'c-late', contactId: a!, attempt: 1, outcome: 'answered-human', fields: { du: 30, cv: `sid-${a}` }, from: 'dui' }, T0 + 200);
+    expect(late).toMatchObject({ result: 'terminal', revised: true });
+    expect(late.record).toMatchObject({ s: 't', n: 1, a: 1, o: 'answered-human', du: 30 });
+    expect(late.record).not.toHaveProperty('rs');
+    expect(late.record).not.toHaveProperty('due');
+    expect((await store.begin('c-late', a!, 2, T0 + 5000, T0 + 300)).result).toBe('stale');
+    // A duplicate changes nothing; nor does the watchdog's replay of `lost`.
+    expect((await store.end({ campaignId: 'c-late', contactId: a!, attempt: 1, outcome: 'answered-human', fields: {}, from: 'dui' })).result).toBe('noop');
+    expect((await lost(a!)).result).toBe('noop');
+    // b: busy, late. Busy re-dials too: the scheduled re-dial stands.
+    expect((await store.end({ campaignId: 'c-late', contactId: b!, attempt: 1, outcome: 'busy', fields: {}, redialDelayMs: 0, from: 'dui' })).result).toBe('redial-pending');
+    // c: the re-dial began first; then the call it may repeat is under way, and the late end changes nothing.
+    expect((await store.begin('c-late', c!, 2, T0 + 5000, T0 + 150)).result).toBe('begin');
+    expect((await store.end({ campaignId: 'c-late', contactId: c!, attempt: 1, outcome: 'answered-human', fields: {}, from: 'dui' })).result).toBe('noop');
+    expect(await store.stats('c-late')).toMatchObject({ terminal: 1, redials: 2, outcomes: { 'answered-human': 1 } });
+    expect(await store.getContact('c-late', b!)).toMatchObject({ s: 'w', n: 2, o: 'lost' });
+    const guards = await ctx.redis.zrange(ctx.keys.campaignDeadlines('c-late'), 0, -1);
+    expect(guards).not.toContain(`${a}:1`);
+    expect(guards).toContain(`${b}:1`);
+  });
+
   it('ends the contact, counts the outcome and completes the campaign; duplicates are no-ops', async () => {
     const [a, b] = await campaignWith('c-end', ['+15550000051', '+15550000052']);
     for (const id of [a!, b!]) {

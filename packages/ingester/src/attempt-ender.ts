@@ -62,7 +62,7 @@ export class AttemptEnder {
     const settings = await this.deps.settings.get(ref.campaignId);
     if (!settings) return { result: 'unknown-campaign' };
     const decision = decideRedial(outcome, ref.attempt, settings.redial);
-    const { result, record } = await store.end(
+    const { result, record, revised } = await store.end(
       {
         campaignId: ref.campaignId,
         contactId: ref.contactId,
@@ -82,6 +82,13 @@ export class AttemptEnder {
     if (result === 'redial' && record) await queues.addAttempt(ref.campaignId, ref.contactId, record.n, (record.due ?? now) - now);
     if (result === 'redial-pending' && record) await this.ensureRedial(ref, record, now);
     if (result === 'redial') metrics.redialScheduled();
+    if (revised) {
+      metrics.lostRevised();
+      this.deps.logger.warn(
+        { campaignId: ref.campaignId, contact: ref.contactId, attempt: ref.attempt, outcome: record?.o },
+        'notification came after its attempt was declared lost: the contact ends with it, its re-dial is called off',
+      );
+    }
     // The stored outcome: a re-dial a cancel cut short ends `cancelled`, not with the attempt's outcome.
     if (result === 'terminal' || result === 'completed' || result === 'redial') metrics.outcome(record?.o ?? outcome);
     return { result, record };

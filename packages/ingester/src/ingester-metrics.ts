@@ -28,6 +28,7 @@ export class IngesterMetrics {
   private readonly redials: Counter;
   private readonly lost: Counter;
   private readonly recovered: Counter;
+  private readonly revised: Counter;
   private readonly latency: Histogram;
   private readonly backlogAge: Gauge;
 
@@ -62,6 +63,11 @@ export class IngesterMetrics {
     this.recovered = new Counter({
       name: 'dialer_ingester_redials_recovered_total',
       help: 'Re-dial jobs found missing (a process died between ending an attempt and adding its re-dial) and re-added',
+      registers,
+    });
+    this.revised = new Counter({
+      name: 'dialer_ingester_lost_revised_total',
+      help: 'Attempts declared lost whose real notification came later, before their re-dial began: the re-dial was called off',
       registers,
     });
     this.latency = new Histogram({
@@ -100,6 +106,10 @@ export class IngesterMetrics {
 
   redialRecovered(): void {
     this.recovered.inc();
+  }
+
+  lostRevised(): void {
+    this.revised.inc();
   }
 
   processingLatency(ms: number): void {

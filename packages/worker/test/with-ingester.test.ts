@@ -1,9 +1,10 @@
 // The worker with the real ingester (webhook, processor, lost-notification watchdog) and the simulator:
 // a busy contact is re-dialed with the same parameters; an uncertain attempt that never gets a notification
 // is settled by the watchdog (`lost`, re-dialed by the campaign's rule) and never re-sent as the same attempt;
-// the watchdog's time counts from the dial-out's answer.
+// the watchdog's time counts from the dial-out's answer; a notification later than the watchdog's guess
+// still ends the contact when its re-dial has not begun.
 import { describe, it, expect, afterAll } from '@jest/globals';
-import { CampaignQueues, CampaignStore, Limits, contactIdFor, createLogger, loadConfig, type DialerConfig } from '@dialer/core';
+import { CampaignQueues, CampaignStore, Limits, attemptJobId, contactIdFor, createLogger, loadConfig, type DialerConfig } from '@dialer/core';
 import { buildIngester, type Ingester } from '@dialer/ingester';
 import { startSimulator, testContext, waitUntil, type SimulatorHarness, type TestContext } from '@dialer/test-utils';
 import { buildWorker, type WorkerService } from '@dialer/worker';
@@ -109,6 +110,31 @@ describe('worker + ingester + simulator', () => {
 
     expect(await r.store.getContact(campaignId, id)).toMatchObject({ s: 't', n: 1, a: 1, o: 'answered-human' });
     expect(await sim.dialouts()).toHaveLength(1);
+    await waitUntil(async () => (await r.limits.liveCount()) === 0, 5000, 'every live slot released');
+  });
+
+  it('a notification later than LOST_AFTER_MS calls off the `lost` re-dial that has not begun: one call, its real outcome', async () => {
+    // The call is answered at once but notified only after 2.5 s; the watchdog declares it lost after 1 s
+    // and the `lost` rule would re-dial 4 s later. The late notification is the truth: no second call.
+    const sim = await startSimulator({ outcomes: 'human=1', notifyDelayMs: 2500 });
+    closers.push(() => sim.close());
+    const r = await rig(sim, { DIAL_RATE_PER_SECOND: '1000', SAVG_TIMEOUT_MS: '5000', LOST_AFTER_MS: '1000', WATCHDOG_INTERVAL_MS: '100' });
+    const [number] = numbers(1);
+    const { campaignId } = await seedCampaign(r, { redial: { rules: { lost: { delayMs: 4000 } } } }, [number!]);
+    const id = contactIdFor(number!);
+    await waitUntil(async () => (await r.store.getContact(campaignId, id))?.o === 'lost', 10_000, 'attempt 1 declared lost');
+    expect(await r.store.getContact(campaignId, id)).toMatchObject({ s: 'w', n: 2 });
+    await waitUntil(async () => (await r.store.getState(campaignId)) === 'completed', 10_000, 'campaign completed');
+    expect(await r.store.getContact(campaignId, id)).toMatchObject({ s: 't', n: 1, a: 1, o: 'answered-human' });
+    expect(await r.store.stats(campaignId)).toMatchObject({ terminal: 1, redials: 0, outcomes: { 'answered-human': 1 } });
+    expect(await r.ingester.metrics.registry.metrics()).toMatch(/dialer_ingester_lost_revised_total 1\n/);
+
+    // The called-off re-dial's job still runs when due, and dials no one.
+    const job = await r.queues.get(campaignId).getJob(attemptJobId(id, 2));
+    expect(job).toBeDefined();
+    await waitUntil(async () => !['waiting', 'delayed', 'active', 'prioritized'].includes(await job!.getState()), 15_000, 're-dial job handled');
+    expect(await sim.dialouts()).toHaveLength(1);
+    expect(await r.store.getContact(campaignId, id)).toMatchObject({ s: 't', n: 1, a: 1, o: 'answered-human' });
     await waitUntil(async () => (await r.limits.liveCount()) === 0, 5000, 'every live slot released');
   });
 });
