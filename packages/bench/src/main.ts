@@ -34,7 +34,7 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-async function runScenario(id: string, scenario: Scenario, ctx: BenchContext): Promise<ScenarioRow[]> {
+async function runScenario(id: string, scenario: Scenario, ctx: BenchContext, durations: Record<string, number>): Promise<ScenarioRow[]> {
   const started = Date.now();
   ctx.log(`${id}: starting`);
   try {
@@ -44,12 +44,15 @@ async function runScenario(id: string, scenario: Scenario, ctx: BenchContext): P
   } catch (err) {
     ctx.log(`${id}: FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return [{ scenario: id, metric: 'error', value: Number.NaN, target: 'runs', pass: false }];
+  } finally {
+    durations[id] = (Date.now() - started) / 1000;
   }
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const rows: ScenarioRow[] = [];
+  const durations: Record<string, number> = {};
   for (const [id, scenario] of Object.entries(SCENARIOS)) {
     if (args.only && !args.only.has(id)) continue;
     // Each scenario gets its own private Redis so one's memory figures never include another's keys.
@@ -57,7 +60,7 @@ async function main(): Promise<void> {
     const workDir = mkdtempSync(join(tmpdir(), `dialer-bench-${id}-`));
     const ctx: BenchContext = { redisUrl: redis.url, workDir, scale: args.scale, log: (m) => process.stderr.write(`[bench] ${m}\n`) };
     try {
-      rows.push(...(await runScenario(id, scenario, ctx)));
+      rows.push(...(await runScenario(id, scenario, ctx, durations)));
     } finally {
       await redis.destroy();
       rmSync(workDir, { recursive: true, force: true });
@@ -65,7 +68,7 @@ async function main(): Promise<void> {
   }
   if (args.json) process.stdout.write(`${JSON.stringify({ scale: args.scale, rows }, null, 2)}\n`);
   else process.stdout.write(`${formatTable(rows)}\n`);
-  if (args.record) recordResults(rows, args.scale);
+  if (args.record) recordResults(rows, args.scale, durations);
   process.exitCode = rows.every((r) => r.pass) ? 0 : 1;
 }
 

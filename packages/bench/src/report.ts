@@ -41,7 +41,10 @@ function packageVersion(name: string): string {
 }
 
 /** Rewrites docs/benchmarks.md with this run's table, machine, versions and date. */
-export function recordResults(rows: ScenarioRow[], scale: number): void {
+/** `durations`: seconds each scenario took (baselines included), in run order. */
+export function recordResults(rows: ScenarioRow[], scale: number, durations: Record<string, number> = {}): void {
+  const total = Object.values(durations).reduce((a, b) => a + b, 0);
+  const each = Object.entries(durations).map(([id, s]) => `${id} ${Math.round(s)} s`).join(', ');
   const cpu = cpus();
   const doc = [
     '# Benchmarks',
@@ -53,6 +56,7 @@ export function recordResults(rows: ScenarioRow[], scale: number): void {
     `- node ${process.version}, ${version('redis-server', ['--version'])}`,
     `- bullmq ${packageVersion('bullmq')}, ioredis ${packageVersion('ioredis')}, fastify ${packageVersion('fastify')}, got ${packageVersion('got')}`,
     `- scale: ${scale}`,
+    ...(total > 0 ? [`- wall time: ${Math.floor(total / 60)} min ${Math.round(total % 60)} s (${each})`] : []),
     '',
     formatTable(rows),
     '',
