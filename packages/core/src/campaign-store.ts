@@ -231,8 +231,8 @@ export class CampaignStore {
 
   /**
    * Ends an attempt (and the contact, unless it re-dials). Idempotent: a replay answers noop / redial-pending.
-   * `revised`: the attempt had ended `lost` and this real, late end (an outcome not re-dialed) replaced it
-   * and called off its pending re-dial.
+   * `revised`: the attempt had ended `lost` and this real, late end (an outcome not re-dialed) replaced it:
+   * the pending re-dial of it was called off, or the contact that had ended `lost` now shows this outcome.
    */
   async end(input: EndInput, now = Date.now()): Promise<{ result: EndResult; record?: ContactRecord; revised?: boolean }> {
     const k = this.keys;

@@ -134,18 +134,31 @@ export const REDIAL_GUARD_MS = 60_000;
  * already waiting for its re-dial when the cancel came).
  */
 export const END_SCRIPT = `${DECODE}
+-- Attempt k ended \`lost\` (the watchdog's guess) and this is its real end, late (a slow gateway), with an
+-- outcome that is not re-dialed itself: that is the truth and replaces \`lost\`.
 local revised = false
+local truth = rec.o == 'lost' and ARGV[4] ~= 'lost' and tonumber(ARGV[6]) < 0 and string.find(ARGV[3], 'i', 1, true) ~= nil
 if rec.n == k + 1 and rec.s == 'w' then
-  -- Attempt k ended and its re-dial has not begun. A replay re-ensures the re-dial, unless attempt k had
-  -- ended \`lost\` (the watchdog's guess) and this is its real end, late (a slow gateway), with an outcome
-  -- that is not re-dialed: that is the truth, so the contact ends with it and the re-dial is called off
-  -- (its job finds the record back at attempt k and does nothing). A customer is not called twice.
-  if not (rec.o == 'lost' and ARGV[4] ~= 'lost' and tonumber(ARGV[6]) < 0) then return {'redial-pending', raw} end
+  -- The re-dial has not begun. A replay re-ensures it; the truth calls it off (its job finds the record
+  -- back at attempt k and does nothing): a person already reached is not called again.
+  if not truth then return {'redial-pending', raw} end
   revised = true
   rec.n = k
   rec.s = 'i'
   rec.due = nil
   redis.call('HINCRBY', KEYS[2], 'redials', -1)
+elseif rec.n == k and rec.s == 't' and truth then
+  -- The contact had ended \`lost\`: only its outcome and result fields change (still terminal).
+  for _, key in ipairs({'sip', 'rs', 'amd', 'du', 'ca', 'da', 'cv'}) do rec[key] = nil end
+  for key, value in pairs(cjson.decode(ARGV[5])) do rec[key] = value end
+  rec.o = ARGV[4]
+  rec.ts = tonumber(ARGV[7])
+  if rec.sid == rec.cv then rec.sid = nil end
+  redis.call('HINCRBY', KEYS[2], 'o:lost', -1)
+  redis.call('HINCRBY', KEYS[2], 'o:' .. ARGV[4], 1)
+  local out = cjson.encode(rec)
+  redis.call('HSET', KEYS[1], ARGV[1], out)
+  return {'terminal', out, 'revised'}
 end
 if rec.n ~= k or not string.find(ARGV[3], rec.s, 1, true) then return {'noop', raw} end
 if rec.s == 'd' or rec.s == 'u' or rec.s == 'i' then

@@ -132,6 +132,29 @@ describe('CampaignStore state machine', () => {
     expect(guards).toContain(`${b}:1`);
   });
 
+  it('a contact that ended `lost` (no re-dial rule) takes the real outcome of a late end that is not re-dialed', async () => {
+    const [a, b] = await campaignWith('c-late-t', ['+15550000071', '+15550000072']);
+    for (const id of [a!, b!]) {
+      await store.begin('c-late-t', id, 1, T0 + 5000, T0);
+      await store.dialed('c-late-t', id, 1, `sid-${id}`, `call-${id}`, T0 + 10, T0 + 50);
+      const lost = await store.end({ campaignId: 'c-late-t', contactId: id, attempt: 1, outcome: 'lost', fields: { rs: 'no notification' }, from: 'dui' }, T0 + 100);
+      expect(lost.result).toBe(id === b ? 'completed' : 'terminal');
+    }
+    const late = await store.end({ campaignId: 'c-late-t', contactId: a!, attempt: 1, outcome: 'no-answer', fields: { sip: 480, cv: `sid-${a}` }, from: 'dui' }, T0 + 200);
+    expect(late).toMatchObject({ result: 'terminal', revised: true });
+    expect(late.record).toMatchObject({ s: 't', n: 1, a: 1, o: 'no-answer', sip: 480, cv: `sid-${a}`, ts: T0 + 200 });
+    expect(late.record).not.toHaveProperty('rs');
+    expect(late.record).not.toHaveProperty('sid');
+    expect((await store.end({ campaignId: 'c-late-t', contactId: a!, attempt: 1, outcome: 'no-answer', fields: {}, from: 'dui' })).result).toBe('noop');
+    // A late busy would be re-dialed: the contact is over, so `lost` stays (no call is made after the end).
+    expect((await store.end({ campaignId: 'c-late-t', contactId: b!, attempt: 1, outcome: 'busy', fields: {}, redialDelayMs: 0, from: 'dui' })).result).toBe('noop');
+    expect(await store.getContact('c-late-t', b!)).toMatchObject({ s: 't', o: 'lost' });
+    // Ends before a dial-out (the worker's) never revise.
+    expect((await store.end({ campaignId: 'c-late-t', contactId: b!, attempt: 1, outcome: 'cancelled', fields: {}, from: 'qw' })).result).toBe('noop');
+    expect(await store.stats('c-late-t')).toMatchObject({ terminal: 2, outcomes: { lost: 1, 'no-answer': 1 } });
+    expect(await store.getState('c-late-t')).toBe('completed');
+  });
+
   it('ends the contact, counts the outcome and completes the campaign; duplicates are no-ops', async () => {
     const [a, b] = await campaignWith('c-end', ['+15550000051', '+15550000052']);
     for (const id of [a!, b!]) {

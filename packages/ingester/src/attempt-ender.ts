@@ -86,7 +86,7 @@ export class AttemptEnder {
       metrics.lostRevised();
       this.deps.logger.warn(
         { campaignId: ref.campaignId, contact: ref.contactId, attempt: ref.attempt, outcome: record?.o },
-        'notification came after its attempt was declared lost: the contact ends with it, its re-dial is called off',
+        'notification came after its attempt was declared lost: its outcome replaces lost (a pending re-dial of it is called off)',
       );
     }
     // The stored outcome: a re-dial a cancel cut short ends `cancelled`, not with the attempt's outcome.

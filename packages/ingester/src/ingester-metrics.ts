@@ -67,7 +67,7 @@ export class IngesterMetrics {
     });
     this.revised = new Counter({
       name: 'dialer_ingester_lost_revised_total',
-      help: 'Attempts declared lost whose real notification came later, before their re-dial began: the re-dial was called off',
+      help: 'Attempts declared lost whose real notification came later (before any re-dial of them began) and replaced lost',
       registers,
     });
     this.latency = new Histogram({

@@ -4,7 +4,7 @@ import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { CampaignStore, attemptJobId, createLogger, deadlineMember } from '@dialer/core';
 import { testContext, waitUntil, type TestContext } from '@dialer/test-utils';
 import { buildIngester, LOST_REASON, type Ingester } from '@dialer/ingester';
-import { contact, dialAttempt, dialQueue, liveCount, seedCampaign, type Seeded } from './helpers.js';
+import { contact, dialAttempt, dialQueue, liveCount, notifications, seedCampaign, type Seeded } from './helpers.js';
 
 let ctx: TestContext;
 let store: CampaignStore;
@@ -32,7 +32,7 @@ describe('lost-notification watchdog', () => {
   it('declares a never-notified attempt lost after LOST_AFTER_MS and releases its slot', async () => {
     const [s] = (await seedCampaign(ctx)) as [Seeded];
     const dialedAt = Date.now();
-    await dialAttempt(ctx, s);
+    const { sid } = await dialAttempt(ctx, s);
     expect(await liveCount(ctx, s.campaignId)).toBe(1);
     const ingester = ingesterAt();
     await ingester.start();
@@ -45,6 +45,14 @@ describe('lost-notification watchdog', () => {
     expect(await store.getState(s.campaignId)).toBe('completed');
     expect(await ingester.metrics.registry.metrics()).toMatch(/dialer_ingester_lost_total [1-9]/);
     await ingester.watchdog?.stop();
+
+    // `lost` was a guess: the call's real end, late, replaces it (no re-dial rule for lost or no-answer).
+    const late = { c: s.campaignId, k: s.contactId, n: 1, r: Date.now(), b: notifications.failed(sid, '408 Request Timeout') };
+    expect(await ingester.processor!.apply(late)).toBe('terminal');
+    expect(await contact(ctx, s)).toMatchObject({ s: 't', n: 1, o: 'no-answer' });
+    expect((await store.stats(s.campaignId)).outcomes).toMatchObject({ lost: 0, 'no-answer': 1 });
+    expect(await ingester.metrics.registry.metrics()).toMatch(/dialer_ingester_lost_revised_total 1\n/);
+    expect(await ingester.processor!.apply(late)).toBe('noop');
   });
 
   it('uses an injectable clock, covers uncertain attempts, and re-dials lost when the policy says so', async () => {
