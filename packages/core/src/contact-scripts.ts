@@ -134,6 +134,10 @@ export const REDIAL_GUARD_MS = 60_000;
  * already waiting for its re-dial when the cancel came).
  */
 export const END_SCRIPT = `${DECODE}
+-- The result fields of an attempt: those of the previous one go before this one's apply.
+local function clearResult()
+  for _, key in ipairs({'sip', 'rs', 'amd', 'du', 'ca', 'da', 'cv'}) do rec[key] = nil end
+end
 -- Attempt k ended \`lost\` (the watchdog's guess) and this is its real end, late (a slow gateway), with an
 -- outcome that is not re-dialed itself: that is the truth and replaces \`lost\`.
 local revised = false
@@ -149,7 +153,7 @@ if rec.n == k + 1 and rec.s == 'w' then
   redis.call('HINCRBY', KEYS[2], 'redials', -1)
 elseif rec.n == k and rec.s == 't' and truth then
   -- The contact had ended \`lost\`: only its outcome and result fields change (still terminal).
-  for _, key in ipairs({'sip', 'rs', 'amd', 'du', 'ca', 'da', 'cv'}) do rec[key] = nil end
+  clearResult()
   for key, value in pairs(cjson.decode(ARGV[5])) do rec[key] = value end
   rec.o = ARGV[4]
   rec.ts = tonumber(ARGV[7])
@@ -162,7 +166,7 @@ elseif rec.n == k and rec.s == 't' and truth then
 end
 if rec.n ~= k or not string.find(ARGV[3], rec.s, 1, true) then return {'noop', raw} end
 if rec.s == 'd' or rec.s == 'u' or rec.s == 'i' then
-  for _, key in ipairs({'sip', 'rs', 'amd', 'du', 'ca', 'da', 'cv'}) do rec[key] = nil end
+  clearResult()
   if rec.x then for key, value in pairs(rec.x) do rec[key] = value end end
 end
 rec.x = nil
