@@ -1,8 +1,8 @@
 // `dialer suppress add | remove | import | list` through the built CLI against the private Redis, and how the
 // lists act: numbers listed before an import are counted `suppressed` and enqueue nothing (also on re-import);
 // a number listed after its job was enqueued is never dialed and ends `suppressed`.
-import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CampaignQueues, CampaignStore, SuppressionList, contactIdFor, createLogger, loadConfig } from '@dialer/core';
@@ -14,15 +14,18 @@ let dir: string;
 let store: CampaignStore;
 let queues: CampaignQueues;
 
-beforeAll(() => {
+// A prefix per test: the worker of the last test takes up every campaign under its prefix, and would dial
+// what an earlier test left queued (its own contacts are all it may see).
+beforeEach(() => {
   ctx = testContext();
   dir = mkdtempSync(join(tmpdir(), 'suppress-'));
   store = new CampaignStore(ctx.redis, ctx.keys);
   queues = new CampaignQueues(ctx.redis, ctx.keys);
 });
-afterAll(async () => {
+afterEach(async () => {
   await queues.close();
   await ctx.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 const cli = (...args: string[]) => runCli(['suppress', ...args], ctx.env);
