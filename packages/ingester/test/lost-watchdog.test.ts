@@ -1,6 +1,6 @@
 // The lost-notification watchdog (real Redis): never-notified and uncertain attempts become `lost`, their
 // slot is released, the policy may re-dial them, and concurrent replicas declare each attempt lost once.
-import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
 import { CampaignStore, attemptJobId, createLogger, deadlineMember } from '@dialer/core';
 import { testContext, waitUntil, type TestContext } from '@dialer/test-utils';
 import { buildIngester, LOST_REASON, type Ingester } from '@dialer/ingester';
@@ -18,13 +18,15 @@ function ingesterAt(now?: () => number): Ingester {
   return ingester;
 }
 
-beforeAll(() => {
+// A prefix per test: a sweep covers every campaign under the prefix, so an earlier test's attempts would be
+// counted in (or ended by) a later test's ticks.
+beforeEach(() => {
   ctx = testContext({ LOST_AFTER_MS: '1000', WATCHDOG_INTERVAL_MS: '50' });
   store = new CampaignStore(ctx.redis, ctx.keys);
 });
 
-afterAll(async () => {
-  for (const i of built) await i.close();
+afterEach(async () => {
+  for (const i of built.splice(0)) await i.close();
   await ctx.close();
 });
 
