@@ -1,7 +1,7 @@
 // Re-dial safety (real HTTP, real Redis, the real processor and watchdog): no re-dial on a cancelled
 // campaign, result fields never mixed across attempts, and the crash window between ending an attempt and
 // adding its re-dial job closed by the watchdog's re-dial guard.
-import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
 import { Worker } from 'bullmq';
 import { CampaignStore, CANCELLED_REASON, NOTIFY_QUEUE, REDIAL_GUARD_MS, attemptJobId, createLogger, deadlineMember, reportRow, type SavgNotification } from '@dialer/core';
 import { testContext, waitUntil, type TestContext } from '@dialer/test-utils';
@@ -17,7 +17,9 @@ let base: string;
 let store: CampaignStore;
 const extra: Ingester[] = [];
 
-beforeAll(async () => {
+// A prefix per test: a watchdog tick sweeps every campaign under the prefix, and would act on (and count) the
+// deadlines and re-dial guards an earlier test left there.
+beforeEach(async () => {
   ctx = testContext();
   ingester = buildIngester({ config: ctx.config, logger });
   base = await listen(ingester.app);
@@ -25,8 +27,8 @@ beforeAll(async () => {
   store = new CampaignStore(ctx.redis, ctx.keys);
 });
 
-afterAll(async () => {
-  for (const i of extra) await i.close();
+afterEach(async () => {
+  for (const i of extra.splice(0)) await i.close();
   await ingester.close();
   await ctx.close();
 });
