@@ -1,6 +1,6 @@
 // Applying notifications (real HTTP, real Redis, the real processor): interim and terminal events, re-dials,
 // duplicates, out-of-order and early notifications, the attempt limit, machine detection, live-call slots.
-import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
 import { CampaignStore, attemptJobId, createLogger, type SavgNotification } from '@dialer/core';
 import { testContext, waitUntil, type TestContext } from '@dialer/test-utils';
 import { buildIngester, type Ingester } from '@dialer/ingester';
@@ -26,15 +26,18 @@ let base: string;
 let store: CampaignStore;
 let sent = 0;
 
-beforeAll(async () => {
+// A prefix and an ingester per test: its watchdog sweeps every campaign under the prefix, its processor takes
+// any notification left in the prefix's queue, and `applied()` counts what this test's ingester applied.
+beforeEach(async () => {
   ctx = testContext();
   ingester = buildIngester({ config: ctx.config, logger: createLogger({ level: 'silent' }) });
   base = await listen(ingester.app);
   await ingester.start();
   store = new CampaignStore(ctx.redis, ctx.keys);
+  sent = 0;
 });
 
-afterAll(async () => {
+afterEach(async () => {
   await ingester.close();
   await ctx.close();
 });
@@ -215,6 +218,13 @@ describe('re-dials', () => {
 
 describe('processing metrics', () => {
   it('counts outcomes, re-dials and processing latency', async () => {
+    // Its own activity: a busy call (re-dialed), and an answered call notified twice (the second, a no-op).
+    const [busy, answered] = (await seedCampaign(ctx, { redial: REDIAL }, 2)) as [Seeded, Seeded];
+    const calls = [await dialAttempt(ctx, busy), await dialAttempt(ctx, answered)];
+    await deliver(busy, 1, [n(notifications.failed(calls[0]!.sid, '486 Busy Here'))]);
+    const end = n(notifications.answered(calls[1]!.sid, 'amd_human_detected'));
+    await deliver(answered, 1, [end]);
+    await deliver(answered, 1, [end]);
     const text = await ingester.metrics.registry.metrics();
     expect(text).toMatch(/dialer_ingester_outcomes_total\{outcome="busy"\} [1-9]/);
     expect(text).toMatch(/dialer_ingester_redials_scheduled_total [1-9]/);
