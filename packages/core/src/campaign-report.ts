@@ -5,6 +5,7 @@
 import type { CampaignStore } from './campaign-store.js';
 import type { ContactRecord } from './contact-record.js';
 import type { ContactStateCode } from './outcomes.js';
+import { escapeFormulaCell } from './safe-output.js';
 
 /** Column order of the CSV (part of the outside interface: add at the end, never rename or reorder). */
 export const REPORT_COLUMNS = [
@@ -77,10 +78,14 @@ export async function* reportRows(store: CampaignStore, campaignId: string, page
   for await (const [, record] of store.contacts(campaignId, pageSize)) yield reportRow(record);
 }
 
-/** The row as CSV cells in {@link REPORT_COLUMNS} order (empty cell for a missing value). */
+/**
+ * The row as CSV cells in {@link REPORT_COLUMNS} order (empty cell for a missing value). Names and reasons
+ * come from outside, so a cell a spreadsheet would run as a formula gets a leading `'`; phones (E.164) and
+ * numbers are plain numbers and stay as they are.
+ */
 export function reportCells(row: ReportRow): string[] {
   return REPORT_COLUMNS.map((column) => {
     const value = row[column];
-    return value === null || value === undefined ? '' : String(value);
+    return value === null || value === undefined ? '' : escapeFormulaCell(String(value));
   });
 }

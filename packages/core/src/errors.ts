@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   DIALER_ERR_REDIS: 'Redis is unreachable or refused a command.',
   DIALER_ERR_BOARD_AUTH: 'The board has no credentials configured and was not told to run open on 127.0.0.1.',
   DIALER_ERR_REDIS_SERVER: 'No redis-server binary was found to start a private Redis.',
+  DIALER_ERR_OUTPUT_FILE: 'An output file (report, rejects) cannot be written safely: the path is a symbolic link, not a regular file, or cannot be created.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -52,6 +52,7 @@ export {
   type StatusOptions,
 } from './campaign-control.js';
 export { REPORT_COLUMNS, PENDING_LABELS, reportRow, reportRows, reportCells, type ReportColumn, type ReportRow } from './campaign-report.js';
+export { escapeFormulaCell, escapeFormulaCells, createPrivateFile, refuseSymlink } from './safe-output.js';
 export {
   CampaignQueues,
   dialJobOptions,

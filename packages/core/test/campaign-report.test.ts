@@ -54,6 +54,19 @@ describe('report rows', () => {
     expect(reportCells(reportRow({ ...base, s: 't', o: 'suppressed' }))).toEqual(['+15550009999', '', 'suppressed', '0', '', '', '', '', '', '', '', '3']);
   });
 
+  it('defuses cells a spreadsheet would run as formulas, keeping E.164 phones and numbers as they are', () => {
+    const rec: ContactRecord = { p: '+14155550100', nm: '=HYPERLINK("https://evil.example","x")', r: 2, n: 1, s: 't', a: 1, o: 'failed', sip: 603, rs: '@SUM(A1)', cv: '-2+3' };
+    const cells = reportCells(reportRow(rec));
+    expect(cells[0]).toBe('+14155550100');
+    expect(cells[1]).toBe(`'=HYPERLINK("https://evil.example","x")`);
+    expect(cells[5]).toBe("'@SUM(A1)");
+    expect(cells[10]).toBe("'-2+3");
+    expect(cells[4]).toBe('603');
+    expect(reportCells(reportRow({ ...rec, nm: '\t=1' }))[1]).toBe("'\t=1");
+    // The row object (JSON format) keeps the raw value: JSON is not opened as a spreadsheet.
+    expect(reportRow(rec).name).toBe('=HYPERLINK("https://evil.example","x")');
+  });
+
   it('streams one row per contact, in pages', async () => {
     const id = 'report-stream';
     await store.createCampaign(id, resolveCampaignSettings({ caller: '+15550001111' }, ctx.config));

@@ -1,12 +1,13 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { stringify, type Stringifier } from 'csv-stringify';
-import { DialerError } from '@dialer/core';
+import { DialerError, createPrivateFile, escapeFormulaCells } from '@dialer/core';
 
 /**
  * The rejects CSV: `row,reason,<the original columns…>`. The row number and reason come first so that rows
  * with the wrong number of columns still line up. Created on the first reject only, so a clean import
- * leaves no empty file behind.
+ * leaves no empty file behind. The rows are someone else's data opened in a spreadsheet: cells that would
+ * run as formulas are defused, and the file is private (0600) and never written through a symbolic link.
  */
 export class RejectsWriter {
   private csv: Stringifier | undefined;
@@ -24,12 +25,13 @@ export class RejectsWriter {
     if (this.failure) throw this.failure;
     const csv = this.csv ?? this.open();
     this.count++;
-    if (!csv.write([String(row), reason, ...values])) await once(csv, 'drain');
+    if (!csv.write([String(row), reason, ...escapeFormulaCells(values)])) await once(csv, 'drain');
   }
 
   private open(): Stringifier {
     const csv = stringify({ record_delimiter: 'unix' });
-    const file = createWriteStream(this.path);
+    // Throws DIALER_ERR_OUTPUT_FILE (a symbolic link, not a regular file, cannot create) before any row is lost.
+    const file = createWriteStream(this.path, { fd: createPrivateFile(this.path, 'rejects file') });
     const fail = (err: Error) => {
       this.failure ??= new DialerError('DIALER_ERR_CSV', `Cannot write the rejects file ${this.path}: ${err.message}`, { file: this.path });
     };
@@ -40,7 +42,7 @@ export class RejectsWriter {
     });
     csv.on('error', fail);
     csv.pipe(file);
-    csv.write(['row', 'reason', ...this.header()]);
+    csv.write(['row', 'reason', ...escapeFormulaCells(this.header())]);
     this.csv = csv;
     this.file = file;
     return csv;

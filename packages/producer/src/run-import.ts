@@ -1,5 +1,5 @@
 import { isSupportedCountry } from 'libphonenumber-js/max';
-import { CampaignQueues, CampaignStore, DialerError, waitForRedis, type CampaignSettings } from '@dialer/core';
+import { CampaignQueues, CampaignStore, DialerError, refuseSymlink, waitForRedis, type CampaignSettings } from '@dialer/core';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_MAX_IN_FLIGHT, type ImportCounts, type ImportDeps, type ImportOptions, type ImportSummary } from './import-types.js';
 import { parseDelimiterOption, sniffDelimiter } from './delimiter.js';
 import { scanFile } from './file-scan.js';
@@ -52,6 +52,8 @@ export async function runImport(options: ImportOptions, deps: ImportDeps): Promi
     rejectsPath: options.rejectsPath ?? `${options.file}.rejects.csv`,
     chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
   };
+  // Checked again when the file is created (first reject); here so a refusal comes before any write.
+  refuseSymlink(feedOptions.rejectsPath, 'rejects file');
   const inWorker = options.parseInWorker ?? parseWorkerAvailable();
   const feed: RowFeed = inWorker ? new WorkerRowFeed(feedOptions) : new LocalRowFeed(feedOptions);
   try {

@@ -3,7 +3,7 @@ import { rename, rm } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
-import { REPORT_COLUMNS, reportRows, type CampaignStore, type ReportRow } from '@dialer/core';
+import { REPORT_COLUMNS, createPrivateFile, refuseSymlink, reportCells, reportRows, type CampaignStore, type ReportRow } from '@dialer/core';
 
 export type ReportFormat = 'csv' | 'json';
 
@@ -21,21 +21,31 @@ export async function writeReport(store: CampaignStore, campaignId: string, form
   // pipeline() (not .pipe()) so a Redis error mid-stream fails the command instead of truncating silently.
   const write = (sink: Writable, end: boolean) =>
     format === 'csv'
-      ? pipeline(Readable.from(counted()), stringify({ header: true, columns: [...REPORT_COLUMNS] }), sink, { end })
+      ? pipeline(Readable.from(csvRecords(counted())), stringify(), sink, { end })
       : pipeline(Readable.from(jsonArray(counted())), sink, { end });
   if (!out) {
     await write(process.stdout, false);
     return count;
   }
+  // The report names people and numbers: private to its owner, and never written through a symbolic link
+  // (the partial file is created exclusively; a link at the final name is refused rather than replaced).
+  refuseSymlink(out, 'report file');
   const partial = `${out}.partial`;
+  const fd = createPrivateFile(partial, 'report file');
   try {
-    await write(createWriteStream(partial), true);
+    await write(createWriteStream(partial, { fd }), true);
     await rename(partial, out);
   } catch (err) {
     await rm(partial, { force: true });
     throw err;
   }
   return count;
+}
+
+/** The header, then each row's cells (formula-like cells defused by reportCells). */
+async function* csvRecords(rows: AsyncIterable<ReportRow>): AsyncGenerator<string[]> {
+  yield [...REPORT_COLUMNS];
+  for await (const row of rows) yield reportCells(row);
 }
 
 /** One JSON array, streamed element by element. */
