@@ -1,6 +1,6 @@
 // End to end, all real servers on loopback and real Redis: direct enqueue → dial worker → SAVG simulator →
 // ingester (webhook + processor + watchdog). Each test is its own campaign with scripted outcomes.
-import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
 import {
   CampaignQueues,
   CampaignStore,
@@ -36,7 +36,10 @@ let queues: CampaignQueues;
 let ingesterUrl: string;
 let serial = 0;
 
-beforeAll(async () => {
+// A prefix, simulator, ingester and worker per test: the worker dials every campaign under the prefix and the
+// watchdog sweeps them all, so a re-dial or a late notification of an earlier test would land in this one (and
+// the simulator's settings and records are the test's own).
+beforeEach(async () => {
   ctx = testContext({ LOST_AFTER_MS: '1500', WATCHDOG_INTERVAL_MS: '100', REDIAL_MAX_ATTEMPTS: String(MAX_ATTEMPTS), DIAL_RATE_PER_SECOND: '200' });
   const logger = createLogger({ level: 'silent' });
   sim = await startSimulator({ notifyDelayMs: { min: 5, max: 20 } });
@@ -50,7 +53,7 @@ beforeAll(async () => {
   queues = new CampaignQueues(ctx.redis, ctx.keys);
 });
 
-afterAll(async () => {
+afterEach(async () => {
   await worker?.close();
   await ingester?.close();
   await sim?.close();
@@ -184,6 +187,7 @@ describe('end to end: worker → simulator → ingester', () => {
   it('refuses a forged token (401) and a malformed body (400) on the running ingester', async () => {
     const forged = await request(ingesterUrl, 'POST', '/notify/eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl', { conversationId: 'x', status: 'failed' });
     expect(forged.statusCode).toBe(401);
+    await finished(await scenario(['human']));
     const dialout = (await sim.dialouts()).find((d) => d.request?.notifyurl);
     const notifyPath = new URL(dialout?.request?.notifyurl as string).pathname;
     const malformed = await request(ingesterUrl, 'POST', notifyPath, { status: 'completed' });
