@@ -1,5 +1,5 @@
 // What the worker re-checks when a job runs (DESIGN §4.4): campaign state, start/end dates, do-not-call lists.
-import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
 import { DialAdmission, SuppressionList, contactIdFor, newContactRecord } from '@dialer/core';
 import { startSimulator, waitUntil, type SimulatorHarness } from '@dialer/test-utils';
 import type { WorkerService } from '@dialer/worker';
@@ -9,12 +9,14 @@ let sim: SimulatorHarness;
 let world: World;
 let worker: WorkerService;
 
-beforeAll(async () => {
+// A prefix, worker and simulator per test: the worker takes up every campaign under its prefix, so jobs an
+// earlier test left (delayed to startAt, paused, listed numbers) would run in this one.
+beforeEach(async () => {
   sim = await startSimulator({ outcomes: 'human=1', notifyDelayMs: 10 });
   world = await createWorld({ DIAL_RATE_PER_SECOND: '1000' });
   worker = await startWorker(world, sim.url);
 });
-afterAll(async () => {
+afterEach(async () => {
   await world.close();
   await sim.close();
 });

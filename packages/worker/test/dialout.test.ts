@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
 import { dialoutRequestSchema } from '@dialer/core';
 import { startSimulator, waitUntil, type SimulatorHarness } from '@dialer/test-utils';
 import { buildWorker } from '@dialer/worker';
@@ -7,11 +7,12 @@ import { allTerminal, attemptOf, captureLogger, createWorld, numbers, seedCampai
 let sim: SimulatorHarness;
 let world: World;
 
-beforeAll(async () => {
+// A prefix and simulator per test: a worker takes up every campaign under its prefix.
+beforeEach(async () => {
   sim = await startSimulator({ outcomes: 'human=1', notifyDelayMs: 20 });
   world = await createWorld({ DIAL_RATE_PER_SECOND: '1000' });
 });
-afterAll(async () => {
+afterEach(async () => {
   await world.close();
   await sim.close();
 });
@@ -79,6 +80,7 @@ describe('dial-out request', () => {
   it('uses SAVG_BOT_ID and omits optional fields the campaign does not set', async () => {
     const nums = numbers(1);
     const { campaignId } = await seedCampaign(world, { caller: '+15550001111' }, nums);
+    await startWorker(world, sim.url);
     await waitUntil(() => allTerminal(world.store, campaignId), 15_000, 'contact ended');
     const d = (await sim.dialouts()).find((r) => r.request?.target === `tel:${nums[0]}`);
     expect(d?.botId).toBe(world.config.savg.botId);
