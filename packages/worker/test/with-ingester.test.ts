@@ -3,16 +3,18 @@
 // is settled by the watchdog (`lost`, re-dialed by the campaign's rule) and never re-sent as the same attempt;
 // the watchdog's time counts from the dial-out's answer; a notification later than the watchdog's guess
 // still ends the contact when its re-dial has not begun.
-import { describe, it, expect, afterAll } from '@jest/globals';
+import { describe, it, expect, afterEach } from '@jest/globals';
 import { CampaignQueues, CampaignStore, Limits, attemptJobId, contactIdFor, createLogger, loadConfig, type DialerConfig } from '@dialer/core';
 import { buildIngester, type Ingester } from '@dialer/ingester';
 import { startSimulator, testContext, waitUntil, type SimulatorHarness, type TestContext } from '@dialer/test-utils';
 import { buildWorker, type WorkerService } from '@dialer/worker';
 import { attemptOf, numbers, seedCampaign } from './helpers.js';
 
+// Each test's rig (its own prefix) is closed after it: its worker and watchdog would otherwise keep polling
+// through the later tests.
 const closers: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of closers.reverse()) await c();
+afterEach(async () => {
+  for (const c of closers.splice(0).reverse()) await c();
 });
 
 interface Rig {
