@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DialerError } from './errors.js';
+import { combinationProblems } from './config-checks.js';
 
 /**
  * Every setting's default, keyed by its environment variable. The one place defaults live:
@@ -12,6 +13,7 @@ export const DEFAULTS = {
   LOG_LEVEL: 'info',
   SAVG_TIMEOUT_MS: 15_000,
   NOTIFY_TOKEN_TTL_MS: 86_400_000,
+  ALLOW_INSECURE_HTTP: false,
   INGESTER_HOST: '127.0.0.1',
   INGESTER_PORT: 8080,
   INGESTER_BODY_LIMIT: 16_384,
@@ -64,6 +66,7 @@ const envSchema = z.object({
   NOTIFY_BASE_URL: url.optional(),
   NOTIFY_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   NOTIFY_TOKEN_TTL_MS: int(60_000),
+  ALLOW_INSECURE_HTTP: bool,
   INGESTER_HOST: z.string().min(1),
   INGESTER_PORT: int(0).max(65_535),
   INGESTER_BODY_LIMIT: int(1024),
@@ -144,6 +147,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, role: ConfigRole = 'cli'): Di
   if (role === 'board' && !(e.BOARD_USER && e.BOARD_PASSWORD) && !e.BOARD_OPEN) {
     fail(['BOARD_USER and BOARD_PASSWORD are required (or BOARD_OPEN=true to run without authentication on 127.0.0.1)']);
   }
+  const combined = combinationProblems({
+    notifyTokenTtlMs: e.NOTIFY_TOKEN_TTL_MS,
+    lostAfterMs: e.LOST_AFTER_MS,
+    savgTimeoutMs: e.SAVG_TIMEOUT_MS,
+    savgBaseUrl: e.SAVG_BASE_URL,
+    notifyBaseUrl: e.NOTIFY_BASE_URL,
+    allowInsecureHttp: e.ALLOW_INSECURE_HTTP,
+  });
+  if (combined.length > 0) fail(combined);
   return toConfig(e);
 }
 

@@ -1,6 +1,7 @@
 // The public surface of @dialer/core. Named exports only: what is not listed here is internal.
 export { ERROR_CODES, DialerError, isDialerError, type ErrorCode } from './errors.js';
 export { DEFAULTS, CONFIG_VARIABLES, loadConfig, type DialerConfig, type ConfigRole } from './config.js';
+export { configWarnings, isLoopbackHost } from './config-checks.js';
 export { createLogger, type Logger, type LoggerOptions } from './logger.js';
 export { maskPhone, scrubText } from './mask.js';
 export { createRedis, parseRedisUrl, waitForRedis, type RedisClient, type RedisPurpose } from './redis.js';

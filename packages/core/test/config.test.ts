@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { DEFAULTS, loadConfig, isDialerError } from '@dialer/core';
+import { DEFAULTS, loadConfig, isDialerError, configWarnings } from '@dialer/core';
 
 const workerEnv = {
   SAVG_BASE_URL: 'https://smartassist.example.com/',
@@ -63,5 +63,48 @@ describe('loadConfig', () => {
 
   it('treats empty strings as unset', () => {
     expect(loadConfig({ REDIS_URL: '', INGESTER_PORT: '' }).ingester.port).toBe(8080);
+  });
+});
+
+describe('combinations that break a guarantee', () => {
+  it('refuses a notify token that expires before a late notification may still come', () => {
+    const msg = errorOf(() => loadConfig({ NOTIFY_TOKEN_TTL_MS: '3600000', LOST_AFTER_MS: '3600000' }));
+    for (const name of ['NOTIFY_TOKEN_TTL_MS', 'LOST_AFTER_MS', 'SAVG_TIMEOUT_MS']) expect(msg).toContain(name);
+    // Any role: every process of a deployment reads the same environment.
+    expect(errorOf(() => loadConfig({ ...workerEnv, NOTIFY_TOKEN_TTL_MS: '60000', LOST_AFTER_MS: '60000' }, 'worker'))).toContain('NOTIFY_TOKEN_TTL_MS');
+    expect(loadConfig({ NOTIFY_TOKEN_TTL_MS: '3615000', LOST_AFTER_MS: '3600000' }).notify.tokenTtlMs).toBe(3_615_000);
+    expect(loadConfig({ NOTIFY_TOKEN_TTL_MS: '61000', LOST_AFTER_MS: '60000', SAVG_TIMEOUT_MS: '1000' }).lostAfterMs).toBe(60_000);
+  });
+
+  it('refuses plain http to a host that is not loopback unless ALLOW_INSECURE_HTTP is set', () => {
+    for (const name of ['SAVG_BASE_URL', 'NOTIFY_BASE_URL']) {
+      for (const url of ['http://sim:4010', 'http://10.0.0.5:8080', 'http://dialer.example.com', 'http://[2001:db8::1]:80', 'http://128.0.0.1']) {
+        const msg = errorOf(() => loadConfig({ ...workerEnv, [name]: url }, 'worker'));
+        expect(msg).toContain(name);
+        expect(msg).toContain('ALLOW_INSECURE_HTTP');
+        // Set in a CLI's environment too: refused the same way.
+        expect(errorOf(() => loadConfig({ [name]: url }))).toContain(name);
+      }
+      for (const allow of ['1', 'true', 'yes']) {
+        expect(() => loadConfig({ ...workerEnv, [name]: 'http://sim:4010', ALLOW_INSECURE_HTTP: allow }, 'worker')).not.toThrow();
+      }
+      expect(errorOf(() => loadConfig({ ...workerEnv, [name]: 'http://sim:4010', ALLOW_INSECURE_HTTP: '0' }, 'worker'))).toContain(name);
+      for (const url of ['http://127.0.0.1:8080', 'http://127.3.2.1', 'http://localhost:4010', 'http://LOCALHOST', 'http://[::1]:9000', 'https://sim:4010']) {
+        expect(() => loadConfig({ ...workerEnv, [name]: url }, 'worker')).not.toThrow();
+      }
+    }
+    expect(errorOf(() => loadConfig({ ALLOW_INSECURE_HTTP: 'maybe' }))).toContain('ALLOW_INSECURE_HTTP');
+  });
+
+  it('warns (without refusing) when LOST_AFTER_MS is under 10 minutes, and when insecure http is allowed', () => {
+    expect(configWarnings(loadConfig({ ...workerEnv }, 'worker'))).toEqual([]);
+    expect(configWarnings(loadConfig({ LOST_AFTER_MS: '600000' }))).toEqual([]);
+    const short = configWarnings(loadConfig({ LOST_AFTER_MS: '599000' }));
+    expect(short).toHaveLength(1);
+    expect(short[0]).toContain('LOST_AFTER_MS');
+    expect(short[0]).toContain('599 s');
+    const insecure = configWarnings(loadConfig({ ...workerEnv, SAVG_BASE_URL: 'http://sim:4010', ALLOW_INSECURE_HTTP: '1' }, 'worker'));
+    expect(insecure).toEqual([expect.stringContaining('SAVG_BASE_URL')]);
+    expect(insecure[0]).toContain('ALLOW_INSECURE_HTTP');
   });
 });

@@ -28,13 +28,14 @@ export function registerIngesterCommand(program: Command): void {
     .option('--concurrency <n>', 'notifications applied at once by this process (default 50)')
     .action(async (flags: IngesterFlags) => {
       const core = await import('@dialer/core');
-      const { DialerError, createLogger, loadConfig } = core;
+      const { DialerError, configWarnings, createLogger, loadConfig } = core;
       const { runUntilSignal } = await import('../run-process.js');
       if (flags.onlyProcessor && !flags.processor) {
         throw new DialerError('DIALER_ERR_CONFIG', '--no-processor and --only-processor exclude each other');
       }
       const config = loadConfig(process.env, 'ingester');
       const logger = createLogger({ level: config.logLevel, name: 'ingester' });
+      for (const warning of configWarnings(config)) logger.warn(warning);
       // Loaded on use: `dialer produce` and the other commands never load the ingester's web server.
       const { buildIngester } = await import('@dialer/ingester');
       const ingester = buildIngester({

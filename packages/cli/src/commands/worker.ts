@@ -12,10 +12,11 @@ export function registerWorkerCommand(program: Command): void {
     .description('Run a dial worker (any number, anywhere): paced dial-outs to SAVG for every running campaign')
     .action(async () => {
       // Loaded on use: `dialer produce` and the other commands never load the worker's HTTP client and metrics.
-      const { createLogger, loadConfig } = await import('@dialer/core');
+      const { configWarnings, createLogger, loadConfig } = await import('@dialer/core');
       const { runUntilSignal } = await import('../run-process.js');
       const config = loadConfig(process.env, 'worker');
       const logger = createLogger({ level: config.logLevel, name: 'worker' });
+      for (const warning of configWarnings(config)) logger.warn(warning);
       const { buildWorker } = await import('@dialer/worker');
       const worker = buildWorker({ config, logger });
       await worker.start();
