@@ -2,7 +2,7 @@
 // Redis. Pause stops new dial-outs within a second across both workers (calls in progress finish), resume
 // continues, cancel ends every pending contact as `cancelled` and dials no one after it; the report and the
 // status JSON come from the built CLI.
-import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +37,10 @@ let control: CampaignControl;
 let cliEnv: NodeJS.ProcessEnv;
 let serial = 0;
 
-beforeAll(async () => {
+// A prefix, workers, ingester and simulator per test: the workers take up every campaign under the prefix
+// (and share its global dial rate), the watchdog sweeps them all, `campaign list` lists them all, and the
+// global do-not-call list is the prefix's: nothing an earlier test left may run or count in this one.
+beforeEach(async () => {
   ctx = testContext({ DIAL_RATE_PER_SECOND: String(RATE), REDIAL_MAX_ATTEMPTS: '3', WATCHDOG_INTERVAL_MS: '200' });
   // Calls last a little while, so some are in progress when a campaign is paused or cancelled.
   sim = await startSimulator({ outcomes: 'human=1', notifyDelayMs: { min: 150, max: 400 } });
@@ -53,7 +56,7 @@ beforeAll(async () => {
   control = new CampaignControl({ store, queues, limits: new Limits(ctx.redis, ctx.keys) });
 });
 
-afterAll(async () => {
+afterEach(async () => {
   for (const w of workers) w.kill('SIGTERM');
   await Promise.all(workers.map((w) => w.exited));
   await ingester?.close();
@@ -62,14 +65,18 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-/** A campaign of `count` valid numbers (a range of its own per call) with each first attempt enqueued. */
+/**
+ * A campaign of `count` valid numbers (a range of its own per call) with each first attempt enqueued; with
+ * `enqueue` false, the contacts and their jobs come later, together (a queued contact without its job is a
+ * stranded one, which the ingester gives a job of its own).
+ */
 async function seed(count: number, enqueue = true): Promise<{ id: string; numbers: string[]; enqueue: () => Promise<void> }> {
   serial++;
   const id = `ctl${serial}-${Math.random().toString(36).slice(2, 7)}`;
   const numbers = Array.from({ length: count }, (_, i) => `+1212736${serial}${String(i).padStart(3, '0')}`);
   await store.createCampaign(id, resolveCampaignSettings({ ...ANY_TIME, caller: '+15550001111' }, ctx.config));
-  await store.addContacts(id, numbers.map((p, i) => [contactIdFor(p), newContactRecord({ p, r: i + 2 })]));
   const add = async () => {
+    await store.addContacts(id, numbers.map((p, i) => [contactIdFor(p), newContactRecord({ p, r: i + 2 })]));
     await Promise.all(numbers.map((p) => queues.addAttempt(id, contactIdFor(p), 1)));
   };
   if (enqueue) await add();
@@ -172,10 +179,10 @@ describe('campaign control across two worker processes', () => {
   });
 
   it('pause, status and resume through the CLI', async () => {
-    // Jobs are enqueued only once the campaign is paused: a tiny campaign would otherwise complete first.
+    // Contacts and jobs are added only once the campaign is paused: a tiny campaign would otherwise complete first.
     const { id, enqueue } = await seed(3, false);
     const paused = await runCli(['campaign', 'pause', id, '--reason', 'maintenance window'], cliEnv);
-    expect(paused.code).toBe(0);
+    expect([paused.code, paused.stderr]).toEqual([0, '']);
     const human = await runCli(['campaign', 'status', id], cliEnv);
     expect(human.stdout).toMatch(/state\s+paused \(maintenance window\)/);
     await enqueue();
