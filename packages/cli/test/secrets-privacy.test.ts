@@ -38,17 +38,13 @@ async function once(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: num
 const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 describe('secrets and privacy', () => {
-  let env: NodeJS.ProcessEnv;
-  let ingesterUrl: string;
-
   it('a full run at LOG_LEVEL=trace logs no JWT, no secret and no full phone number', async () => {
     const [simPort, ingesterPort] = [await freePort(), await freePort()];
-    env = testEnv({
+    const env = testEnv({
       LOG_LEVEL: 'trace', SAVG_BASE_URL: `http://127.0.0.1:${simPort}`, NOTIFY_BASE_URL: `http://127.0.0.1:${ingesterPort}`,
-      INGESTER_PORT: String(ingesterPort), WORKER_METRICS_PORT: '0', DIAL_RATE_PER_SECOND: '50', SAVG_TIMEOUT_MS: '1000',
+      INGESTER_PORT: String(ingesterPort), WORKER_METRICS_PORT: '0', INGESTER_METRICS_PORT: '0', DIAL_RATE_PER_SECOND: '50', SAVG_TIMEOUT_MS: '1000',
       LOST_AFTER_MS: '4000', WATCHDOG_INTERVAL_MS: '250', WORKER_LOCK_MS: '2000', BOARD_USER: 'ops', BOARD_PASSWORD, BOARD_PORT: '0',
     });
-    ingesterUrl = `http://127.0.0.1:${ingesterPort}`;
     const simEnv = { ...env, SIM_PORT: String(simPort), SIM_INTERIM_EVENTS: 'true', SIM_FAULTS: '5xx=0.1,429=0.05,hang=0.1,dup=0.2', SIM_HANG_MS: '3000', SIM_NOTIFY_DELAY_MS: '20-200' };
     const sim = start(['sim'], simEnv);
     const ingester = start(['ingester'], env);
@@ -100,15 +96,19 @@ describe('secrets and privacy', () => {
   }, 180_000);
 
   it('the board does not start without credentials', async () => {
-    const r = await runCli(['board'], { ...env, BOARD_USER: undefined, BOARD_PASSWORD: undefined, BOARD_PORT: '0' }, 30_000);
+    const r = await runCli(['board'], testEnv({ BOARD_PORT: '0' }), 30_000);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/BOARD_USER and BOARD_PASSWORD are required/);
   });
 
   it('the ingester refuses expired tokens and tokens of another deployment', async () => {
-    const ingester = start(['ingester'], { ...env, LOG_LEVEL: 'info' });
+    // Its own prefix and port: the full run's campaign is not this test's to sweep.
+    const port = await freePort();
+    const own = testEnv({ INGESTER_PORT: String(port), INGESTER_METRICS_PORT: '0', LOG_LEVEL: 'info' });
+    const ingesterUrl = `http://127.0.0.1:${port}`;
+    const ingester = start(['ingester'], own);
     await ingester.waitForOutput(/ingester started/, 30_000);
-    const config = loadConfig(env);
+    const config = loadConfig(own);
     const opts = { secret: config.notify.tokenSecret as string, audience: config.deploymentId, ttlMs: 60_000 };
     const ref = { campaignId: 'privacy', contactId: 'nobody', attempt: 1 };
     const body = { conversationId: 'x', status: 'completed', reason: '200 OK' };
