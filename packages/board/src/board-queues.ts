@@ -44,7 +44,10 @@ export class BoardQueues {
   /** The internal queues' adapters (the board is created with them; campaigns are added as found). */
   internalAdapters(): BullMQAdapter[] {
     return [
+      // Read-only: the UI shows no buttons for it, Bull Board refuses its actions (405) and "pause all" skips
+      // it; board-hooks refuses them first with the reason (403).
       new BullMQAdapter(this.#notify, {
+        readOnlyMode: true,
         prefix: INTERNAL_QUEUE_PREFIX,
         description: 'Internal: notifications accepted by the ingester, waiting to be applied',
       }),

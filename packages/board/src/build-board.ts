@@ -73,7 +73,15 @@ export function buildBoard(deps: BoardDeps): Board {
     serverAdapter,
     options: {
       uiConfig: { boardTitle: 'Dialer campaigns', hideDocsLink: true },
-      handlerHooks: campaignHooks({ control, logger, isCampaign: (n) => discovery.isCampaign(n), campaignIds: () => discovery.campaignIds() }),
+      handlerHooks: campaignHooks({
+        control,
+        store,
+        queues,
+        notifyQueue: discovery.notifyQueue(),
+        logger,
+        isCampaign: (n) => discovery.isCampaign(n),
+        campaignIds: () => discovery.campaignIds(),
+      }),
     },
   });
 
