@@ -15,6 +15,7 @@ import {
   type RedisClient,
 } from '@dialer/core';
 import { boardAccess, credentialsMatch, type BoardCredentials } from './board-auth.js';
+import { addSecurityHeaders } from './board-headers.js';
 import { campaignHooks } from './board-hooks.js';
 import { BoardMetrics } from './board-metrics.js';
 import { BoardQueues } from './board-queues.js';
@@ -86,6 +87,7 @@ export function buildBoard(deps: BoardDeps): Board {
   });
 
   const app = Fastify({ logger: false });
+  addSecurityHeaders(app);
   app.get('/healthz', async (_request, reply) => {
     const ok = redis.status === 'ready';
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', redis: redis.status, campaigns: discovery.campaignIds().length });

@@ -2,7 +2,7 @@
 // board, sees a campaign queue with its counts, and is refused without credentials.
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { CampaignQueues, CampaignStore, contactIdFor, newContactRecord, resolveCampaignSettings } from '@dialer/core';
 import { testContext, type TestContext } from '@dialer/test-utils';
 import { BOARD_PASSWORD, BOARD_USER, startBoard, type BoardProcess } from './helpers.js';
@@ -48,13 +48,35 @@ afterAll(async () => {
   await ctx?.close();
 });
 
+/**
+ * Collects Content-Security-Policy violations from the page's console and its `securitypolicyviolation`
+ * events (the page's own record survives navigations through the init script, re-run on every page).
+ */
+async function watchCsp(page: Page): Promise<() => Promise<string[]>> {
+  const seen: string[] = [];
+  page.on('console', (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) seen.push(msg.text());
+  });
+  await page.exposeFunction('__reportCspViolation', (v: string) => seen.push(v));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      void (window as unknown as { __reportCspViolation(v: string): void }).__reportCspViolation(`${e.violatedDirective} blocked ${e.blockedURI}`);
+    });
+  });
+  return async () => seen;
+}
+
 describe('board in a browser', () => {
   it('logs in with basic auth and shows the campaign queue with its counts', async () => {
     const context = await browser!.newContext({ httpCredentials: { username: BOARD_USER, password: BOARD_PASSWORD } });
     try {
       const page = await context.newPage();
+      const violations = await watchCsp(page);
       const response = await page.goto(board!.url);
       expect(response?.status()).toBe(200);
+      // The board sends its CSP, and the UI works under it (checked at the end: nothing was blocked).
+      expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
+      expect(response?.headers()['x-frame-options']).toBe('DENY');
       await expect(page.title()).resolves.toBe('Dialer campaigns');
       // The overview lists the campaign queue (and the internal notification queue).
       await page.getByText(CAMPAIGN).first().waitFor({ timeout: 15_000 });
@@ -65,6 +87,10 @@ describe('board in a browser', () => {
       await page.getByText(`${contactIdFor('+12127365101')}-1`).waitFor({ timeout: 15_000 });
       const text = await page.locator('body').innerText();
       expect(text).toMatch(/WAITING\s*\n\s*3\b/i);
+      // The notification queue's page (read-only: no actions offered) renders under the CSP too.
+      await page.goto(`${board!.url}/queue/internal.notifications`);
+      await page.getByText('Internal: notifications accepted by the ingester').waitFor({ timeout: 15_000 });
+      expect(await violations()).toEqual([]);
     } finally {
       await context.close();
     }

@@ -85,6 +85,30 @@ describe('board access', () => {
   });
 });
 
+describe('board headers', () => {
+  it('forbids framing and sets a Content-Security-Policy on every response, 401s and errors included', async () => {
+    const page = await (await api('/')).text();
+    const script = /<script defer src="(static\/js\/[^"]+\.js)"/.exec(page)?.[1];
+    expect(script).toBeDefined();
+    const responses = [
+      await api('/'),
+      await api(`/${script}`),
+      await api('/api/queues'),
+      await api('/api/queues/no-such-queue/empty', { method: 'PUT' }),
+      await api('/metrics'),
+      await api('/', {}, false),
+      await fetch(`${url}/healthz`),
+    ];
+    for (const res of responses) {
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect({ url: res.url, status: res.status, frame: res.headers.get('x-frame-options') }).toEqual({ url: res.url, status: res.status, frame: 'DENY' });
+      for (const directive of ["default-src 'none'", "script-src 'self'", "frame-ancestors 'none'", "connect-src 'self'"]) expect(csp).toContain(directive);
+      expect(csp).not.toMatch(/script-src[^;]*'unsafe-(inline|eval)'/);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+  });
+});
+
 describe('board queues', () => {
   it('shows a campaign created while it runs, with its counts, and the notification queue', async () => {
     await createCampaign('board-new', 3);
