@@ -23,6 +23,8 @@ export default {
   moduleNameMapper: {
     '^libphonenumber-js/max$': libphonenumberMax,
     '^@dialer/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
+    // Subpath exports (e.g. @dialer/core/metrics-app): one source file each.
+    '^@dialer/([a-z-]+)/([a-z-]+)$': '<rootDir>/packages/$1/src/$2.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   globalSetup: '<rootDir>/packages/test-utils/jest-global-setup.js',

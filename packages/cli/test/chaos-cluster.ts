@@ -48,6 +48,7 @@ export function chaosNumber(i: number): string {
 const BASE_ENV = {
   LOG_LEVEL: 'info',
   WORKER_METRICS_PORT: '0',
+  INGESTER_METRICS_PORT: '0',
   WORKER_LOCK_MS: '2000',
   WATCHDOG_INTERVAL_MS: '250',
   SHUTDOWN_TIMEOUT_MS: '5000',
@@ -69,6 +70,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   redis.on('error', () => undefined);
   const store = new CampaignStore(redis, createKeys(config.keyPrefix));
   const dir = mkdtempSync(join(tmpdir(), 'dialer-chaos-'));
+  // The running ingester's /metrics (its own port, from its start-up line).
+  let ingesterMetrics = '';
   const cluster: Cluster = {
     env, sim, store, redis, dir, workers: [], ingester: undefined, started: [],
     async startWorker() {
@@ -81,7 +84,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     async startIngester() {
       const i = spawnCli(['ingester'], env);
       cluster.started.push(i);
-      await i.waitForOutput(/ingester started/, 60_000);
+      ingesterMetrics = (await i.waitForOutput(/"metrics":"([^"]+)"[^\n]*"msg":"ingester started"/, 60_000))[1]!;
       cluster.ingester = i;
       return i;
     },
@@ -97,7 +100,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         200,
       ),
     report: (id) => report(cluster, id),
-    processingLag: () => processingLag(env.NOTIFY_BASE_URL as string),
+    processingLag: () => processingLag(ingesterMetrics),
     close: async () => {
       for (const p of cluster.started) if (p.child.exitCode === null && p.child.signalCode === null) p.kill('SIGKILL');
       await Promise.all(cluster.started.map((p) => p.exited));
@@ -128,8 +131,8 @@ async function produce(c: Cluster, id: string, count: number, settings: Record<s
   return JSON.parse(res.stdout) as Record<string, number>;
 }
 
-async function processingLag(ingesterUrl: string): Promise<string> {
-  const text = await fetch(`${ingesterUrl}/metrics`).then((r) => r.text(), (err: Error) => `unreachable: ${err.message}`);
+async function processingLag(metricsUrl: string): Promise<string> {
+  const text = await fetch(`${metricsUrl}/metrics`).then((r) => r.text(), (err: Error) => `unreachable: ${err.message}`);
   const bucket = (le: string) => Number(new RegExp(`dialer_ingester_processing_seconds_bucket\\{le="${le.replace('+', '\\+')}"\\} (\\d+)`).exec(text)?.[1] ?? NaN);
   const all = bucket('+Inf');
   return `notifications applied ${all}, after > 1 s ${all - bucket('1')}, > 5 s ${all - bucket('5')}, > 10 s ${all - bucket('10')}`;

@@ -69,6 +69,7 @@ beforeAll(async () => {
     INGESTER_HOST: '127.0.0.1',
     INGESTER_PORT: String(port),
     WORKER_METRICS_PORT: '0',
+    INGESTER_METRICS_PORT: '0',
     DIAL_RATE_PER_SECOND: '100',
     SHUTDOWN_TIMEOUT_MS: '10000',
   };

@@ -21,6 +21,7 @@ export const DEFAULTS = {
   MAX_LIVE_CALLS: 50,
   WORKER_CONCURRENCY: 20,
   WORKER_METRICS_PORT: 9464,
+  INGESTER_METRICS_PORT: 9465,
   WORKER_LOCK_MS: 30_000,
   METRICS_HOST: '127.0.0.1',
   REDIAL_MAX_ATTEMPTS: 3,
@@ -74,6 +75,7 @@ const envSchema = z.object({
   MAX_LIVE_CALLS: int(1),
   WORKER_CONCURRENCY: int(1).max(1000),
   WORKER_METRICS_PORT: int(0).max(65_535),
+  INGESTER_METRICS_PORT: int(0).max(65_535),
   WORKER_LOCK_MS: int(1000),
   METRICS_HOST: z.string().min(1),
   REDIAL_MAX_ATTEMPTS: int(1).max(100),
@@ -114,7 +116,8 @@ export interface DialerConfig {
   lostAfterMs: number;
   watchdogIntervalMs: number;
   board: { host: string; port: number; user?: string; password?: string; open: boolean };
-  metrics: { host: string; workerPort: number };
+  /** `/metrics` servers: the worker's, and the ingester's (off the webhook port, which faces SAVG). */
+  metrics: { host: string; workerPort: number; ingesterPort: number };
   /** Lock on a dial job while a worker holds it; a crashed worker's jobs are re-delivered after about twice this. */
   workerLockMs: number;
   shutdownTimeoutMs: number;
@@ -181,7 +184,7 @@ function toConfig(e: Env): DialerConfig {
     lostAfterMs: e.LOST_AFTER_MS,
     watchdogIntervalMs: e.WATCHDOG_INTERVAL_MS,
     board: { host: e.BOARD_HOST, port: e.BOARD_PORT, user: e.BOARD_USER, password: e.BOARD_PASSWORD, open: e.BOARD_OPEN },
-    metrics: { host: e.METRICS_HOST, workerPort: e.WORKER_METRICS_PORT },
+    metrics: { host: e.METRICS_HOST, workerPort: e.WORKER_METRICS_PORT, ingesterPort: e.INGESTER_METRICS_PORT },
     workerLockMs: e.WORKER_LOCK_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };

@@ -9,6 +9,7 @@ import {
   type Logger,
   type RedisClient,
 } from '@dialer/core';
+import { buildMetricsApp, listenMetricsApp } from '@dialer/core/metrics-app';
 import { AttemptEnder } from './attempt-ender.js';
 import { CampaignSettingsCache } from './campaign-settings-cache.js';
 import { buildIngesterApp } from './ingester-app.js';
@@ -32,11 +33,17 @@ export interface IngesterDeps {
   defaultMetrics?: boolean;
   /** Clock of token expiry, processing and the watchdog (tests). @defaultValue Date.now */
   now?: () => number;
+  /** Refused notify tokens are logged at most once per this interval (tests). @defaultValue 60000 */
+  refusedLogIntervalMs?: number;
 }
 
 export interface Ingester {
-  /** The HTTP app (not listening: the caller listens). */
+  /** The webhook app: `/notify/:token`, `/healthz`, `/readyz` (not listening: the caller listens). */
   app: FastifyInstance;
+  /** `/metrics` and `/healthz`, off the webhook port (listening after `listenMetrics()`). */
+  metricsApp: FastifyInstance;
+  /** Listens on METRICS_HOST:INGESTER_METRICS_PORT; resolves with the address (the bound port when 0). */
+  listenMetrics(): Promise<string>;
   metrics: IngesterMetrics;
   handoff?: NotifyHandoff;
   processor?: NotificationProcessor;
@@ -125,10 +132,14 @@ export function buildIngester(deps: IngesterDeps): Ingester {
     handoff = new NotifyHandoff(requestRedis, createKeys(config.keyPrefix), deps.handoff);
   }
   const probe = requestRedis ?? side?.redis ?? createRedis(config.redisUrl, 'request', 'ingester-probe');
-  const app = buildIngesterApp({ config, logger, metrics, redis: probe, handoff, now: deps.now });
+  const app = buildIngesterApp({ config, logger, metrics, redis: probe, handoff, now: deps.now, refusedLogIntervalMs: deps.refusedLogIntervalMs });
+  // The webhook port is reachable from the internet (SAVG posts to it): the scrape gets a port of its own.
+  const metricsApp = buildMetricsApp(metrics.registry, () => ({ ok: true }));
 
   return {
     app,
+    metricsApp,
+    listenMetrics: () => listenMetricsApp(metricsApp, config.metrics.host, config.metrics.ingesterPort, 'INGESTER_METRICS_PORT'),
     metrics,
     handoff,
     processor: side?.processor,
@@ -143,6 +154,7 @@ export function buildIngester(deps: IngesterDeps): Ingester {
     },
     async close() {
       await app.close();
+      await metricsApp.close();
       await handoff?.close();
       await side?.watchdog.stop();
       await side?.processor.close();

@@ -14,6 +14,8 @@ export interface IngesterAppDeps {
   handoff?: NotifyHandoff;
   /** Clock for token expiry. @defaultValue Date.now */
   now?: () => number;
+  /** Refused notify tokens are logged at most once per this interval. @defaultValue 60000 */
+  refusedLogIntervalMs?: number;
 }
 
 /**
@@ -46,7 +48,11 @@ async function redisReachable(redis: RedisClient): Promise<boolean> {
   }
 }
 
-/** The ingester's HTTP side: `/notify/:token` (when a hand-off is given), `/healthz`, `/readyz`, `/metrics`. */
+/**
+ * The ingester's webhook port: `/notify/:token` (when a hand-off is given), `/healthz` and `/readyz` (load
+ * balancers probe them). It faces SAVG, so the internet: `/metrics` is served on a port of its own
+ * (build-ingester.ts), never here.
+ */
 export function buildIngesterApp(deps: IngesterAppDeps): FastifyInstance {
   const { config, metrics } = deps;
   const logger = deps.logger.child({ component: 'http' });
@@ -87,10 +93,6 @@ export function buildIngesterApp(deps: IngesterAppDeps): FastifyInstance {
     const ok = await redisReachable(deps.redis);
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', redis: ok });
   });
-  app.get('/metrics', async (_request, reply) => {
-    const { contentType, body } = await metrics.render();
-    return reply.type(contentType).send(body);
-  });
 
   if (deps.handoff) {
     registerNotifyRoute(app, {
@@ -100,6 +102,7 @@ export function buildIngesterApp(deps: IngesterAppDeps): FastifyInstance {
       token: { secret: config.notify.tokenSecret as string, audience: config.deploymentId, ttlMs: config.notify.tokenTtlMs },
       bodyLimit: config.ingester.bodyLimit,
       now: deps.now ?? Date.now,
+      refusedLogIntervalMs: deps.refusedLogIntervalMs,
     });
   }
   return app;

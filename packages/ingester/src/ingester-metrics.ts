@@ -23,6 +23,7 @@ export type ProcessedResult =
 export class IngesterMetrics {
   readonly registry = new Registry();
   private readonly notificationChildren: Record<NotificationResult, Counter.Internal>;
+  private readonly refusedTokens: Counter<'reason'>;
   private readonly outcomes: Counter<'outcome'>;
   private readonly processed: Counter<'result'>;
   private readonly redials: Counter;
@@ -46,6 +47,13 @@ export class IngesterMetrics {
       Counter.Internal
     >;
     for (const child of Object.values(this.notificationChildren)) child.inc(0);
+    this.refusedTokens = new Counter({
+      name: 'dialer_ingester_token_refused_total',
+      help: 'Notify tokens refused with 401, by reason (expired, bad-signature, wrong-audience, malformed): expired ones point at NOTIFY_TOKEN_TTL_MS, the others at forged requests',
+      labelNames: ['reason'],
+      registers,
+    });
+    for (const reason of ['expired', 'bad-signature', 'wrong-audience', 'malformed']) this.refusedTokens.labels(reason).inc(0);
     this.outcomes = new Counter({
       name: 'dialer_ingester_outcomes_total',
       help: 'Attempts ended by a notification or the watchdog, by outcome',
@@ -86,6 +94,10 @@ export class IngesterMetrics {
 
   notification(result: NotificationResult): void {
     this.notificationChildren[result].inc();
+  }
+
+  tokenRefused(reason: string): void {
+    this.refusedTokens.inc({ reason });
   }
 
   outcome(outcome: string): void {

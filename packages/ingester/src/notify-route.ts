@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { createNotifyTokenVerifier, isDialerError, parseNotification, type AttemptRef, type Logger, type NotifyTokenOptions } from '@dialer/core';
 import type { IngesterMetrics } from './ingester-metrics.js';
+import { ThrottledWarning } from './log-throttle.js';
 import type { NotifyHandoff } from './notify-handoff.js';
 
 declare module 'fastify' {
@@ -19,7 +20,12 @@ export interface NotifyRouteDeps {
   token: NotifyTokenOptions;
   bodyLimit: number;
   now: () => number;
+  /** Refused tokens are logged at most once per this interval (plus a count). @defaultValue 60000 */
+  refusedLogIntervalMs?: number;
 }
+
+/** Why a token was refused, as the metric's label (a fixed set: the label must not grow with the input). */
+const REFUSAL_REASONS = new Set(['expired', 'bad-signature', 'wrong-audience', 'malformed']);
 
 /** A JSON error body: `error` is the metric's result name, `reason` says why (never echoes the input). */
 export function sendError(reply: FastifyReply, status: number, error: string, reason: string): FastifyReply {
@@ -39,15 +45,20 @@ export function registerNotifyRoute(app: FastifyInstance, deps: NotifyRouteDeps)
   // WebCrypto path costs ~100 µs per token, more than everything else the webhook does together.
   const verifier = createNotifyTokenVerifier(deps.token);
   app.decorateRequest('notifyRef', null);
+  // Anyone on the internet can post forged tokens: count each, log the flood, not each request.
+  const refused = new ThrottledWarning(log, 'notify token refused', deps.refusedLogIntervalMs ?? 60_000);
+  app.addHook('onClose', async () => refused.close());
 
   const authenticate = (request: FastifyRequest<{ Params: { token: string } }>, reply: FastifyReply, done: HookHandlerDoneFunction) => {
     try {
       request.notifyRef = verifier.verify(request.params.token, now());
     } catch (err) {
-      const reason = isDialerError(err, 'DIALER_ERR_TOKEN') ? String(err.details?.reason ?? 'malformed') : 'malformed';
+      const given = isDialerError(err, 'DIALER_ERR_TOKEN') ? String(err.details?.reason ?? 'malformed') : 'malformed';
+      const reason = REFUSAL_REASONS.has(given) ? given : 'malformed';
       metrics.notification('unauthorized');
+      metrics.tokenRefused(reason);
       // The reason code only: the token itself (and so the URL) is never logged.
-      log.warn({ reason }, 'notify token refused');
+      refused.note(reason);
       sendError(reply, 401, 'unauthorized', reason);
       return;
     }

@@ -11,13 +11,15 @@ let server: RedisServer;
 let config: DialerConfig;
 let ingester: Ingester;
 let base: string;
+let metricsBase: string;
 let token: string;
 
 beforeAll(async () => {
   server = await startRedisServer();
-  config = loadConfig(testEnv({ REDIS_URL: server.url }), 'ingester');
+  config = loadConfig(testEnv({ REDIS_URL: server.url, INGESTER_METRICS_PORT: '0' }), 'ingester');
   ingester = buildIngester({ config, logger: createLogger({ level: 'silent' }), processor: false });
   base = await listen(ingester.app);
+  metricsBase = await ingester.listenMetrics();
   token = await signNotifyToken(
     { campaignId: 'c-down', contactId: 'k1', attempt: 1 },
     { secret: config.notify.tokenSecret as string, audience: config.deploymentId, ttlMs: config.notify.tokenTtlMs },
@@ -51,7 +53,7 @@ describe('Redis down', () => {
     await server.restart();
     await waitUntil(async () => (await post()).statusCode === 202, 15_000, 'accepted after restart');
     expect((await request(base, 'GET', '/readyz')).statusCode).toBe(200);
-    const metrics = (await request(base, 'GET', '/metrics')).body;
+    const metrics = (await request(metricsBase, 'GET', '/metrics')).body;
     const accepted = Number(/dialer_ingester_notifications_total\{result="accepted"\} (\d+)/.exec(metrics)?.[1]);
     expect(metrics).toMatch(/dialer_ingester_notifications_total\{result="unavailable"\} [1-9]/);
     // The server runs without persistence, so only what was accepted after the restart is there: exactly one.

@@ -13,13 +13,15 @@ let logs: string[];
 let s: Seeded;
 let sid: string;
 let base: string;
+let metricsBase: string;
 
 beforeAll(async () => {
-  ctx = testContext({ DEPLOYMENT_ID: 'deploy-a', INGESTER_BODY_LIMIT: '2048' });
+  ctx = testContext({ DEPLOYMENT_ID: 'deploy-a', INGESTER_BODY_LIMIT: '2048', INGESTER_METRICS_PORT: '0' });
   const capture = captureLogger('info');
   logs = capture.lines;
   ingester = buildIngester({ config: ctx.config, logger: capture.logger, processor: false });
   base = await listen(ingester.app);
+  metricsBase = await ingester.listenMetrics();
   queue = notifyQueue(ctx);
   [s] = (await seedCampaign(ctx)) as [Seeded];
   ({ sid } = await dialAttempt(ctx, s));
@@ -163,8 +165,20 @@ describe('health and metrics', () => {
     expect(ready.json()).toMatchObject({ redis: true });
   });
 
+  it('serves /metrics (and /healthz) on the metrics port only: the webhook port faces the internet', async () => {
+    expect(metricsBase).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(metricsBase).not.toBe(base);
+    expect((await request(base, 'GET', '/metrics')).statusCode).toBe(404);
+    const health = await request(metricsBase, 'GET', '/healthz');
+    expect(health.statusCode).toBe(200);
+    expect(health.json()).toMatchObject({ status: 'ok' });
+    // The metrics port serves nothing of the webhook.
+    expect((await request(metricsBase, 'GET', '/readyz')).statusCode).toBe(404);
+    expect((await request(metricsBase, 'POST', '/notify/x', {})).statusCode).toBe(404);
+  });
+
   it('counts notifications by result', async () => {
-    const res = await request(base, 'GET', '/metrics');
+    const res = await request(metricsBase, 'GET', '/metrics');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/plain');
     const count = (result: string) => Number(new RegExp(`dialer_ingester_notifications_total\\{result="${result}"\\} (\\d+)`).exec(res.body)?.[1]);

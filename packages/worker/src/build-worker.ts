@@ -13,11 +13,11 @@ import {
   type Logger,
   type RedisClient,
 } from '@dialer/core';
+import { buildMetricsApp, listenMetricsApp } from '@dialer/core/metrics-app';
 import { CampaignCache } from './campaign-cache.js';
 import { CampaignSupervisor } from './campaign-supervisor.js';
 import type { DialContext } from './dial-context.js';
 import { DialProcessor } from './dial-processor.js';
-import { buildMetricsApp } from './metrics-app.js';
 import { SavgClient } from './savg-client.js';
 import { Semaphore } from './semaphore.js';
 import { WorkerMetrics } from './worker-metrics.js';
@@ -77,20 +77,6 @@ function requireWorkerSettings(config: DialerConfig, baseUrl: string | undefined
 function withAutoPipelining(client: RedisClient): RedisClient {
   (client.options as { enableAutoPipelining?: boolean }).enableAutoPipelining = true;
   return client;
-}
-
-async function listen(app: FastifyInstance, config: DialerConfig): Promise<string> {
-  const { host, workerPort } = config.metrics;
-  try {
-    return await app.listen({ host, port: workerPort });
-  } catch (err) {
-    if ((err as { code?: string }).code !== 'EADDRINUSE') throw err;
-    throw new DialerError(
-      'DIALER_ERR_CONFIG',
-      `Invalid configuration: WORKER_METRICS_PORT ${workerPort} on ${host} is in use: give each worker process on a host its own port (0 = any free port)`,
-      { problems: ['WORKER_METRICS_PORT'] },
-    );
-  }
 }
 
 /**
@@ -170,7 +156,7 @@ export function buildWorker(deps: WorkerDeps): WorkerService {
     async start() {
       // Sign the SAVG JWT up front: the first paced dial-outs should not leave late because of it.
       await auth.get();
-      if (deps.metricsServer ?? true) metricsAddress = await listen(app, config);
+      if (deps.metricsServer ?? true) metricsAddress = await listenMetricsApp(app, config.metrics.host, config.metrics.workerPort, 'WORKER_METRICS_PORT');
       await supervisor.start();
       started = true;
       logger.info({ metrics: metricsAddress, concurrency: config.pacing.workerConcurrency }, 'worker started');

@@ -95,7 +95,7 @@ async function ours(ctx: BenchContext, redis: Redis, sim: Sim, secrets: BenchSec
   const base = workerEnv(ctx, prefix, sim.proc.address, secrets, { DIAL_RATE_PER_SECOND: '10000', MAX_LIVE_CALLS: '100000000', WORKER_CONCURRENCY: String(CONCURRENCY) });
   const before = await usedMemory(redis);
   const redisCpu0 = await redisCpuMs(redis);
-  const ingester = await spawnCli(['ingester'], { ...base, INGESTER_PORT: '0' }, /"address":"([^"]+)"[^\n]*"msg":"ingester started"/);
+  const ingester = await spawnCli(['ingester'], { ...base, INGESTER_PORT: '0', INGESTER_METRICS_PORT: '0' }, /"address":"([^"]+)"[^\n]*"msg":"ingester started"/);
   const workers: WorkerProc[] = [];
   try {
     const env = { ...base, NOTIFY_BASE_URL: ingester.address };

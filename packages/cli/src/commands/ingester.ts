@@ -14,10 +14,12 @@ function concurrencyOf(text: string | undefined, core: typeof import('@dialer/co
 }
 
 /**
- * `dialer ingester`: the notification webhook on INGESTER_HOST:INGESTER_PORT, plus (by default, in the same
- * process) the notification processor and the lost-notification watchdog. To scale the two sides apart, run
- * webhook replicas with `--no-processor` and processing replicas with `--only-processor` (those still serve
- * /healthz, /readyz and /metrics on the same port). Any number of each may run: every transition is atomic.
+ * `dialer ingester`: the notification webhook on INGESTER_HOST:INGESTER_PORT (`/notify/:token`, `/healthz`,
+ * `/readyz`), plus (by default, in the same process) the notification processor and the lost-notification
+ * watchdog. `/metrics` and `/healthz` are on METRICS_HOST:INGESTER_METRICS_PORT, never on the webhook port
+ * (it faces the internet). To scale the two sides apart, run webhook replicas with `--no-processor` and
+ * processing replicas with `--only-processor` (those still serve /healthz and /readyz on INGESTER_PORT).
+ * Any number of each may run: every transition is atomic.
  */
 export function registerIngesterCommand(program: Command): void {
   program
@@ -47,8 +49,9 @@ export function registerIngesterCommand(program: Command): void {
         defaultMetrics: true,
       });
       const address = await ingester.app.listen({ host: config.ingester.host, port: config.ingester.port });
+      const metrics = await ingester.listenMetrics();
       await ingester.start();
-      logger.info({ address, webhook: !flags.onlyProcessor, processor: flags.processor }, 'ingester started');
+      logger.info({ address, metrics, webhook: !flags.onlyProcessor, processor: flags.processor }, 'ingester started');
       runUntilSignal(ingester, logger, config.shutdownTimeoutMs);
     });
 }

@@ -81,6 +81,7 @@ export function childEnv(base: NodeJS.ProcessEnv, redisUrl: string, s: DemoSecre
     INGESTER_PORT: '0',
     METRICS_HOST: '127.0.0.1',
     WORKER_METRICS_PORT: '0',
+    INGESTER_METRICS_PORT: '0',
     BOARD_HOST: '127.0.0.1',
     BOARD_PORT: '0',
     BOARD_USER: s.boardUser,
