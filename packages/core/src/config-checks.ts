@@ -2,8 +2,6 @@
  * Settings that are each valid but together break a guarantee: refused at start-up (problems), or logged
  * once by every long-running process (warnings) when they are merely risky.
  */
-import type { DialerConfig } from './config.js';
-
 /** Under this, a call still in progress is likely to be declared lost (a real call may well last longer). */
 export const SHORT_LOST_AFTER_MS = 600_000;
 
@@ -59,11 +57,18 @@ export function combinationProblems(c: CombinationInputs): string[] {
   return problems;
 }
 
+/** The parts of a DialerConfig the warnings read (config.ts imports this module, not the other way). */
+export interface WarningInputs {
+  lostAfterMs: number;
+  savg: { baseUrl?: string };
+  notify: { baseUrl?: string };
+}
+
 /**
  * Risky but allowed settings, one sentence each naming the variable. Each long-running process (worker,
  * ingester) logs them once at start.
  */
-export function configWarnings(config: DialerConfig): string[] {
+export function configWarnings(config: WarningInputs): string[] {
   const warnings: string[] = [];
   if (config.lostAfterMs < SHORT_LOST_AFTER_MS) {
     warnings.push(
