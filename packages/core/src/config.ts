@@ -67,6 +67,7 @@ const envSchema = z.object({
   NOTIFY_BASE_URL: url.optional(),
   NOTIFY_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   NOTIFY_TOKEN_TTL_MS: int(60_000),
+  CONTACT_ID_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   ALLOW_INSECURE_HTTP: bool,
   INGESTER_HOST: z.string().min(1),
   INGESTER_PORT: int(0).max(65_535),
@@ -110,6 +111,8 @@ export interface DialerConfig {
     timeoutMs: number;
   };
   notify: { baseUrl?: string; tokenSecret?: string; tokenTtlMs: number };
+  /** Secret of contact ids (contact-ids.ts); when unset, a random one is kept in Redis per REDIS_PREFIX. */
+  contactIdKey?: string;
   ingester: { host: string; port: number; bodyLimit: number };
   pacing: { ratePerSecond: number; maxLiveCalls: number; workerConcurrency: number };
   redial: { maxAttempts: number; delayMs: number };
@@ -178,6 +181,7 @@ function toConfig(e: Env): DialerConfig {
       timeoutMs: e.SAVG_TIMEOUT_MS,
     },
     notify: { baseUrl: e.NOTIFY_BASE_URL?.replace(/\/+$/, ''), tokenSecret: e.NOTIFY_TOKEN_SECRET, tokenTtlMs: e.NOTIFY_TOKEN_TTL_MS },
+    contactIdKey: e.CONTACT_ID_KEY,
     ingester: { host: e.INGESTER_HOST, port: e.INGESTER_PORT, bodyLimit: e.INGESTER_BODY_LIMIT },
     pacing: { ratePerSecond: e.DIAL_RATE_PER_SECOND, maxLiveCalls: e.MAX_LIVE_CALLS, workerConcurrency: e.WORKER_CONCURRENCY },
     redial: { maxAttempts: e.REDIAL_MAX_ATTEMPTS, delayMs: e.REDIAL_DELAY_MS },

@@ -22,6 +22,19 @@ export { signNotifyToken, verifyNotifyToken, type AttemptRef, type NotifyTokenOp
 export { createNotifyTokenSigner, type NotifyTokenSigner } from './notify-token-signer.js';
 export { createNotifyTokenVerifier, type NotifyTokenVerifier } from './notify-token-verifier.js';
 export { normalizeNumber, contactIdFor, targetFor, type NormalizedNumber } from './phone.js';
+export {
+  contactIdsFor,
+  resolveContactIdScheme,
+  checkCampaignContactIds,
+  contactIdHasher,
+  contactIdSchemeLabel,
+  contactIdKeyFingerprint,
+  deploymentContactIdKey,
+  hmacContactIds,
+  CONTACT_IDS_FIELD,
+  type ContactIdScheme,
+  type ContactIdFn,
+} from './contact-ids.js';
 export { isWindowOpen, nextWindowOpening, instantOfWallTime, wallClockMs, type CallingWindow } from './calling-window.js';
 export { timeZoneOfNumber, contactTimeZone } from './phone-timezone.js';
 export { SuppressionList, normalizeSuppressed, type SuppressionScope, type NormalizedEntry } from './suppression.js';

@@ -4,7 +4,7 @@
  * Layout (hash tags in braces decide the Redis Cluster slot):
  * - `{<campaign>}`: the campaign's BullMQ queue and all its records, so every Lua script and
  *   transaction of one campaign touches one slot while different campaigns spread over the masters;
- * - `{global}`: the campaign registry and the global do-not-call list;
+ * - `{global}`: the campaign registry, the global do-not-call list and the contact id key;
  * - `{limits}`: pacing and live-call semaphores, so one script can take the global, campaign and trunk
  *   limits atomically;
  * - `{notify}`: the notification hand-off queue.
@@ -26,6 +26,8 @@ export interface Keys {
   campaignSuppress(campaignId: string): string;
   campaigns(): string;
   globalSuppress(): string;
+  /** The deployment's secret for contact ids (contact-ids.ts), unless CONTACT_ID_KEY sets one. */
+  contactIdKey(): string;
   events(): string;
   rateGlobal(): string;
   rateCampaign(campaignId: string): string;
@@ -48,6 +50,7 @@ export function createKeys(prefix: string): Keys {
     campaignSuppress: (id) => c(id, 'suppress'),
     campaigns: () => `${prefix}:{global}:~campaigns`,
     globalSuppress: () => `${prefix}:{global}:~suppress`,
+    contactIdKey: () => `${prefix}:{global}:~contact-id-key`,
     events: () => `${prefix}:events`,
     rateGlobal: () => `${prefix}:{limits}:~rate:global`,
     rateCampaign: (id) => `${prefix}:{limits}:~rate:c:${id}`,

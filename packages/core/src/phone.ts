@@ -34,8 +34,9 @@ export function normalizeNumber(raw: string, defaultCountry?: string): Normalize
 }
 
 /**
- * The contact's id inside a campaign: a short digest of the normalized number. It is the dedupe key and
- * part of job ids, and unlike the number itself it may appear in logs and in Bull Board.
+ * The contact id of campaigns created before keyed ids: a bare digest of the normalized number. It can be
+ * reversed by trying every number, so new campaigns use an HMAC instead (contact-ids.ts); old ones keep
+ * this one, since their dedupe depends on it.
  */
 export function contactIdFor(normalizedNumber: string): string {
   // The one-shot hash: a Hash object per contact of a big import is garbage the import does not need.
