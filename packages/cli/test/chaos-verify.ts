@@ -1,6 +1,6 @@
 // What every chaos test checks at the end, against the simulator's record of dial-outs and notifications
 // (what the "gateway" experienced) and the campaign report (what the operator gets).
-import { OUTCOMES, classifyNotification, contactIdFor, parseNotification, type ContactRecord, type ReportRow } from '@dialer/core';
+import { OUTCOMES, classifyNotification, contactIdsFor, createKeys, loadConfig, parseNotification, type ContactRecord, type ReportRow } from '@dialer/core';
 import type { DialoutRecord, NotificationRecord } from '@dialer/simulator';
 import { chaosNumber, type Cluster } from './chaos-cluster.js';
 
@@ -147,7 +147,8 @@ async function checkNotifications(
   return checked;
 }
 
-/** The contact id of the i-th test number (for spot checks). */
-export function chaosContactId(i: number): string {
-  return contactIdFor(chaosNumber(i));
+/** The contact id of the i-th test number in a campaign (for spot checks): the campaign's keyed id. */
+export async function chaosContactId(c: Cluster, campaignId: string, i: number): Promise<string> {
+  const config = loadConfig(c.env);
+  return (await contactIdsFor(c.redis, createKeys(config.keyPrefix), config, campaignId))(chaosNumber(i));
 }

@@ -5,9 +5,9 @@ import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CampaignQueues, CampaignStore, SuppressionList, contactIdFor, createLogger, loadConfig } from '@dialer/core';
+import { CampaignQueues, CampaignStore, SuppressionList, createLogger, loadConfig } from '@dialer/core';
 import { buildWorker } from '@dialer/worker';
-import { runCli, startSimulator, testContext, waitUntil, type TestContext } from '@dialer/test-utils';
+import { contactIdOf, runCli, startSimulator, testContext, waitUntil, type TestContext } from '@dialer/test-utils';
 
 let ctx: TestContext;
 let dir: string;
@@ -95,17 +95,18 @@ describe('dialer suppress', () => {
     writeFileSync(settings, JSON.stringify({ window: { start: '00:00', end: '24:00' } }));
     expect((await runCli(['produce', csv, '--campaign', 'late', '--settings', settings], ctx.env)).code).toBe(0);
     expect((await cli('add', '+16025550102', '--campaign', 'late')).code).toBe(0);
+    const listed = await contactIdOf(ctx, 'late', '+16025550102');
     const env = { ...ctx.env, SAVG_BASE_URL: sim.url, NOTIFY_BASE_URL: 'http://127.0.0.1:9' };
     const worker = buildWorker({ config: loadConfig(env), logger: createLogger({ level: 'silent' }), metricsServer: false, defaultMetrics: false, rescanIntervalMs: 200 });
     try {
       await worker.start();
-      await waitUntil(async () => (await store.getContact('late', contactIdFor('+16025550102')))?.s === 't', 15_000, 'the listed contact to end');
+      await waitUntil(async () => (await store.getContact('late', listed))?.s === 't', 15_000, 'the listed contact to end');
       await sim.waitFor(async () => (await sim.dialouts()).length >= 1, 15_000);
     } finally {
       await worker.close();
       await sim.close();
     }
-    expect(await store.getContact('late', contactIdFor('+16025550102'))).toMatchObject({ s: 't', o: 'suppressed', a: 0 });
+    expect(await store.getContact('late', listed)).toMatchObject({ s: 't', o: 'suppressed', a: 0 });
     expect((await sim.dialouts()).map((d) => d.request?.target)).toEqual(['tel:+16025550101']);
   });
 });

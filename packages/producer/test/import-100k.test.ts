@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { contactIdFor } from '@dialer/core';
+import { contactIdOf } from '@dialer/test-utils';
 import { producerFixture, usNumber, type ProducerFixture } from './helpers.js';
 
 let fx: ProducerFixture;
@@ -51,6 +51,6 @@ describe('a 100k-row import', () => {
     expect(progressCalls).toBeGreaterThan(50);
     expect(await fx.jobCount('large')).toBe(accepted);
     expect((await fx.store.stats('large')).contacts).toBe(accepted);
-    expect(await fx.store.getContact('large', contactIdFor(usNumber(99_998)))).toMatchObject({ r: 100_000, tz: 'America/Denver', md: { account: 'A99998' } });
+    expect(await fx.store.getContact('large', await contactIdOf(fx.ctx, 'large', usNumber(99_998)))).toMatchObject({ r: 100_000, tz: 'America/Denver', md: { account: 'A99998' } });
   });
 });

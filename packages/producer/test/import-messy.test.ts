@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { contactIdFor } from '@dialer/core';
+import { contactIdOf } from '@dialer/test-utils';
 import { producerFixture, usNational, usNumber, type ProducerFixture } from './helpers.js';
 
 let fx: ProducerFixture;
@@ -9,6 +9,9 @@ beforeAll(() => {
   fx = producerFixture();
 });
 afterAll(async () => fx.close());
+
+/** The id the campaign gave a number (contact ids are keyed per deployment). */
+const idOf = (campaignId: string, number: string) => contactIdOf(fx.ctx, campaignId, number);
 
 describe('messy CSV files', () => {
   it('handles a BOM, CRLF, quoted commas and newlines, blank lines, extra columns as metadata', async () => {
@@ -26,7 +29,7 @@ describe('messy CSV files', () => {
     expect(summary.rejectsFile).toBeUndefined();
     expect(existsSync(`${file}.rejects.csv`)).toBe(false);
 
-    const jane = await fx.store.getContact('messy', contactIdFor(usNumber(1)));
+    const jane = await fx.store.getContact('messy', await idOf('messy', usNumber(1)));
     expect(jane).toEqual({
       p: usNumber(1),
       nm: 'Doe, Jane',
@@ -38,29 +41,30 @@ describe('messy CSV files', () => {
       a: 0,
     });
     // Empty cells are not metadata (they must not override campaign defaults); blank lines still count as rows.
-    expect(await fx.store.getContact('messy', contactIdFor(usNumber(2)))).toMatchObject({ nm: 'Bob', md: { 'Customer ID': 'C-2' }, r: 4 });
+    expect(await fx.store.getContact('messy', await idOf('messy', usNumber(2)))).toMatchObject({ nm: 'Bob', md: { 'Customer ID': 'C-2' }, r: 4 });
     // Zone names are case-insensitive in the file and stored canonical.
-    expect(await fx.store.getContact('messy', contactIdFor(usNumber(3)))).toMatchObject({ tz: 'America/New_York', r: 7 });
+    expect(await fx.store.getContact('messy', await idOf('messy', usNumber(3)))).toMatchObject({ tz: 'America/New_York', r: 7 });
     expect(await fx.jobCount('messy')).toBe(3);
-    const job = await fx.queues.get('messy').getJob(`${contactIdFor(usNumber(1))}-1`);
-    expect(job?.data).toEqual({ c: contactIdFor(usNumber(1)), n: 1 });
+    const janeId = await idOf('messy', usNumber(1));
+    const job = await fx.queues.get('messy').getJob(`${janeId}-1`);
+    expect(job?.data).toEqual({ c: janeId, n: 1 });
     expect(await fx.store.getCampaign('messy')).toMatchObject({ state: 'running' });
   });
 
   it('detects ; and tab delimiters from the header, and takes --delimiter', async () => {
     const semi = fx.file('semi.csv', `msisdn;name;city\n${usNumber(10)};"A; B";Paris\n${usNumber(11)};C;Lyon\n`);
     expect(await fx.run({ file: semi, campaignId: 'semi' })).toMatchObject({ rows: 2, accepted: 2, rejected: 0 });
-    expect(await fx.store.getContact('semi', contactIdFor(usNumber(10)))).toMatchObject({ nm: 'A; B', md: { city: 'Paris' } });
+    expect(await fx.store.getContact('semi', await idOf('semi', usNumber(10)))).toMatchObject({ nm: 'A; B', md: { city: 'Paris' } });
 
     const tab = fx.file('tab.tsv', `Mobile\tName\n${usNumber(12)}\tTab Person\n`);
     expect(await fx.run({ file: tab, campaignId: 'tab' })).toMatchObject({ rows: 1, accepted: 1 });
-    expect(await fx.store.getContact('tab', contactIdFor(usNumber(12)))).toMatchObject({ nm: 'Tab Person' });
+    expect(await fx.store.getContact('tab', await idOf('tab', usNumber(12)))).toMatchObject({ nm: 'Tab Person' });
 
     // A tie in the header (one ; and one ,) is read as commas; --delimiter settles it.
     const tie = fx.file('tie.csv', `phone;name,title\n${usNumber(13)};Dr, Who\n`);
     await expect(fx.run({ file: tie, campaignId: 'tie' })).rejects.toMatchObject({ code: 'DIALER_ERR_CSV' });
     expect(await fx.run({ file: tie, campaignId: 'tie', delimiter: ';' })).toMatchObject({ rows: 1, accepted: 1 });
-    expect(await fx.store.getContact('tie', contactIdFor(usNumber(13)))).toMatchObject({ md: { 'name,title': 'Dr, Who' } });
+    expect(await fx.store.getContact('tie', await idOf('tie', usNumber(13)))).toMatchObject({ md: { 'name,title': 'Dr, Who' } });
   });
 
   it('rejects bad rows into a rejects CSV and never stops; duplicates are counted once', async () => {
@@ -95,8 +99,8 @@ describe('messy CSV files', () => {
     const file = fx.file('national.csv', `phone_number,name\n"${usNational(30)}",A\n${usNumber(30)},A2\n212-200-0217,B\ntel:${usNumber(32)},C\nsip:bot@example.com,D\n`);
     const summary = await fx.run({ file, campaignId: 'national', defaultCountry: 'us' });
     expect(summary).toMatchObject({ rows: 5, accepted: 4, duplicates: 1, rejected: 0 });
-    expect(await fx.store.getContact('national', contactIdFor(usNumber(30)))).toMatchObject({ p: usNumber(30), nm: 'A' });
-    expect(await fx.store.getContact('national', contactIdFor('sip:bot@example.com'))).toMatchObject({ p: 'sip:bot@example.com' });
+    expect(await fx.store.getContact('national', await idOf('national', usNumber(30)))).toMatchObject({ p: usNumber(30), nm: 'A' });
+    expect(await fx.store.getContact('national', await idOf('national', 'sip:bot@example.com'))).toMatchObject({ p: 'sip:bot@example.com' });
     // Without a default country, national numbers are rejected with a reason that says why.
     const again = await fx.run({ file, campaignId: 'national-nocc', rejectsPath: `${fx.dir}/nocc-rejects.csv` });
     expect(again).toMatchObject({ accepted: 3, rejected: 2, rejectsFile: `${fx.dir}/nocc-rejects.csv` });
@@ -106,7 +110,7 @@ describe('messy CSV files', () => {
   it('finds the phone column by --phone-column, whatever its name', async () => {
     const file = fx.file('custom.csv', `id,Cell Phone,name\n1,${usNumber(40)},A\n`);
     expect(await fx.run({ file, campaignId: 'custom', phoneColumn: 'cell phone' })).toMatchObject({ accepted: 1 });
-    expect(await fx.store.getContact('custom', contactIdFor(usNumber(40)))).toMatchObject({ md: { id: '1' } });
+    expect(await fx.store.getContact('custom', await idOf('custom', usNumber(40)))).toMatchObject({ md: { id: '1' } });
   });
 
   it('keeps reading after a malformed quote and reports the unreadable rows', async () => {

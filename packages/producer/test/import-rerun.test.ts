@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { contactIdFor, newContactRecord, resolveCampaignSettings } from '@dialer/core';
 import { SUPPRESSED_AT_IMPORT } from '../src/index.js';
+import { contactIdOf } from '@dialer/test-utils';
 import { producerFixture, usNumber, type ProducerFixture } from './helpers.js';
 
 let fx: ProducerFixture;
@@ -43,7 +44,7 @@ describe('re-running imports', () => {
     expect(await fx.run({ file, campaignId: 'crashed' })).toMatchObject({ rows: 3000, accepted: 1800, duplicates: 1200 });
     expect(await fx.jobCount('crashed')).toBe(3000);
     for (const i of [0, 1199, 1200, 2999]) {
-      expect(await fx.queues.get('crashed').getJob(`${contactIdFor(usNumber(i))}-1`)).toBeDefined();
+      expect(await fx.queues.get('crashed').getJob(`${await contactIdOf(fx.ctx, 'crashed', usNumber(i))}-1`)).toBeDefined();
     }
   });
 
@@ -78,7 +79,7 @@ describe('re-running imports', () => {
     const file = fx.file('dnc.csv', csvOf(0, 5));
     expect(await fx.run({ file, campaignId: 'dnc' })).toMatchObject({ rows: 5, accepted: 3, suppressed: 2, duplicates: 0 });
     expect(await fx.jobCount('dnc')).toBe(3);
-    expect(await fx.store.getContact('dnc', contactIdFor(usNumber(1)))).toMatchObject({
+    expect(await fx.store.getContact('dnc', await contactIdOf(fx.ctx, 'dnc', usNumber(1)))).toMatchObject({
       p: usNumber(1),
       nm: 'Person 1',
       s: 't',
