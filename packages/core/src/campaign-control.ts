@@ -5,7 +5,7 @@
  * Bull Board shows the same thing. A queue paused in Bull Board alone counts as a paused campaign.
  */
 import type { Queue } from 'bullmq';
-import { CampaignStore, type CampaignMeta } from './campaign-store.js';
+import { CampaignStore, type CampaignMeta, type StateChange } from './campaign-store.js';
 import { CampaignQueues, type DialJobData } from './dial-jobs.js';
 import { Limits } from './limits.js';
 import type { CampaignState, Outcome } from './outcomes.js';
@@ -50,6 +50,8 @@ export interface CampaignStatus {
   eta: number | null;
   queue: QueueStatus;
   createdAt: string;
+  /** Contacts the watchdog's reconciler found with no job and no live call and gave one back (0 normally). */
+  stranded: number;
 }
 
 export interface CampaignControlDeps {
@@ -102,11 +104,10 @@ export class CampaignControl {
    * stop fetching its jobs). Calls in progress finish normally. Pausing a paused campaign keeps its reason.
    */
   async pauseCampaign(id: string, reason?: string): Promise<ControlResult> {
-    const meta = await this.deps.store.requireCampaign(id);
-    refuseFinished(meta, 'pause');
-    if (meta.state === 'running') await this.deps.store.setState(id, 'paused', reason ?? 'paused by operator', this.now());
+    const change = await this.deps.store.transition(id, 'pause', reason ?? 'paused by operator', this.now());
+    const previous = refuseUnless(id, change, 'pause');
     await this.queue(id).pause();
-    return { campaign: id, state: 'paused', previous: meta.state };
+    return { campaign: id, state: 'paused', previous };
   }
 
   /**
@@ -115,18 +116,10 @@ export class CampaignControl {
    * completes here, since the end of a contact only completes a running campaign.
    */
   async resumeCampaign(id: string): Promise<ControlResult> {
-    const { store } = this.deps;
-    const meta = await store.requireCampaign(id);
-    refuseFinished(meta, 'resume');
-    if (meta.state !== 'running') await store.setState(id, 'running', undefined, this.now());
+    const change = await this.deps.store.transition(id, 'resume', undefined, this.now());
+    const previous = refuseUnless(id, change, 'resume');
     await this.queue(id).resume();
-    const stats = await store.stats(id);
-    if (stats.terminal >= stats.contacts && (await store.getState(id)) === 'running') {
-      await store.setState(id, 'completed', undefined, this.now());
-      await store.redis.hset(store.keys.campaignMeta(id), 'completedAt', String(this.now()));
-      return { campaign: id, state: 'completed', previous: meta.state };
-    }
-    return { campaign: id, state: 'running', previous: meta.state };
+    return { campaign: id, state: change.state ?? 'running', previous };
   }
 
   /**
@@ -134,13 +127,12 @@ export class CampaignControl {
    * as `cancelled` and the untaken dial jobs are removed. Calls already placed finish normally and their
    * notifications still apply. Safe to repeat (a cancel interrupted half-way is finished by the next one).
    */
-  async cancelCampaign(id: string, onProgress?: (ended: number) => void): Promise<CancelResult> {
-    const { store } = this.deps;
-    const meta = await store.requireCampaign(id);
-    if (meta.state === 'completed') {
-      throw new DialerError('DIALER_ERR_CAMPAIGN_STATE', `Campaign "${id}" is completed: there is nothing left to cancel`, { campaignId: id, state: meta.state });
+  async cancelCampaign(id: string, onProgress?: (ended: number) => void | Promise<void>): Promise<CancelResult> {
+    const change = await this.deps.store.transition(id, 'cancel', undefined, this.now());
+    if (change.result === 'refused' && change.previous === 'completed') {
+      throw new DialerError('DIALER_ERR_CAMPAIGN_STATE', `Campaign "${id}" is completed: there is nothing left to cancel`, { campaignId: id, state: 'completed' });
     }
-    if (meta.state !== 'cancelled') await store.setState(id, 'cancelled', undefined, this.now());
+    refuseUnless(id, change, 'cancel');
     const { cancelled, inProgress } = await this.endPending(id, onProgress);
     const jobsRemoved = await this.removeUntakenJobs(id);
     // Jobs added after the sweep (a re-dial scheduled by a call that was in progress) must still flow, so
@@ -150,7 +142,7 @@ export class CampaignControl {
   }
 
   /** Ends every q/w contact, one HSCAN page at a time (bounded memory; each page's scripts are pipelined). */
-  private async endPending(id: string, onProgress?: (ended: number) => void): Promise<{ cancelled: number; inProgress: number }> {
+  private async endPending(id: string, onProgress?: (ended: number) => void | Promise<void>): Promise<{ cancelled: number; inProgress: number }> {
     const { store } = this.deps;
     let cancelled = 0;
     let inProgress = 0;
@@ -158,7 +150,7 @@ export class CampaignControl {
     const flush = async () => {
       await Promise.all(page);
       page = [];
-      onProgress?.(cancelled);
+      await onProgress?.(cancelled);
     };
     for await (const [contactId, rec] of store.contacts(id)) {
       if (rec.s === 'd' || rec.s === 'u' || rec.s === 'i') inProgress++;
@@ -213,6 +205,7 @@ export class CampaignControl {
       eta: state === 'running' && dialRate !== null && dialRate > 0 ? Math.round(pending / dialRate) : null,
       queue: { ...pickCounts(counts), isPaused: queuePaused },
       createdAt: new Date(meta.createdAt).toISOString(),
+      stranded: stats.stranded,
     };
   }
 
@@ -298,10 +291,15 @@ export function effectiveState(meta: CampaignMeta, queuePaused: boolean): { stat
   return { state: meta.state, pauseReason: meta.state === 'paused' ? (meta.pauseReason ?? null) : null };
 }
 
-function refuseFinished(meta: CampaignMeta, action: string): void {
-  if (meta.state === 'cancelled' || meta.state === 'completed') {
-    throw new DialerError('DIALER_ERR_CAMPAIGN_STATE', `Campaign "${meta.id}" is ${meta.state}: it cannot ${action}`, { campaignId: meta.id, state: meta.state });
+/** The state before the change; throws for a missing campaign and for a transition the state machine refused. */
+function refuseUnless(id: string, change: StateChange, action: string): CampaignState {
+  if (change.result === 'missing' || change.previous === undefined) {
+    throw new DialerError('DIALER_ERR_CAMPAIGN_NOT_FOUND', `No campaign named "${id}"`, { campaignId: id });
   }
+  if (change.result === 'refused') {
+    throw new DialerError('DIALER_ERR_CAMPAIGN_STATE', `Campaign "${id}" is ${change.previous}: it cannot ${action}`, { campaignId: id, state: change.previous });
+  }
+  return change.previous;
 }
 
 function pickCounts(counts: Record<string, number>): Record<QueueCountName, number> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { RedisClient } from './redis.js';
 import type { Keys } from './keys.js';
 import { attemptKey } from './keys.js';
@@ -8,9 +9,12 @@ import { DialerError } from './errors.js';
 import {
   ADD_CONTACTS_SCRIPT,
   BEGIN_SCRIPT,
+  CREATE_CAMPAIGN_SCRIPT,
   DIALED_SCRIPT,
   END_SCRIPT,
+  FIND_STRANDED_SCRIPT,
   INTERIM_SCRIPT,
+  SET_STATE_SCRIPT,
   SETTLE_DIAL_SCRIPT,
 } from './contact-scripts.js';
 
@@ -23,6 +27,9 @@ export interface CampaignMeta {
   createdAt: number;
   pauseReason?: string;
   pausedAt?: number;
+  /** The attempt (`contactId:n`) whose refusal paused the campaign automatically, and `placed` at that moment. */
+  pausedBy?: string;
+  pausedPlaced?: number;
   completedAt?: number;
   cancelledAt?: number;
 }
@@ -31,8 +38,33 @@ export interface CampaignStats {
   contacts: number;
   terminal: number;
   dialouts: number;
+  /** Dial-outs SAVG accepted (answered with a call id). */
+  placed: number;
   redials: number;
+  /** Contacts the reconciler found with no way forward (no job, no live call) and gave one back. */
+  stranded: number;
   outcomes: Partial<Record<Outcome, number>>;
+}
+
+/** What an operator (or the dialer itself) asks of a campaign's state; see SET_STATE_SCRIPT for the transitions. */
+export type CampaignAction = 'pause' | 'auto-pause' | 'resume' | 'cancel';
+
+export interface StateChange {
+  /** `changed`; `unchanged` (already there); `refused` (not allowed from `previous`: cancelled and completed are final); `missing`. */
+  result: 'changed' | 'unchanged' | 'refused' | 'missing';
+  previous: CampaignState | undefined;
+  state: CampaignState | undefined;
+}
+
+/** A non-terminal contact with no way forward, found by {@link CampaignStore.findStranded}. */
+export interface StrandedContact {
+  contactId: string;
+  attempt: number;
+  /** Queued or waiting for a re-dial (needs its job), or dialing / in a call (needs its deadline). */
+  waiting: boolean;
+  /** When a waiting re-dial is due (ms epoch), 0 when not a re-dial. */
+  due: number;
+  kind: 'no-job' | 'job-finished' | 'no-deadline';
 }
 
 export type BeginResult = 'begin' | 'uncertain' | 'suppressed' | 'stale' | 'missing' | `state:${string}` | `already:${string}`;
@@ -52,11 +84,14 @@ export interface EndInput {
 
 const SCRIPTS = {
   dialerBegin: { numberOfKeys: 6, lua: BEGIN_SCRIPT },
-  dialerDialed: { numberOfKeys: 3, lua: DIALED_SCRIPT },
+  dialerDialed: { numberOfKeys: 4, lua: DIALED_SCRIPT },
   dialerSettle: { numberOfKeys: 3, lua: SETTLE_DIAL_SCRIPT },
   dialerInterim: { numberOfKeys: 1, lua: INTERIM_SCRIPT },
   dialerEnd: { numberOfKeys: 5, lua: END_SCRIPT },
   dialerAddContacts: { numberOfKeys: 3, lua: ADD_CONTACTS_SCRIPT },
+  dialerCreateCampaign: { numberOfKeys: 2, lua: CREATE_CAMPAIGN_SCRIPT },
+  dialerSetState: { numberOfKeys: 2, lua: SET_STATE_SCRIPT },
+  dialerFindStranded: { numberOfKeys: 4, lua: FIND_STRANDED_SCRIPT },
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -92,15 +127,17 @@ export class CampaignStore {
     return (this.redis as unknown as Record<ScriptName, ScriptFn>)[name](...args);
   }
 
-  /** Creates the campaign if it does not exist; returns whether it was created. */
-  async createCampaign(id: string, settings: CampaignSettings, now = Date.now()): Promise<boolean> {
+  /**
+   * Creates the campaign if it does not exist (settings, state and counters in one atomic step; `extra` meta
+   * fields are written with them); returns whether it was created.
+   */
+  async createCampaign(id: string, settings: CampaignSettings, now = Date.now(), extra: Record<string, string> = {}): Promise<boolean> {
     const k = this.keys;
-    const created = await this.redis.hsetnx(k.campaignMeta(id), 'settings', JSON.stringify(settings));
-    if (created === 1) {
-      await this.redis.hset(k.campaignMeta(id), 'state', 'running', 'createdAt', String(now));
-      await this.redis.hset(k.campaignStats(id), 'contacts', '0', 'terminal', '0');
-    }
-    // Registered after the meta exists so a watcher never sees a campaign without settings.
+    const created = await this.run(
+      'dialerCreateCampaign', k.campaignMeta(id), k.campaignStats(id), JSON.stringify(settings), now, ...Object.entries(extra).flat(),
+    );
+    // Registered after the meta exists so a watcher never sees a campaign without settings. The registry lives
+    // in another slot (Redis Cluster), so it cannot join the script; creating again re-registers.
     await this.redis.zadd(k.campaigns(), 'NX', now, id);
     if (created === 1) await this.publish({ type: 'campaign-created', campaignId: id });
     return created === 1;
@@ -116,6 +153,8 @@ export class CampaignStore {
       createdAt: Number(h.createdAt ?? 0),
       pauseReason: h.pauseReason || undefined,
       pausedAt: h.pausedAt ? Number(h.pausedAt) : undefined,
+      pausedBy: h.pausedBy || undefined,
+      pausedPlaced: h.pausedPlaced ? Number(h.pausedPlaced) : undefined,
       completedAt: h.completedAt ? Number(h.completedAt) : undefined,
       cancelledAt: h.cancelledAt ? Number(h.cancelledAt) : undefined,
     };
@@ -135,15 +174,27 @@ export class CampaignStore {
     return ((await this.redis.hget(this.keys.campaignMeta(id), 'state')) ?? undefined) as CampaignState | undefined;
   }
 
-  /** Sets the campaign's state (and why, for automatic pauses) and tells every process. */
-  async setState(id: string, state: CampaignState, reason?: string, now = Date.now()): Promise<void> {
-    const meta = this.keys.campaignMeta(id);
-    const fields: string[] = ['state', state];
-    if (state === 'paused') fields.push('pausedAt', String(now), 'pauseReason', reason ?? 'paused by operator');
-    if (state === 'cancelled') fields.push('cancelledAt', String(now));
-    await this.redis.hset(meta, ...fields);
-    if (state === 'running') await this.redis.hdel(meta, 'pauseReason', 'pausedAt');
-    await this.publish({ type: 'campaign-state', campaignId: id, state, reason });
+  /**
+   * Changes the campaign's state atomically, only along the allowed transitions (cancelled and completed are
+   * final; an automatic pause never overwrites a pause or a cancel), and tells every process when it changed.
+   */
+  async transition(id: string, action: CampaignAction, reason?: string, now = Date.now(), pausedBy = ''): Promise<StateChange> {
+    const k = this.keys;
+    const why = reason ?? (action === 'pause' ? 'paused by operator' : '');
+    const [result, previous, state] = (await this.run('dialerSetState', k.campaignMeta(id), k.campaignStats(id), action, now, why, pausedBy)) as [
+      StateChange['result'],
+      string,
+      string,
+    ];
+    const change: StateChange = { result, previous: (previous || undefined) as CampaignState | undefined, state: (state || undefined) as CampaignState | undefined };
+    if (result === 'changed') await this.publish({ type: 'campaign-state', campaignId: id, state: change.state, reason: reason || undefined });
+    return change;
+  }
+
+  /** {@link transition} named by the target state (tests and scripts): paused → pause, running → resume, cancelled → cancel. */
+  async setState(id: string, state: Exclude<CampaignState, 'completed'>, reason?: string, now = Date.now()): Promise<StateChange> {
+    const action: CampaignAction = state === 'paused' ? 'pause' : state === 'running' ? 'resume' : 'cancel';
+    return this.transition(id, action, reason, now);
   }
 
   async publish(event: Record<string, unknown>): Promise<void> {
@@ -160,7 +211,9 @@ export class CampaignStore {
       contacts: Number(h.contacts ?? 0),
       terminal: Number(h.terminal ?? 0),
       dialouts: Number(h.dialouts ?? 0),
+      placed: Number(h.placed ?? 0),
       redials: Number(h.redials ?? 0),
+      stranded: Number(h.stranded ?? 0),
       outcomes,
     };
   }
@@ -189,12 +242,18 @@ export class CampaignStore {
   }
 
   /** Claims attempt n for dialing (state q/w → d). See BEGIN_SCRIPT for the other answers. */
-  async begin(id: string, contactId: string, attempt: number, deadline: number, now = Date.now()): Promise<{ result: BeginResult; record?: ContactRecord }> {
+  /**
+   * `claim` names this delivery of the job (its lock token): the same claim sent again finds its own claim and
+   * answers `begin` again (ioredis re-sends a command whose reply was lost in a reconnect).
+   */
+  async begin(
+    id: string, contactId: string, attempt: number, deadline: number, now = Date.now(), claim: string = randomUUID(),
+  ): Promise<{ result: BeginResult; record?: ContactRecord }> {
     const k = this.keys;
     const [result, raw] = (await this.run(
       'dialerBegin', k.campaignContacts(id), k.campaignMeta(id), k.campaignStats(id), k.campaignDeadlines(id),
       k.campaignSuppress(id), this.globalListInClaim ? k.globalSuppress() : k.campaignSuppress(id),
-      contactId, attempt, now, deadline, deadlineMember(contactId, attempt),
+      contactId, attempt, now, deadline, deadlineMember(contactId, attempt), claim,
     )) as [BeginResult, string];
     return { result, record: raw ? (JSON.parse(raw) as ContactRecord) : undefined };
   }
@@ -207,7 +266,7 @@ export class CampaignStore {
   async dialed(id: string, contactId: string, attempt: number, sid: string, callId: string, now = Date.now(), deadline?: number): Promise<string> {
     const k = this.keys;
     const [result] = (await this.run(
-      'dialerDialed', k.campaignContacts(id), k.campaignSids(id), k.campaignDeadlines(id),
+      'dialerDialed', k.campaignContacts(id), k.campaignSids(id), k.campaignDeadlines(id), k.campaignStats(id),
       contactId, attempt, sid, callId, now, deadline ?? '',
     )) as [string];
     return result;
@@ -244,6 +303,41 @@ export class CampaignStore {
     )) as [EndResult, string, string?];
     if (result === 'completed') await this.publish({ type: 'campaign-state', campaignId: id, state: 'completed' });
     return { result, record: raw ? (JSON.parse(raw) as ContactRecord) : undefined, ...(flag === 'revised' ? { revised: true } : {}) };
+  }
+
+  /**
+   * One page (about `pageSize` contacts) of the reconciler's pass over a campaign: the contacts that are not
+   * terminal and have no way forward (see FIND_STRANDED_SCRIPT). `passDone` is true when this page ended a full
+   * pass (the next call starts a new one). Read-only apart from the shared cursor.
+   */
+  async findStranded(id: string, opts: { now: number; graceMs: number; pageSize: number }): Promise<{ passDone: boolean; stranded: StrandedContact[] }> {
+    const k = this.keys;
+    const out = (await this.run(
+      'dialerFindStranded', k.campaignContacts(id), k.campaignDeadlines(id), k.campaignReconcile(id), k.campaignStats(id),
+      opts.now, opts.graceMs, opts.pageSize, k.campaignJobKeyPrefix(id), `${k.campaignReconcile(id)}:`,
+    )) as (string | number)[];
+    const stranded: StrandedContact[] = [];
+    for (let i = 1; i < out.length; i += 5) {
+      const state = String(out[i + 2]);
+      stranded.push({
+        contactId: String(out[i]),
+        attempt: Number(out[i + 1]),
+        waiting: state === 'q' || state === 'w',
+        due: Number(out[i + 3]),
+        kind: out[i + 4] as StrandedContact['kind'],
+      });
+    }
+    return { passDone: String(out[0]) === '0', stranded };
+  }
+
+  /** Gives a dialing or in-call attempt that lost its deadline a new one (NX: an existing deadline stands). */
+  async restoreDeadline(id: string, contactId: string, attempt: number, at: number): Promise<boolean> {
+    return (await this.redis.zadd(this.keys.campaignDeadlines(id), 'NX', at, deadlineMember(contactId, attempt))) === 1;
+  }
+
+  /** Counts contacts the reconciler gave a way forward (`campaign status` shows it). */
+  async countStranded(id: string, n: number): Promise<void> {
+    await this.redis.hincrby(this.keys.campaignStats(id), 'stranded', n);
   }
 
   /** Attempts whose notification deadline has passed (for the lost-notification watchdog). */

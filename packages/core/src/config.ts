@@ -28,6 +28,7 @@ export const DEFAULTS = {
   REDIAL_DELAY_MS: 300_000,
   LOST_AFTER_MS: 7_200_000,
   WATCHDOG_INTERVAL_MS: 5_000,
+  RECONCILE_GRACE_MS: 60_000,
   BOARD_HOST: '127.0.0.1',
   BOARD_PORT: 3000,
   BOARD_OPEN: false,
@@ -67,8 +68,8 @@ const envSchema = z.object({
   NOTIFY_BASE_URL: url.optional(),
   NOTIFY_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   NOTIFY_TOKEN_TTL_MS: int(60_000),
-  CONTACT_ID_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   ALLOW_INSECURE_HTTP: bool,
+  CONTACT_ID_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   INGESTER_HOST: z.string().min(1),
   INGESTER_PORT: int(0).max(65_535),
   INGESTER_BODY_LIMIT: int(1024),
@@ -83,6 +84,7 @@ const envSchema = z.object({
   REDIAL_DELAY_MS: int(0),
   LOST_AFTER_MS: int(1000),
   WATCHDOG_INTERVAL_MS: int(50),
+  RECONCILE_GRACE_MS: int(100),
   BOARD_HOST: z.string().min(1),
   BOARD_PORT: int(0).max(65_535),
   BOARD_USER: z.string().min(1).optional(),
@@ -118,6 +120,8 @@ export interface DialerConfig {
   redial: { maxAttempts: number; delayMs: number };
   lostAfterMs: number;
   watchdogIntervalMs: number;
+  /** The reconciler leaves contacts that changed more recently than this alone (they are in motion). */
+  reconcileGraceMs: number;
   board: { host: string; port: number; user?: string; password?: string; open: boolean };
   /** `/metrics` servers: the worker's, and the ingester's (off the webhook port, which faces SAVG). */
   metrics: { host: string; workerPort: number; ingesterPort: number };
@@ -187,6 +191,7 @@ function toConfig(e: Env): DialerConfig {
     redial: { maxAttempts: e.REDIAL_MAX_ATTEMPTS, delayMs: e.REDIAL_DELAY_MS },
     lostAfterMs: e.LOST_AFTER_MS,
     watchdogIntervalMs: e.WATCHDOG_INTERVAL_MS,
+    reconcileGraceMs: e.RECONCILE_GRACE_MS,
     board: { host: e.BOARD_HOST, port: e.BOARD_PORT, user: e.BOARD_USER, password: e.BOARD_PASSWORD, open: e.BOARD_OPEN },
     metrics: { host: e.METRICS_HOST, workerPort: e.WORKER_METRICS_PORT, ingesterPort: e.INGESTER_METRICS_PORT },
     workerLockMs: e.WORKER_LOCK_MS,

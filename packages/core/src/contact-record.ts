@@ -44,6 +44,8 @@ export interface ContactRecord {
   cl?: string;
   /** Result fields of the attempt in progress (interim events); they become the result fields when it ends. */
   x?: AttemptResultFields;
+  /** The claim (job delivery token) that began the attempt, while it is dialing (`d`): see BEGIN_SCRIPT. */
+  k?: string;
 }
 
 /** Result fields an ending or interim event may set. */

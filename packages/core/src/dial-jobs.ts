@@ -82,6 +82,22 @@ export class CampaignQueues {
     await this.get(campaignId).add(DIAL_JOB_NAME, { c: contactId, n: attempt }, dialJobOptions(contactId, attempt, delayMs));
   }
 
+  /**
+   * Makes sure attempt n has a job that will run: adds it when missing, and replaces one that has finished
+   * (failed for good, or completed) since a finished job never runs again and would block re-adding its id.
+   * Only for an attempt whose contact is still queued or waiting for it (the caller checked). Safe when several
+   * processes do it at once: the id is deterministic, so at most one job exists.
+   */
+  async ensureAttempt(campaignId: string, contactId: string, attempt: number, delayMs = 0): Promise<'present' | 'added' | 'replaced'> {
+    const queue = this.get(campaignId);
+    const jobId = attemptJobId(contactId, attempt);
+    const job = await queue.getJob(jobId);
+    if (job && !job.finishedOn) return 'present';
+    if (job) await queue.remove(jobId);
+    await this.addAttempt(campaignId, contactId, attempt, delayMs);
+    return job ? 'replaced' : 'added';
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
     this.queues.clear();

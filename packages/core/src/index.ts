@@ -48,6 +48,9 @@ export {
   type BeginResult,
   type EndResult,
   type EndInput,
+  type CampaignAction,
+  type StateChange,
+  type StrandedContact,
 } from './campaign-store.js';
 export { Limits, type LiveScope, type LiveLimits } from './limits.js';
 export { DialAdmission, type Admission, type AdmissionRequest } from './dial-admission.js';

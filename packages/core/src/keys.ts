@@ -24,6 +24,10 @@ export interface Keys {
   campaignDeadlines(campaignId: string): string;
   campaignSids(campaignId: string): string;
   campaignSuppress(campaignId: string): string;
+  /** The reconciler's scan state (cursor, last full pass) of a campaign. */
+  campaignReconcile(campaignId: string): string;
+  /** Prefix of a campaign's BullMQ job keys (`<job key prefix><job id>` is the job's hash). */
+  campaignJobKeyPrefix(campaignId: string): string;
   campaigns(): string;
   globalSuppress(): string;
   /** The deployment's secret for contact ids (contact-ids.ts), unless CONTACT_ID_KEY sets one. */
@@ -48,6 +52,8 @@ export function createKeys(prefix: string): Keys {
     campaignDeadlines: (id) => c(id, 'deadlines'),
     campaignSids: (id) => c(id, 'sids'),
     campaignSuppress: (id) => c(id, 'suppress'),
+    campaignReconcile: (id) => c(id, 'reconcile'),
+    campaignJobKeyPrefix: (id) => `${prefix}:{${id}}:${id}:`,
     campaigns: () => `${prefix}:{global}:~campaigns`,
     globalSuppress: () => `${prefix}:{global}:~suppress`,
     contactIdKey: () => `${prefix}:{global}:~contact-id-key`,

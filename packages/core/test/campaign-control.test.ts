@@ -153,7 +153,7 @@ describe('CampaignControl', () => {
     const first = await clocked.campaignStatus(id);
     expect(Object.keys(first)).toEqual([
       'campaign', 'state', 'contacts', 'terminal', 'live', 'outcomes',
-      'pauseReason', 'pending', 'dialouts', 'redials', 'dialRate', 'eta', 'queue', 'createdAt',
+      'pauseReason', 'pending', 'dialouts', 'redials', 'dialRate', 'eta', 'queue', 'createdAt', 'stranded',
     ]);
     expect(first).toMatchObject({ campaign: id, state: 'running', contacts: 10, terminal: 0, live: 0, outcomes: {}, pending: 10, dialouts: 0, dialRate: null, eta: null });
     expect(Object.keys(first.queue).sort()).toEqual(['active', 'completed', 'delayed', 'failed', 'isPaused', 'prioritized', 'waiting']);

@@ -1,5 +1,4 @@
 import {
-  attemptJobId,
   attemptKey,
   decideRedial,
   type AttemptRef,
@@ -101,9 +100,13 @@ export class AttemptEnder {
    */
   private async ensureRedial(ref: AttemptRef, record: ContactRecord, now: number): Promise<void> {
     const { queues, metrics, logger } = this.deps;
-    if (await queues.get(ref.campaignId).getJob(attemptJobId(ref.contactId, record.n))) return;
-    await queues.addAttempt(ref.campaignId, ref.contactId, record.n, (record.due ?? now) - now);
+    // A failed (or completed) job does not count as present: it never runs again.
+    const done = await queues.ensureAttempt(ref.campaignId, ref.contactId, record.n, Math.max(0, (record.due ?? now) - now));
+    if (done === 'present') return;
     metrics.redialRecovered();
-    logger.warn({ campaignId: ref.campaignId, contact: ref.contactId, attempt: record.n }, 're-dial job was missing (a process died before adding it): re-added');
+    logger.warn(
+      { campaignId: ref.campaignId, contactId: ref.contactId, attempt: record.n, action: done },
+      done === 'added' ? 're-dial job was missing (a process died before adding it): re-added' : 're-dial job had finished without dialing: replaced',
+    );
   }
 }

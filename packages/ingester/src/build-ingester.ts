@@ -15,6 +15,7 @@ import { CampaignSettingsCache } from './campaign-settings-cache.js';
 import { buildIngesterApp } from './ingester-app.js';
 import { IngesterMetrics } from './ingester-metrics.js';
 import { LostWatchdog } from './lost-watchdog.js';
+import { Reconciler } from './reconciler.js';
 import { NotificationProcessor } from './notification-processor.js';
 import { NotifyBacklog } from './notify-backlog.js';
 import { NotifyHandoff, type NotifyHandoffOptions } from './notify-handoff.js';
@@ -81,6 +82,7 @@ function buildProcessingSide(deps: IngesterDeps, metrics: IngesterMetrics): Proc
     store, ender, metrics, logger, keys, redis,
     intervalMs: config.watchdogIntervalMs, lostAfterMs: config.lostAfterMs, now: deps.now,
     backlog: () => backlog.oldest(),
+    reconciler: new Reconciler({ store, queues, metrics, logger, lostAfterMs: config.lostAfterMs, graceMs: config.reconcileGraceMs }),
   });
   return { redis, queues, processor, watchdog, backlog };
 }

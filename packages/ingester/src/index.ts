@@ -4,6 +4,7 @@ export { buildIngesterApp, type IngesterAppDeps } from './ingester-app.js';
 export { NotifyHandoff, type NotifyHandoffOptions } from './notify-handoff.js';
 export { NotificationProcessor, type NotificationProcessorDeps } from './notification-processor.js';
 export { LostWatchdog, LOST_REASON, type LostWatchdogDeps } from './lost-watchdog.js';
+export { Reconciler, type ReconcilerDeps } from './reconciler.js';
 export { AttemptEnder, type AttemptEnderDeps, type EndedAttempt } from './attempt-ender.js';
 export { CampaignSettingsCache } from './campaign-settings-cache.js';
 export { IngesterMetrics, type NotificationResult, type ProcessedResult } from './ingester-metrics.js';

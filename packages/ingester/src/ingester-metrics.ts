@@ -32,6 +32,7 @@ export class IngesterMetrics {
   private readonly revised: Counter;
   private readonly latency: Histogram;
   private readonly backlogAge: Gauge;
+  private readonly stranded: Counter<'kind'>;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -89,6 +90,13 @@ export class IngesterMetrics {
       help: 'Age of the oldest notification stored but not applied yet, at the last watchdog sweep (0: none waiting)',
       registers,
     });
+    this.stranded = new Counter({
+      name: 'dialer_ingester_stranded_total',
+      help: 'Contacts the reconciler found with no way forward and gave one back, by what was missing (no-job, job-finished, no-deadline)',
+      labelNames: ['kind'],
+      registers,
+    });
+    for (const kind of ['no-job', 'job-finished', 'no-deadline']) this.stranded.labels(kind).inc(0);
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'dialer_ingester_' });
   }
 
@@ -122,6 +130,10 @@ export class IngesterMetrics {
 
   lostRevised(): void {
     this.revised.inc();
+  }
+
+  strandedRecovered(kind: string): void {
+    this.stranded.inc({ kind });
   }
 
   processingLatency(ms: number): void {

@@ -1,6 +1,7 @@
 import { deadlineMember, type CampaignStore, type Keys, type Logger, type RedisClient } from '@dialer/core';
 import type { AttemptEnder } from './attempt-ender.js';
 import type { IngesterMetrics } from './ingester-metrics.js';
+import type { Reconciler } from './reconciler.js';
 
 export interface LostWatchdogDeps {
   store: CampaignStore;
@@ -15,6 +16,8 @@ export interface LostWatchdogDeps {
   lostAfterMs: number;
   /** Receipt time of the oldest notification stored but not yet applied (see NotifyBacklog). */
   backlog?: () => Promise<number | undefined>;
+  /** Gives stranded contacts a way forward, a bounded share of every campaign per sweep. */
+  reconciler?: Reconciler;
   now?: () => number;
 }
 
@@ -91,11 +94,22 @@ export class LostWatchdog {
   private async sweep(): Promise<number> {
     let lost = 0;
     const horizon = await this.horizon();
-    for (const campaignId of await this.deps.store.listCampaignIds()) {
+    const ids = await this.deps.store.listCampaignIds();
+    for (const campaignId of ids) {
       if (this.closing) break;
       lost += await this.sweepCampaign(campaignId, horizon);
     }
+    await this.reconcile(ids);
     return lost;
+  }
+
+  /** The reconciler's share of the sweep: campaigns that may still have contacts to end (not completed). */
+  private async reconcile(ids: string[]): Promise<void> {
+    const { reconciler, store } = this.deps;
+    if (!reconciler || this.closing) return;
+    const states = await Promise.all(ids.map((id) => store.getState(id)));
+    const open = ids.filter((_id, i) => states[i] !== undefined && states[i] !== 'completed');
+    await reconciler.sweep(open, this.now(), () => this.closing);
   }
 
   /**

@@ -20,7 +20,9 @@ const extra: Ingester[] = [];
 // A prefix per test: a watchdog tick sweeps every campaign under the prefix, and would act on (and count) the
 // deadlines and re-dial guards an earlier test left there.
 beforeEach(async () => {
-  ctx = testContext();
+  // The reconciler (which would also give a missing re-dial job back) is held off: these tests are about the
+  // re-dial guard itself.
+  ctx = testContext({ RECONCILE_GRACE_MS: String(24 * 3_600_000) });
   ingester = buildIngester({ config: ctx.config, logger });
   base = await listen(ingester.app);
   await ingester.start();

@@ -38,6 +38,7 @@ export function statusText(s: CampaignStatus): string {
     ['dial-outs', `${n(s.dialouts)} (re-dials ${n(s.redials)}), ${rate}`],
     ['eta', formatDuration(s.eta)],
     ['outcomes', outcomeSummary(s.outcomes)],
+    ...(s.stranded > 0 ? [['stranded', `${n(s.stranded)} contacts found with no job and no live call, given one back by the watchdog (see the ingester's log)`]] : []),
     ['queue', `waiting ${n(q.waiting)} · active ${n(q.active)} · delayed ${n(q.delayed)} · failed ${n(q.failed)}${q.isPaused ? ' (queue paused)' : ''}`],
     ['created', s.createdAt],
   ];

@@ -45,7 +45,7 @@ export function registerCampaignCommand(program: Command): void {
     .command('status')
     .description('Show a campaign: state (and why it is paused), counts by outcome, live calls, dial rate, ETA')
     .argument('<id>', 'campaign id')
-    .option('--json', 'print exactly one JSON object: {campaign, state, contacts, terminal, live, outcomes, pauseReason, pending, dialouts, redials, dialRate, eta, queue, createdAt}')
+    .option('--json', 'print exactly one JSON object: {campaign, state, contacts, terminal, live, outcomes, pauseReason, pending, dialouts, redials, dialRate, eta, queue, createdAt, stranded}')
     .option('--watch', 'keep showing it live with a progress bar (same as `dialer campaign watch`)')
     .option('--interval <seconds>', 'refresh interval of --watch (default 1)', parseInterval)
     .action(async (id: string, flags: { json?: boolean; watch?: boolean; interval?: number }) => {
