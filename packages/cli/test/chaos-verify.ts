@@ -18,6 +18,8 @@ export interface Verdict {
   problems: string[];
   dialouts: number;
   placed: number;
+  /** Attempts whose one request got a proxy's 502/504 without the call being placed: they must end `lost`. */
+  proxyUnplaced: number;
   /** Final notifications the gateway got a 2xx for, each checked to have been applied. */
   notified2xx: number;
   outcomes: Record<string, number>;
@@ -64,7 +66,10 @@ export async function verifyCampaign(c: Cluster, campaignId: string, count: numb
   // A failed run says whether notification processing fell further behind than LOST_AFTER_MS, and how many
   // requests timed out on our side (uncertain): the gateway may still place such a call, late.
   if (problems.length > 0) problems.unshift(`ingester: ${await c.processingLag()}`, ...backlogWarnings(c));
-  return { problems: problems.slice(0, 30), dialouts: wire.dialouts, placed: wire.placed, notified2xx, outcomes: stats.outcomes as Record<string, number> };
+  return {
+    problems: problems.slice(0, 30), dialouts: wire.dialouts, placed: wire.placed, proxyUnplaced: wire.proxyUnplaced, notified2xx,
+    outcomes: stats.outcomes as Record<string, number>,
+  };
 }
 
 function backlogWarnings(c: Cluster): string[] {
@@ -84,8 +89,20 @@ function checkReport(rows: ReportRow[], count: number): string[] {
   return problems;
 }
 
+/**
+ * Whether the gateway certainly did not act on a request: the refusals the dialer may re-send (429, 408, 503,
+ * the gateway's own 502/504 with its JSON error) and the 4xx. Anything else (2xx, no reply, 500, a proxy's
+ * 502/504) may have placed a call and must never be followed by another request for the same attempt.
+ */
+function certainlyRefused(d: DialoutRecord): boolean {
+  if (d.status === 502 || d.status === 504) return !d.error?.startsWith('proxy:');
+  return d.status === 429 || d.status === 408 || d.status === 503 || (d.status >= 400 && d.status < 500);
+}
+
 async function checkDialouts(c: Cluster, campaignId: string, records: Map<string, ContactRecord>, problems: string[]) {
   const perAttempt = new Map<string, number>();
+  const ambiguousPerAttempt = new Map<string, number>();
+  let proxyUnplaced = 0;
   const placedPerContact = new Map<string, number>();
   const bySid = new Map<string, PlacedCall>();
   const placedAt = new Map<string, number>();
@@ -95,6 +112,9 @@ async function checkDialouts(c: Cluster, campaignId: string, records: Map<string
     const a = attemptOnWire(d);
     if (!a || a.campaignId !== campaignId) continue;
     dialouts++;
+    const attemptKey = `${a.contactId}/${a.attempt}`;
+    if (!certainlyRefused(d)) ambiguousPerAttempt.set(attemptKey, (ambiguousPerAttempt.get(attemptKey) ?? 0) + 1);
+    if (!d.sid && d.error?.startsWith('proxy:')) proxyUnplaced++;
     if (d.sid) {
       // A placed call (answered, or its reply withheld): what must happen at most once per attempt. Refusals
       // (429, 502/503/504: no call placed) are retried by design without spending the attempt.
@@ -107,13 +127,14 @@ async function checkDialouts(c: Cluster, campaignId: string, records: Map<string
     }
   }
   for (const [key, n] of perAttempt) if (n > 1) problems.push(`attempt ${key} placed ${n} calls`);
+  for (const [key, n] of ambiguousPerAttempt) if (n > 1) problems.push(`attempt ${key} sent again after an answer that may have placed a call (${n} requests)`);
   const callOutcomes = new Set(['answered-human', 'answered-machine', 'answered', 'busy', 'unavailable', 'no-answer', 'failed']);
   for (const [id, rec] of records) {
     const calls = placedPerContact.get(id) ?? 0;
     if (rec.o && callOutcomes.has(rec.o) && calls === 0) problems.push(`${id}: outcome ${rec.o} without a placed call`);
     if (calls > (rec.a ?? 0)) problems.push(`${id}: ${calls} calls placed but ${rec.a ?? 0} attempts counted`);
   }
-  return { bySid, placedAt, dialouts, placed };
+  return { bySid, placedAt, dialouts, placed, proxyUnplaced };
 }
 
 async function checkNotifications(

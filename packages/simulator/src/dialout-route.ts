@@ -58,7 +58,34 @@ async function handleDialout(ctx: DialoutContext, request: DialoutRequestT, repl
     const status = [502, 503, 504][Math.floor(ctx.rng() * 3)]!;
     return refuse(ctx, config, reply, record, status, 'service temporarily unavailable');
   }
+  if (chance(config.proxyErrorRate, ctx.rng)) return proxyError(ctx, config, reply, record, parsed.data);
   return place(ctx, config, reply, record, parsed.data);
+}
+
+/**
+ * A proxy or load balancer in front of the gateway answers 502/504 with its own HTML page. Whether the request
+ * had already reached the gateway is invisible to the client: sometimes it had (the call is placed and notified
+ * like any other), sometimes not. The record tells which (`sid` set when placed).
+ */
+async function proxyError(
+  ctx: DialoutContext,
+  config: SimulatorConfig,
+  reply: FastifyReply,
+  record: DialoutRecord,
+  body: DialoutRequest,
+): Promise<FastifyReply> {
+  const status = ctx.rng() < 0.5 ? 502 : 504;
+  const text = status === 502 ? 'Bad Gateway' : 'Gateway Time-out';
+  if (chance(config.proxyPlacedRate, ctx.rng)) {
+    const sid = compactUuid();
+    const outcome = ctx.state.nextOutcome(body.target, ctx.rng);
+    ctx.state.markPlaced(record, sid, compactUuid(), outcome);
+    await notify(ctx, config, sid, outcome, body);
+  }
+  if (config.slowMs.max > 0) await sleep(pickInRange(config.slowMs, ctx.rng));
+  ctx.state.finishDialout(record, status, `proxy: ${text}`);
+  const page = `<html>\r\n<head><title>${status} ${text}</title></head>\r\n<body>\r\n<center><h1>${status} ${text}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
+  return reply.code(status).type('text/html').send(page);
 }
 
 /**

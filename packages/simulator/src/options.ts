@@ -43,8 +43,15 @@ export interface SimulatorOptions {
   rate429?: number;
   /** `Retry-After` seconds on 429 replies; null sends none (SAVG may omit it). @defaultValue null */
   retryAfterSeconds?: number | null;
-  /** Probability of answering 502/503/504 (the call is not placed). @defaultValue 0 */
+  /** Probability the gateway itself answers 502/503/504 with its JSON error body (the call is not placed). @defaultValue 0 */
   rate5xx?: number;
+  /**
+   * Probability a proxy or load balancer in front of the gateway answers 502/504 with an HTML page. Whether the
+   * request had reached the gateway first (the call placed and notified) is `proxyPlacedRate`. @defaultValue 0
+   */
+  proxyErrorRate?: number;
+  /** Of the proxy's 502/504s, the share whose request the gateway had already received and placed. @defaultValue 0.5 */
+  proxyPlacedRate?: number;
   /** Probability the call is placed and notified but the HTTP reply is withheld (an ambiguous time-out). @defaultValue 0 */
   hangRate?: number;
   /** How long a withheld reply is held before it is sent anyway (unless the client left). @defaultValue 60000 */
@@ -75,6 +82,8 @@ export interface SimulatorConfig {
   rate429: number;
   retryAfterSeconds: number | null;
   rate5xx: number;
+  proxyErrorRate: number;
+  proxyPlacedRate: number;
   hangRate: number;
   hangMs: number;
   slowMs: DelayRange;
@@ -101,6 +110,8 @@ export const DEFAULT_SIMULATOR_CONFIG: SimulatorConfig = {
   rate429: 0,
   retryAfterSeconds: null,
   rate5xx: 0,
+  proxyErrorRate: 0,
+  proxyPlacedRate: 0.5,
   hangRate: 0,
   hangMs: 60_000,
   slowMs: { min: 0, max: 0 },
@@ -160,6 +171,8 @@ export const simulatorConfigPatchSchema = z.strictObject({
   rate429: probability.optional(),
   retryAfterSeconds: nonNegativeInt.nullable().optional(),
   rate5xx: probability.optional(),
+  proxyErrorRate: probability.optional(),
+  proxyPlacedRate: probability.optional(),
   hangRate: probability.optional(),
   hangMs: nonNegativeInt.optional(),
   slowMs: rangeSchema.optional(),

@@ -1,6 +1,6 @@
 /**
  * The compact text forms operators type into env vars or `PUT /__sim/config`:
- * weights `human=50,busy=15`, ranges `200` / `100-2000`, faults `429=0.05,5xx=0.2,hang=0.02`.
+ * weights `human=50,busy=15`, ranges `200` / `100-2000`, faults `429=0.05,5xx=0.2,proxy=0.05,hang=0.02`.
  * Each parser returns an error message instead of throwing so zod can attach it to the right field.
  */
 import { isSimOutcome, type OutcomeWeights } from './outcomes.js';
@@ -54,6 +54,7 @@ export function parseRange(text: string): SpecResult<DelayRange> {
 export interface FaultRates {
   rate429?: number;
   rate5xx?: number;
+  proxyErrorRate?: number;
   hangRate?: number;
   duplicateRate?: number;
   notifyBeforeReply?: number;
@@ -62,6 +63,7 @@ export interface FaultRates {
 const FAULT_KEYS: Record<string, keyof FaultRates> = {
   '429': 'rate429',
   '5xx': 'rate5xx',
+  proxy: 'proxyErrorRate',
   hang: 'hangRate',
   dup: 'duplicateRate',
   duplicate: 'duplicateRate',

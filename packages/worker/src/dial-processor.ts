@@ -7,10 +7,13 @@
  * without spending the attempt. After `begin` the attempt is "dialing": a crash there leaves state `d`,
  * which a re-delivered job turns into `uncertain` instead of dialing again (DESIGN §4.2).
  */
+import { randomUUID } from 'node:crypto';
 import { DelayedError, RateLimitError, WaitingError, type Job } from 'bullmq';
 import {
   attemptKey,
+  CANCELLED_REASON,
   createNotifyTokenSigner,
+  deadlineMember,
   DialAdmission,
   maskPhone,
   DialerError,
@@ -48,7 +51,11 @@ class Attempt {
     this.campaignId = job.queueName;
     this.contactId = job.data.c;
     this.n = job.data.n;
+    this.claim = token ?? randomUUID();
   }
+
+  /** This delivery's claim on the attempt (BullMQ's lock token is unique per delivery). */
+  readonly claim: string;
 
   /** The job's child logger, made on first use: most jobs log nothing at the usual level. */
   get log(): Logger {
@@ -66,6 +73,8 @@ interface Slot {
 }
 
 const PAUSED_BACKOFF_MS = 1000;
+/** A job whose refusal paused its campaign joins the back of the line after this long. */
+const CONFIG_RETRY_MS = 1000;
 const SUPPRESSED_REASON = 'on the do-not-call list at dial time';
 const BUSY_REST_MS = 250;
 
@@ -108,6 +117,9 @@ export class DialProcessor {
     if (record.s === 'd') return this.redelivered(a);
     if (meta.state === 'cancelled') return this.endBeforeDial(a, 'cancelled', 'campaign cancelled before the call');
     if (meta.state !== 'running') return this.notRunning(a, meta.state);
+    // A re-dial is never early, also when its job runs before its delay (given back by the reconciler,
+    // promoted in the board): it waits for the due time the policy set.
+    if (record.s === 'w' && record.due !== undefined && record.due > Date.now()) return this.delayUntil(a, record.due, 're-dial not due yet');
 
     const when = checkDialTime(record, meta.settings, this.ctx.now());
     if (when.kind !== 'dial') return this.notNow(a, when);
@@ -119,7 +131,7 @@ export class DialProcessor {
   /** A job whose attempt is already `d`: its worker died mid-dial. `begin` marks it uncertain; never re-send. */
   private async redelivered(a: Attempt): Promise<string> {
     // The deadline set by the first delivery's `begin` stands (the request may have left then).
-    const { result } = await this.ctx.store.begin(a.campaignId, a.contactId, a.n, this.beginDeadline());
+    const { result } = await this.ctx.store.begin(a.campaignId, a.contactId, a.n, this.beginDeadline(), Date.now(), a.claim);
     a.log.warn({ result }, 'job re-delivered while its attempt was dialing: the request may have gone out, not dialing again');
     return this.done(a, 'redelivered-uncertain', result);
   }
@@ -166,7 +178,7 @@ export class DialProcessor {
       // (the slot is given back on the way out, no attempt spent), so a number listed before the claim is
       // never dialed. On Redis Cluster the global list lives in another slot: it is checked just before.
       if (!this.ctx.store.globalListInClaim && (await this.isGloballySuppressed(record.p))) return this.endBeforeDial(a, 'suppressed', SUPPRESSED_REASON);
-      const begun = await this.ctx.store.begin(a.campaignId, a.contactId, a.n, this.beginDeadline());
+      const begun = await this.ctx.store.begin(a.campaignId, a.contactId, a.n, this.beginDeadline(), Date.now(), a.claim);
       const r = begun.result;
       if (r === 'suppressed') return this.endBeforeDial(a, 'suppressed', SUPPRESSED_REASON);
       if (r === 'begin') {
@@ -228,14 +240,37 @@ export class DialProcessor {
       return this.done(a, 'uncertain', 'uncertain');
     }
     slot.keep = false;
-    if (res.kind === 'rejected') {
-      await store.end({ campaignId: a.campaignId, contactId: a.contactId, attempt: a.n, from: 'd', outcome: 'rejected', fields: { rs: res.detail } });
-      a.log.info({ detail: res.detail }, 'dial-out rejected by SAVG: contact ends rejected');
-      return this.done(a, 'rejected', 'rejected');
+    if (res.kind === 'config' && (await this.refusedAgain(a))) {
+      const detail = `${res.detail} (again after the campaign was resumed, while other dial-outs were accepted: this contact's request is refused)`;
+      return this.reject(a, detail);
     }
+    if (res.kind === 'rejected') return this.reject(a, res.detail);
     // Certainly not placed: give the attempt back before deciding how to retry.
     await store.settleDial(a.campaignId, a.contactId, a.n, 'revert');
+    // A cancel that came while the request was out skipped this contact (it was dialing): end it here, or
+    // its job, put back below, would be removed by the cancel and the contact left pending. The state is
+    // read after the revert, so either this sees the cancel or the cancel's sweep sees the reverted contact.
+    if ((await store.getState(a.campaignId)) === 'cancelled') return this.endBeforeDial(a, 'cancelled', CANCELLED_REASON);
     return this.retryLater(a, res);
+  }
+
+  /** SAVG refused this contact's request (not the campaign's): the contact ends `rejected` with the reason. */
+  private async reject(a: Attempt, detail: string): Promise<string> {
+    await this.ctx.store.end({ campaignId: a.campaignId, contactId: a.contactId, attempt: a.n, from: 'd', outcome: 'rejected', fields: { rs: detail } });
+    a.log.info({ detail }, 'dial-out rejected by SAVG: contact ends rejected');
+    return this.done(a, 'rejected', 'rejected');
+  }
+
+  /**
+   * Whether this attempt's refusal already paused the campaign once, and SAVG has accepted other dial-outs since:
+   * then the refusal is about this contact, not the campaign, and pausing again on every resume would stop the
+   * campaign for one contact's sake.
+   */
+  private async refusedAgain(a: Attempt): Promise<boolean> {
+    const { store } = this.ctx;
+    const meta = await store.getCampaign(a.campaignId);
+    if (meta?.pausedBy !== deadlineMember(a.contactId, a.n)) return false;
+    return (await store.stats(a.campaignId)).placed > (meta.pausedPlaced ?? 0);
   }
 
   private async retryLater(a: Attempt, res: Exclude<DialoutResult, { kind: 'placed' | 'uncertain' | 'rejected' }>): Promise<string> {
@@ -260,14 +295,19 @@ export class DialProcessor {
   /** 401/403 and other configuration answers: pause the campaign (with why) instead of failing every contact. */
   private async pauseForConfig(a: Attempt, reason: string): Promise<string> {
     const { store, queues, campaigns } = this.ctx;
-    // Only a running campaign is paused (never turn a cancel into a pause); the queue stops first, then the
-    // state says why (so whoever sees `paused` also sees the queue paused).
+    // Only a running campaign is paused (never turn a cancel into a pause, never overwrite an operator's
+    // pause: the state machine refuses both); the queue stops first, then the state says why (so whoever sees
+    // `paused` also sees the queue paused).
     const state = await store.getState(a.campaignId);
     if (state === 'running' || state === 'paused') await queues.get(a.campaignId).pause();
-    if (state === 'running') await store.setState(a.campaignId, 'paused', reason);
+    const change = await store.transition(a.campaignId, 'auto-pause', reason, Date.now(), deadlineMember(a.contactId, a.n));
+    // A cancel between the two reads: the queue must flow again so the cancel can end the leftover jobs.
+    if (change.state === 'cancelled') await queues.get(a.campaignId).resume();
     campaigns.invalidate(a.campaignId);
     a.log.error({ reason }, 'campaign paused: SAVG refused the dial-out configuration');
-    return this.backToWait(a, 'config-paused');
+    // Back through the delayed set rather than to the head of the line: after a resume the other contacts go
+    // first, so if this refusal was about this contact alone, their dial-outs show it (see refusedAgain).
+    return this.delayUntil(a, Date.now() + CONFIG_RETRY_MS, 'campaign paused by a refusal of this dial-out', 'config-paused');
   }
 
   /** Whether the number is on the global do-not-call list (Redis Cluster only: elsewhere `begin` checks it). */
@@ -306,9 +346,9 @@ export class DialProcessor {
     throw new RateLimitError();
   }
 
-  private async delayUntil(a: Attempt, at: number, reason: string): Promise<never> {
+  private async delayUntil(a: Attempt, at: number, reason: string, result: JobResult = 'delayed'): Promise<never> {
     await a.job.moveToDelayed(Math.round(at), a.token);
-    this.ctx.metrics.job('delayed');
+    this.ctx.metrics.job(result);
     a.log.debug({ at, reason }, 'job delayed');
     throw new DelayedError();
   }

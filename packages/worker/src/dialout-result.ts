@@ -8,19 +8,32 @@ import { dialoutResponseSchema, scrubText } from '@dialer/core';
 export type DialoutResult =
   /** 2xx with sid/callId: the call exists. */
   | { kind: 'placed'; status: number; sid: string; callId: string }
-  /** Never reached SAVG (refused, DNS, connect time-out, body not sent) or 408/502/503/504: retry with back-off. */
+  /**
+   * Certainly not placed: never reached SAVG (refused, DNS, connect time-out, body not sent), or refused by the
+   * server that received it (408, 503), or a 502/504 whose body is the gateway's own error: retry with back-off.
+   */
   | { kind: 'unavailable'; status?: number; detail: string }
   /** 429: the whole campaign queue backs off. */
   | { kind: 'rate-limited'; status: 429; retryAfterMs?: number; detail: string }
-  /** 400/404/422: this contact's request is refused; the contact ends `rejected`. */
+  /** 400, 413, 422 and the other 4xx about this request's data: the contact ends `rejected`. */
   | { kind: 'rejected'; status: number; detail: string }
-  /** 401/403, redirects, other 4xx: a configuration problem that would fail every contact: pause the campaign. */
+  /**
+   * 401/403 (credentials, account), 404/405 (wrong bot or URL), redirects, and the 4xx about how we speak HTTP:
+   * every contact would get them, so the campaign pauses.
+   */
   | { kind: 'config'; status: number; detail: string }
-  /** Time-out or broken connection after the request was sent, 500 and other 5xx, unreadable 2xx: may have been placed. */
+  /**
+   * May have been placed: time-out or broken connection after the request was sent, 500 and other 5xx, a 502/504
+   * from a proxy or load balancer (which may have forwarded the request), an unreadable 2xx.
+   */
   | { kind: 'uncertain'; status?: number; detail: string };
 
-const UNAVAILABLE_STATUS = new Set([408, 502, 503, 504]);
-const REJECTED_STATUS = new Set([400, 404, 422]);
+/** Refusals by the server that received the request: it did not act on it. */
+const UNAVAILABLE_STATUS = new Set([408, 503]);
+/** Answered by a proxy in front of the gateway, unless the body is the gateway's own error. */
+const PROXY_STATUS = new Set([502, 504]);
+/** 4xx that every contact would get: the credentials, the account, the URL, or how the dialer speaks HTTP. */
+const CONFIG_STATUS = new Set([401, 402, 403, 404, 405, 406, 407, 411, 415, 426]);
 /** Transport errors that happen before any byte of the request can reach the server. */
 const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 const CONNECT_PHASES = new Set(['lookup', 'connect', 'secureConnect']);
@@ -74,19 +87,42 @@ export function classifyDialoutResponse(status: number, headers: Record<string, 
   const detail = `HTTP ${status}: ${bodySnippet(body) || 'no body'}`;
   if (status === 429) return { kind: 'rate-limited', status, retryAfterMs: parseRetryAfter(headers['retry-after']), detail };
   if (UNAVAILABLE_STATUS.has(status)) return { kind: 'unavailable', status, detail };
-  if (REJECTED_STATUS.has(status)) return { kind: 'rejected', status, detail };
+  if (PROXY_STATUS.has(status)) {
+    if (isGatewayError(body)) return { kind: 'unavailable', status, detail };
+    return { kind: 'uncertain', status, detail: `${detail} (from a proxy in front of the gateway, which may have forwarded the request)` };
+  }
   if (status === 401 || status === 403) {
     return { kind: 'config', status, detail: `SAVG answered ${status}: check SAVG_CLIENT_ID/SAVG_CLIENT_SECRET and the app's SmartAssist Dialout scope (${detail})` };
   }
+  if (status === 404) return { kind: 'config', status, detail: `SAVG answered 404: check the bot id (SAVG_BOT_ID or the campaign's botId) and SAVG_BASE_URL (${detail})` };
   if (status >= 300 && status < 400) {
     const location = headers.location;
     return { kind: 'config', status, detail: `SAVG answered ${status} (redirect${location ? ` to ${String(location)}` : ''}): check SAVG_BASE_URL` };
   }
-  if (status >= 400 && status < 500) {
+  if (CONFIG_STATUS.has(status)) {
     return { kind: 'config', status, detail: `SAVG answered ${status}, which every contact would get: check the dial-out URL and settings (${detail})` };
   }
+  if (status >= 400 && status < 500) return { kind: 'rejected', status, detail };
   // 500 and the other 5xx: the gateway may have placed the call before failing.
   return { kind: 'uncertain', status, detail };
+}
+
+/**
+ * Whether a 502/504 body is the gateway's own error answer (a JSON object with an `error` text or an `errors`
+ * list, as SAVG and the platform behind it answer), i.e. the gateway itself says it did not act on the request.
+ * Proxies and load balancers answer these statuses with HTML or plain text (nginx, ALB, Cloudflare, Envoy) or
+ * with `{"message": …}` (API gateways): those may already have forwarded the request, so they stay uncertain.
+ */
+export function isGatewayError(body: string): boolean {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return false;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return false;
+  const p = parsed as Record<string, unknown>;
+  return typeof p.error === 'string' || Array.isArray(p.errors);
 }
 
 interface TransportError {

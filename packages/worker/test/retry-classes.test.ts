@@ -89,20 +89,21 @@ describe('429', () => {
 });
 
 describe('requests SAVG refused for this contact', () => {
-  it('400 and 404 end the contact `rejected` with the reason, no retry, slot released', async () => {
+  it('400 ends the contact `rejected` with the reason, no retry, slot released; a wrong bot id (404) pauses instead', async () => {
     const sim = await simulator({ botId: 'st-test-bot' });
     const w = await world();
     // 'tel:+12' is not a dialable target: the gateway answers 400.
     const bad = await seedCampaign(w, {}, ['+12']);
-    const wrongBot = await seedCampaign(w, { botId: 'st-unknown-bot' }, numbers(1));
-    await startWorker(w, sim.url);
-    await waitUntil(async () => (await allTerminal(w.store, bad.campaignId)) && allTerminal(w.store, wrongBot.campaignId), 10_000, 'rejected');
+    const wrongBot = await seedCampaign(w, { botId: 'st-unknown-bot' }, numbers(3));
+    await startWorker(w, sim.url, {}, { WORKER_CONCURRENCY: '1' });
+    await waitUntil(() => allTerminal(w.store, bad.campaignId), 10_000, 'rejected');
     const r400 = await w.store.getContact(bad.campaignId, bad.contacts[0]!.contactId);
     expect(r400).toMatchObject({ s: 't', o: 'rejected', a: 1 });
     expect(r400?.rs).toMatch(/^HTTP 400: target/);
-    const r404 = await w.store.getContact(wrongBot.campaignId, wrongBot.contacts[0]!.contactId);
-    expect(r404).toMatchObject({ s: 't', o: 'rejected', a: 1 });
-    expect(r404?.rs).toMatch(/^HTTP 404/);
+    // Every contact of a campaign with a wrong bot id would get the 404: the campaign pauses, no one is rejected.
+    await waitUntil(async () => (await w.store.getState(wrongBot.campaignId)) === 'paused', 10_000, 'campaign paused');
+    expect((await w.store.getCampaign(wrongBot.campaignId))?.pauseReason).toMatch(/^SAVG answered 404: check the bot id/);
+    for (const c of wrongBot.contacts) expect(await w.store.getContact(wrongBot.campaignId, c.contactId)).toMatchObject({ s: 'q', a: 0 });
     expect((await sim.dialouts()).map((r) => r.status).sort()).toEqual([400, 404]);
     // The slot is given back one step after the contact ends.
     await waitUntil(async () => (await w.limits.liveCount()) === 0, 5000, 'every live slot released');
@@ -132,7 +133,8 @@ describe('401 (wrong credentials)', () => {
     const stats = await w.store.stats(campaignId);
     expect(stats.outcomes).toEqual({});
     expect(stats.dialouts).toBe(0);
-    expect(await w.queues.get(campaignId).getWaitingCount()).toBe(5);
+    // The job whose dial-out paused the campaign goes back through the delayed set (to the back of the line).
+    await waitUntil(async () => (await w.queues.get(campaignId).getWaitingCount()) === 5, 5000, 'every job waiting');
     for (const c of contacts) expect((await jobOf(w, campaignId, c.contactId))?.attemptsMade).toBe(0);
     expect((await sim.dialouts()).every((r) => r.status === 401)).toBe(true);
     expect(await w.limits.liveCount()).toBe(0);

@@ -23,10 +23,23 @@ describe('classifyDialoutResponse', () => {
     expect(kind(200, '{"sid":""}')).toBe('uncertain');
   });
 
-  it('maps each status class as DESIGN §4.2 says', () => {
-    for (const s of [502, 503, 504, 408]) expect(kind(s)).toBe('unavailable');
-    for (const s of [400, 404, 422]) expect(kind(s)).toBe('rejected');
-    for (const s of [401, 403, 301, 405, 413]) expect(kind(s)).toBe('config');
+  it('maps each status class as docs/guarantees.md says', () => {
+    // Refusals by the server that received the request, and the gateway's own 502/504 (its JSON error).
+    for (const s of [503, 408]) expect(kind(s)).toBe('unavailable');
+    for (const s of [502, 504]) {
+      expect(kind(s, '{"error":"service temporarily unavailable"}')).toBe('unavailable');
+      expect(kind(s, '{"errors":[{"msg":"upstream failed","code":502}]}')).toBe('unavailable');
+    }
+    // A proxy's 502/504 (HTML, plain text, an API gateway's {"message"}, nothing): the request may have been forwarded.
+    for (const s of [502, 504]) {
+      for (const body of ['<html><body><h1>502 Bad Gateway</h1></body></html>', 'upstream connect error', '{"message":"Internal server error"}', '', '[]']) {
+        expect(kind(s, body)).toBe('uncertain');
+      }
+    }
+    // This contact's data: the contact ends rejected.
+    for (const s of [400, 413, 414, 422, 409, 410]) expect(kind(s)).toBe('rejected');
+    // Credentials, account, bot id / URL, how we speak HTTP: every contact would get them, the campaign pauses.
+    for (const s of [401, 402, 403, 404, 405, 406, 415, 301, 302]) expect(kind(s)).toBe('config');
     for (const s of [500, 501, 599]) expect(kind(s)).toBe('uncertain');
     expect(kind(429)).toBe('rate-limited');
   });
