@@ -5,3 +5,4 @@ export { contactIdOf } from './contact-ids.js';
 export { startSimulator, type SimulatorHarness } from './simulator-harness.js';
 export { spawnCli, runCli, CLI_MAIN, type CliProcess } from './spawn-cli.js';
 export { startRedisCluster, keysPerNode, hashTagOf, findRedisCli, type RedisCluster, type RedisClusterNode, type RedisClusterOptions } from './redis-cluster.js';
+export { refTimersLeftBy } from './open-timers.js';

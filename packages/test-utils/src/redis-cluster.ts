@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { findRedisServer, freePort } from './redis-server.js';
+import { dropProbe, findRedisServer, freePort } from './redis-server.js';
 
 const run = promisify(execFile);
 
@@ -60,7 +60,7 @@ async function ask<T>(port: number, fn: (client: Redis) => Promise<T>): Promise<
   } catch {
     return undefined;
   } finally {
-    client.disconnect();
+    dropProbe(client);
   }
 }
 

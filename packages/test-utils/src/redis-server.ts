@@ -48,6 +48,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Closes a probe connection. One that failed has ended already: disconnect() would arm ioredis's 2 s timer
+ * for a stream that never closes again, and that ref'd timer keeps a test process (a Jest worker) alive.
+ */
+export function dropProbe(client: Redis): void {
+  if (client.status !== 'end') client.disconnect();
+}
+
 async function waitReady(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -61,7 +69,7 @@ async function waitReady(port: number, timeoutMs: number): Promise<void> {
     } catch {
       // not up yet (or still loading the AOF)
     } finally {
-      client.disconnect();
+      dropProbe(client);
     }
     if (Date.now() > deadline) throw new Error(`redis-server on port ${port} not ready after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 25));
