@@ -72,6 +72,9 @@ export class CampaignQueues {
         prefix: this.keys.campaignQueuePrefix(campaignId),
         streams: { events: { maxLen: DIAL_EVENTS_MAX_LEN } },
       });
+      // A Queue re-emits its connection's errors, and BullMQ prints them to the console when nobody listens;
+      // every process logs its connections' errors itself (once per connection, not once per campaign).
+      q.on('error', () => undefined);
       this.queues.set(campaignId, q);
     }
     return q;

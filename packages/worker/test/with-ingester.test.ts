@@ -140,3 +140,23 @@ describe('worker + ingester + simulator', () => {
     await waitUntil(async () => (await r.limits.liveCount()) === 0, 5000, 'every live slot released');
   });
 });
+
+describe('the reconciler with real processes', () => {
+  it('a contact whose dial job was removed by hand (a script, an old board) is given its job back and dialed once', async () => {
+    const sim = await startSimulator({ outcomes: 'human=1', notifyDelayMs: 10 });
+    closers.push(() => sim.close());
+    const r = await rig(sim, { DIAL_RATE_PER_SECOND: '1000', RECONCILE_GRACE_MS: '500', WATCHDOG_INTERVAL_MS: '100' });
+    await r.worker.close();
+    const [kept, removed] = numbers(2);
+    const { campaignId, contacts } = await seedCampaign(r, {}, [kept!, removed!]);
+    expect(await r.queues.get(campaignId).remove(attemptJobId(contacts[1]!.contactId, 1))).toBe(1);
+    // A worker comes back: it dials the contact whose job is there; the other has none until the watchdog gives it one.
+    const worker = buildWorker({ config: r.config, logger: createLogger({ level: 'silent' }), savgBaseUrl: sim.url, rescanIntervalMs: 200, lockDurationMs: 2000, metricsServer: false, defaultMetrics: false });
+    closers.push(() => worker.close());
+    await worker.start();
+    await waitUntil(async () => (await r.store.getState(campaignId)) === 'completed', 20_000, 'campaign completed');
+    for (const c of contacts) expect(await r.store.getContact(campaignId, c.contactId)).toMatchObject({ s: 't', o: 'answered-human', a: 1 });
+    expect((await sim.dialouts()).map((d) => d.request?.target).sort()).toEqual([`tel:${kept}`, `tel:${removed}`].sort());
+    expect((await r.store.stats(campaignId)).stranded).toBe(1);
+  });
+});
