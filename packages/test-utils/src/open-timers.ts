@@ -40,6 +40,10 @@ export async function refTimersLeftBy(fn: () => Promise<unknown>, settleMs = 300
   } finally {
     hook.disable();
   }
-  const where = (stack: string) => stack.split('\n').slice(2).filter((line) => !/node:(internal|timers)/.test(line)).slice(0, 2).map((l) => l.trim()).join(' < ');
+  // The frame that set the timer, and the first one of our own code under it.
+  const where = (stack: string) => {
+    const frames = stack.split('\n').slice(2).filter((line) => !/node:(internal|timers)/.test(line)).map((l) => l.trim());
+    return [...new Set([frames[0], frames.find((f) => !f.includes('node_modules'))])].filter(Boolean).join(' < ');
+  };
   return left().map((c) => where(c.stack));
 }
