@@ -137,6 +137,7 @@ export function buildIngester(deps: IngesterDeps): Ingester {
   const app = buildIngesterApp({ config, logger, metrics, redis: probe, handoff, now: deps.now, refusedLogIntervalMs: deps.refusedLogIntervalMs });
   // The webhook port is reachable from the internet (SAVG posts to it): the scrape gets a port of its own.
   const metricsApp = buildMetricsApp(metrics.registry, () => ({ ok: true }));
+  let closing: Promise<void> | undefined;
 
   return {
     app,
@@ -154,15 +155,20 @@ export function buildIngester(deps: IngesterDeps): Ingester {
       side?.processor.start();
       side?.watchdog.start();
     },
-    async close() {
-      await app.close();
-      await metricsApp.close();
-      await handoff?.close();
-      await side?.watchdog.stop();
-      await side?.processor.close();
-      await side?.backlog.close();
-      await side?.queues.close();
-      await Promise.all([...new Set([probe, requestRedis, side?.redis])].map((redis) => redis && closeRedis(redis)));
+    close() {
+      // Once: a second call (a test's afterAll, a second SIGTERM) waits for the first. Closing the connections
+      // again would disconnect() ended ones, arming ioredis's 2 s timer that holds the process open.
+      closing ??= (async () => {
+        await app.close();
+        await metricsApp.close();
+        await handoff?.close();
+        await side?.watchdog.stop();
+        await side?.processor.close();
+        await side?.backlog.close();
+        await side?.queues.close();
+        await Promise.all([...new Set([probe, requestRedis, side?.redis])].map((redis) => redis && closeRedis(redis)));
+      })();
+      return closing;
     },
   };
 }
