@@ -1,7 +1,7 @@
 /**
  * What the board lets through, route by route, for every route Bull Board 9.10.1 registers (its
  * `appRoutes.api` and history routes). Reads are allowed. On a campaign queue an action that could drop,
- * forge or reschedule a dial job that has not finished is refused (its contact would stay pending forever,
+ * forge or reschedule a dial job that has not finished is refused (its contact would stall until the reconciler notices,
  * or be dialed outside the dialer's rules); pause and resume mean `dialer campaign pause/resume`. The
  * internal notification queue is read-only: its jobs are SAVG's call outcomes. A mutating route not listed
  * here (a Bull Board upgrade) is refused until someone reviews it: `board-route-policy.test.ts` fails then.
@@ -41,7 +41,7 @@ const cancel = (id: string) => `\`dialer campaign cancel ${id} --yes\``;
 export function refusalMessage(why: Refusal, queue: string): string {
   switch (why) {
     case 'drop':
-      return `Refused: this would remove dial jobs that have not finished, and their contacts would stay pending forever. To end a campaign use ${cancel(queue)} (every pending contact ends as cancelled); to stop it for a while, \`dialer campaign pause ${queue}\`.`;
+      return `Refused: this would remove dial jobs that have not finished, and their contacts would stall until the watchdog's reconciler gives them new ones. To end a campaign use ${cancel(queue)} (every pending contact ends as cancelled); to stop it for a while, \`dialer campaign pause ${queue}\`.`;
     case 'forge':
       return `Refused: a dial job added by hand would dial outside the dialer's rules (attempts, re-dial policy, do-not-call lists). Contacts are added with \`dialer produce <file.csv> --campaign ${queue}\`.`;
     case 'data':
@@ -58,11 +58,11 @@ export function refusalMessage(why: Refusal, queue: string): string {
 }
 
 export function cleanRefusedMessage(status: string, queue: string): string {
-  return `Refused: only completed and failed jobs can be cleaned; "${status}" jobs have not finished, and their contacts would stay pending forever. To end a campaign use ${cancel(queue)}; to stop it for a while, \`dialer campaign pause ${queue}\`.`;
+  return `Refused: only completed and failed jobs can be cleaned; "${status}" jobs have not finished, and their contacts would stall until the watchdog's reconciler gives them new ones. To end a campaign use ${cancel(queue)}; to stop it for a while, \`dialer campaign pause ${queue}\`.`;
 }
 
 export function removeRefusedMessage(jobId: string, state: string, queue: string): string {
-  return `Refused: only a completed dial job can be removed; job ${jobId} is ${state === 'unknown' ? 'not there' : state}, and removing an unfinished one would leave its contact pending forever. Retry a failed job instead; to end the campaign use ${cancel(queue)}.`;
+  return `Refused: only a completed dial job can be removed; job ${jobId} is ${state === 'unknown' ? 'not there' : state}, and removing an unfinished one would stall its contact until the watchdog's reconciler gives it a new one. Retry a failed job instead; to end the campaign use ${cancel(queue)}.`;
 }
 
 /** The notification queue (and any queue that is not a campaign's) accepts no change from the board. */
