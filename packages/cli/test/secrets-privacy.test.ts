@@ -7,7 +7,7 @@ import { describe, it, expect, afterAll } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CampaignStore, createKeys, createRedis, loadConfig, signNotifyToken } from '@dialer/core';
+import { CampaignStore, contactIdFor, contactIdsFor, createKeys, createRedis, loadConfig, signNotifyToken, type ContactIdFn } from '@dialer/core';
 import { freePort, runCli, spawnCli, testEnv, waitUntil, type CliProcess } from '@dialer/test-utils';
 import { chaosNumber } from './chaos-cluster.js';
 
@@ -61,9 +61,14 @@ describe('secrets and privacy', () => {
 
     const config = loadConfig(env);
     const redis = createRedis(config.redisUrl, 'blocking', 'privacy-test');
+    let contactIdKey: string | null;
+    let keyedIds: ContactIdFn;
     try {
-      const store = new CampaignStore(redis, createKeys(config.keyPrefix));
+      const keys = createKeys(config.keyPrefix);
+      const store = new CampaignStore(redis, keys);
       await waitUntil(async () => (await store.stats('privacy')).terminal === CONTACTS, 90_000, 'campaign finished', 200);
+      contactIdKey = await redis.get(keys.contactIdKey());
+      keyedIds = await contactIdsFor(redis, keys, config, 'privacy');
     } finally {
       redis.disconnect();
     }
@@ -88,11 +93,15 @@ describe('secrets and privacy', () => {
     expect(logs.includes('dial-out outcome unknown')).toBe(true);
 
     expect(logs.match(/eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]{5,}/g) ?? []).toEqual([]);
-    const secrets = [env.SAVG_CLIENT_SECRET!, env.NOTIFY_TOKEN_SECRET!, BOARD_PASSWORD, auth.slice(6)];
+    const secrets = [env.SAVG_CLIENT_SECRET!, env.NOTIFY_TOKEN_SECRET!, BOARD_PASSWORD, auth.slice(6), contactIdKey!];
     expect(secrets.filter((secret) => logs.includes(secret))).toEqual([]);
     const leaked = Array.from({ length: CONTACTS }, (_, i) => chaosNumber(i)).filter((n) => logs.includes(n) || logs.includes(n.slice(2)));
     expect(leaked).toEqual([]);
     expect(['15550001111', '@example.com'].filter((text) => logs.includes(text))).toEqual([]);
+    // Contact ids are logged, keyed: none is the bare digest of a number, which gives the number back.
+    const numbers = Array.from({ length: CONTACTS }, (_, i) => chaosNumber(i));
+    expect(numbers.filter((n) => logs.includes(keyedIds(n))).length).toBeGreaterThan(0);
+    expect(numbers.filter((n) => logs.includes(contactIdFor(n)))).toEqual([]);
   }, 180_000);
 
   it('the board does not start without credentials', async () => {

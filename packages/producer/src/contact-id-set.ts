@@ -1,6 +1,6 @@
 /**
  * A set of contact ids kept off the JS heap, for the dry run's duplicate check across a whole file. A
- * contact id is 16 base64url characters (12 bytes of a SHA-256, see core's contactIdFor); as JS strings a
+ * contact id is 16 base64url characters (12 bytes of an HMAC-SHA256 or a SHA-256, see core's contact-ids.ts); as JS strings a
  * million of them (sliced from their digest strings, in a Set) take ~140 MB, more than the import thread's
  * heap cap. Here they take 12 bytes per slot in a Buffer (open addressing, linear probing, load ≤ 1/2):
  * ~24 MB for a million, outside the capped heap.

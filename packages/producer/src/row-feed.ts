@@ -1,4 +1,4 @@
-import { DialerError } from '@dialer/core';
+import { contactIdHasher, DialerError, type ContactIdScheme } from '@dialer/core';
 import { resolveColumns, type ColumnMap } from './columns.js';
 import { CsvSource } from './csv-source.js';
 import { RowMapper } from './row-mapper.js';
@@ -29,6 +29,8 @@ export interface FeedCounts {
 export interface RowFeed {
   /** Reads the header row; throws DIALER_ERR_CSV when the file has none or no phone column. */
   open(): Promise<ColumnMap>;
+  /** How the campaign's contact ids are made; known once Redis has been read, after `open`, before the first chunk. */
+  useContactIds(scheme: ContactIdScheme): void;
   /** The next chunk of up to `chunkSize` contacts, or undefined at the end of the file. */
   nextChunk(): Promise<PendingContact[] | undefined>;
   counts(): FeedCounts;
@@ -52,6 +54,8 @@ async function readHeader(source: CsvSource, file: string): Promise<string[]> {
 /** The feed running in this thread. */
 export class LocalRowFeed implements RowFeed {
   private readonly source: CsvSource;
+  private columns: ColumnMap | undefined;
+  private scheme: ContactIdScheme | undefined;
   private mapper: RowMapper | undefined;
   private rejects: RejectsWriter | undefined;
   private rows = 0;
@@ -63,15 +67,19 @@ export class LocalRowFeed implements RowFeed {
 
   async open(): Promise<ColumnMap> {
     const columns = resolveColumns(await readHeader(this.source, this.options.file), this.options.file, this.options.phoneColumn);
-    this.mapper = new RowMapper(columns, this.options.defaultCountry);
+    this.columns = columns;
     this.rejects = new RejectsWriter(this.options.rejectsPath, () => columns.header);
     return columns;
   }
 
+  useContactIds(scheme: ContactIdScheme): void {
+    this.scheme = scheme;
+  }
+
   async nextChunk(): Promise<PendingContact[] | undefined> {
-    const mapper = this.mapper;
     const rejects = this.rejects;
-    if (!mapper || !rejects) throw new Error('RowFeed.open() must come first');
+    if (!this.columns || !rejects || !this.scheme) throw new Error('RowFeed.open() and useContactIds() must come first');
+    const mapper = (this.mapper ??= new RowMapper(this.columns, this.options.defaultCountry, contactIdHasher(this.scheme)));
     if (this.ended) return undefined;
     const chunk: PendingContact[] = [];
     while (chunk.length < this.options.chunkSize) {

@@ -1,4 +1,4 @@
-import { contactIdFor, isValidTimeZone, newContactRecord, normalizeNumber, type ContactRecord } from '@dialer/core';
+import { isValidTimeZone, newContactRecord, normalizeNumber, type ContactIdFn, type ContactRecord } from '@dialer/core';
 import type { ColumnMap } from './columns.js';
 
 export type MappedRow =
@@ -22,6 +22,8 @@ export class RowMapper {
   constructor(
     private readonly columns: ColumnMap,
     private readonly defaultCountry: string | undefined,
+    /** The campaign's contact ids (contact-ids.ts in core). */
+    private readonly contactId: ContactIdFn,
   ) {}
 
   map(values: string[], row: number): MappedRow {
@@ -51,7 +53,7 @@ export class RowMapper {
       if (v !== undefined && v !== '') (md ??= {})[key] = v;
     }
     const record = newContactRecord({ p: normalized.number, r: row, nm: name, md, tz });
-    return { kind: 'contact', contactId: contactIdFor(normalized.number), record };
+    return { kind: 'contact', contactId: this.contactId(normalized.number), record };
   }
 
   private zone(written: string): string | null {

@@ -1,5 +1,17 @@
 import { isSupportedCountry } from 'libphonenumber-js/max';
-import { CampaignQueues, CampaignStore, DialerError, refuseSymlink, waitForRedis, type CampaignSettings } from '@dialer/core';
+import {
+  CampaignQueues,
+  CampaignStore,
+  CONTACT_IDS_FIELD,
+  DialerError,
+  checkCampaignContactIds,
+  contactIdSchemeLabel,
+  refuseSymlink,
+  resolveContactIdScheme,
+  waitForRedis,
+  type CampaignSettings,
+  type ContactIdScheme,
+} from '@dialer/core';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_MAX_IN_FLIGHT, type ImportCounts, type ImportDeps, type ImportOptions, type ImportSummary } from './import-types.js';
 import { parseDelimiterOption, sniffDelimiter } from './delimiter.js';
 import { scanFile } from './file-scan.js';
@@ -61,7 +73,10 @@ export async function runImport(options: ImportOptions, deps: ImportDeps): Promi
     await connect(deps);
     const store = new CampaignStore(deps.redis, deps.keys);
     const createWith = await planCampaign(store, options.campaignId, settingsPlan);
-    const { counts, aborted } = await importRows(options, feed, scan.size, deps, store, createWith);
+    // The campaign's own id scheme (an older campaign keeps its ids). A dry run creates no deployment key.
+    const ids = await resolveContactIdScheme(deps.redis, deps.keys, deps.config, options.campaignId, { create: !options.dryRun });
+    feed.useContactIds(ids);
+    const { counts, aborted } = await importRows(options, feed, scan.size, deps, store, createWith, ids);
     const summary: ImportSummary = { campaign: options.campaignId, ...counts, durationMs: Date.now() - started };
     const rejectsFile = feed.rejectsFile();
     if (rejectsFile) summary.rejectsFile = rejectsFile;
@@ -81,11 +96,12 @@ async function importRows(
   deps: ImportDeps,
   store: CampaignStore,
   createWith: CampaignSettings | undefined,
+  ids: ContactIdScheme,
 ): Promise<{ counts: ImportCounts; aborted: boolean }> {
   const counts: ImportCounts = { rows: 0, accepted: 0, duplicates: 0, rejected: 0, suppressed: 0 };
   const ownQueues = deps.queues ? undefined : new CampaignQueues(deps.redis, deps.keys);
   const queues = deps.queues ?? ownQueues!;
-  const sink = makeSink(options, deps, store, queues, createWith);
+  const sink = makeSink(options, deps, store, queues, createWith, ids);
   const inFlight = new InFlight(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
   let bytesRead = 0;
   const report = () => options.onProgress?.({ ...counts, bytesRead, totalBytes });
@@ -119,11 +135,25 @@ async function importRows(
   report();
   return { counts, aborted };
 }
-function makeSink(options: ImportOptions, deps: ImportDeps, store: CampaignStore, queues: CampaignQueues, createWith: CampaignSettings | undefined): ContactSink {
+/** Creates the campaign with its contact id scheme; one another import created meanwhile must have the same. */
+async function createCampaign(deps: ImportDeps, store: CampaignStore, campaignId: string, settings: CampaignSettings, ids: ContactIdScheme): Promise<void> {
+  const label = contactIdSchemeLabel(ids);
+  if (await store.createCampaign(campaignId, settings, Date.now(), label ? { [CONTACT_IDS_FIELD]: label } : {})) return;
+  await checkCampaignContactIds(deps.redis, deps.keys, deps.config, campaignId, ids);
+}
+
+function makeSink(
+  options: ImportOptions,
+  deps: ImportDeps,
+  store: CampaignStore,
+  queues: CampaignQueues,
+  createWith: CampaignSettings | undefined,
+  ids: ContactIdScheme,
+): ContactSink {
   const campaignId = options.campaignId;
   if (options.dryRun) return new DryRunContactSink({ redis: deps.redis, keys: deps.keys, campaignId });
   let created: Promise<void> | undefined;
   const ensureCampaign = () =>
-    (created ??= createWith ? store.createCampaign(campaignId, createWith).then(() => undefined) : Promise.resolve());
+    (created ??= createWith ? createCampaign(deps, store, campaignId, createWith, ids) : Promise.resolve());
   return new RedisContactSink({ redis: deps.redis, keys: deps.keys, store, queue: queues.get(campaignId), campaignId, ensureCampaign });
 }

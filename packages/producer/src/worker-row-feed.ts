@@ -2,12 +2,12 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { DialerError, type ErrorCode } from '@dialer/core';
+import { DialerError, type ContactIdScheme, type ErrorCode } from '@dialer/core';
 import type { ColumnMap } from './columns.js';
 import type { PendingContact } from './contact-sinks.js';
 import type { FeedCounts, FeedOptions, RowFeed } from './row-feed.js';
 
-export type ToWorker = { t: 'credit'; n: number } | { t: 'close' };
+export type ToWorker = { t: 'ids'; scheme: ContactIdScheme } | { t: 'credit'; n: number } | { t: 'close' };
 export type FromWorker =
   | { t: 'open'; columns: ColumnMap }
   | { t: 'chunk'; contacts: PendingContact[]; counts: FeedCounts }
@@ -74,6 +74,11 @@ export class WorkerRowFeed implements RowFeed {
     const message = await this.receive();
     if (message.t !== 'open') this.fail(message);
     return message.columns;
+  }
+
+  useContactIds(scheme: ContactIdScheme): void {
+    // Messages arrive in order: the worker has the scheme before the credit for its first chunk.
+    this.worker.postMessage({ t: 'ids', scheme } satisfies ToWorker);
   }
 
   async nextChunk(): Promise<PendingContact[] | undefined> {

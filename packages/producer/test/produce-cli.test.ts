@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { CampaignQueues, CampaignStore, createKeys } from '@dialer/core';
-import { testEnv, waitUntil } from '@dialer/test-utils';
+import { CampaignQueues, CampaignStore, contactIdFor, createKeys, loadConfig } from '@dialer/core';
+import { contactIdOf, testEnv, waitUntil } from '@dialer/test-utils';
 import { producerFixture, usNumber, type ProducerFixture } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -168,5 +168,10 @@ describe('parsing in a worker thread (built package)', () => {
     const queues = new CampaignQueues(fx.ctx.redis, createKeys(env.REDIS_PREFIX!));
     expect(await queues.get('pw').getWaitingCount()).toBe(3000);
     await queues.close();
+    // The parsing thread made the campaign's keyed ids.
+    const keys = createKeys(env.REDIS_PREFIX!);
+    const id = await contactIdOf({ redis: fx.ctx.redis, keys, config: loadConfig(env) }, 'pw', usNumber(7));
+    expect(id).not.toBe(contactIdFor(usNumber(7)));
+    expect(await new CampaignStore(fx.ctx.redis, keys).getContact('pw', id)).toMatchObject({ p: usNumber(7) });
   });
 });
