@@ -134,7 +134,9 @@ describe('401 (wrong credentials)', () => {
     expect(stats.outcomes).toEqual({});
     expect(stats.dialouts).toBe(0);
     // The job whose dial-out paused the campaign goes back through the delayed set (to the back of the line).
-    await waitUntil(async () => (await w.queues.get(campaignId).getWaitingCount()) === 5, 5000, 'every job waiting');
+    // Due after 1 s, but a worker on a paused queue may be asleep for BullMQ's drain delay (5 s) before it
+    // moves the job: 5 s was too short here (it failed 1 run in 3).
+    await waitUntil(async () => (await w.queues.get(campaignId).getWaitingCount()) === 5, 15_000, 'every job waiting');
     for (const c of contacts) expect((await jobOf(w, campaignId, c.contactId))?.attemptsMade).toBe(0);
     expect((await sim.dialouts()).every((r) => r.status === 401)).toBe(true);
     expect(await w.limits.liveCount()).toBe(0);
