@@ -30,20 +30,23 @@ let notify: Queue;
 let board: BoardProcess;
 let numberSeq = 0;
 
-beforeAll(async () => {
+/** A key prefix and a board on it (the board lists every campaign under its prefix). */
+async function open(): Promise<void> {
   ctx = testContext();
   store = new CampaignStore(ctx.redis, ctx.keys);
   queues = new CampaignQueues(ctx.redis, ctx.keys);
   control = new CampaignControl({ store, queues, limits: new Limits(ctx.redis, ctx.keys) });
   notify = new Queue(NOTIFY_QUEUE, { connection: ctx.redis, prefix: ctx.keys.notifyQueuePrefix() });
   board = await startBoard(ctx.env);
-});
-afterAll(async () => {
+}
+async function close(): Promise<void> {
   await board?.close();
   await notify?.close();
   await queues?.close();
   await ctx?.close();
-});
+}
+beforeAll(open);
+afterAll(close);
 
 const api = (method: string, path: string, body?: unknown) =>
   fetch(`${board.url}${path}`, {
@@ -216,8 +219,14 @@ describe('the notification queue', () => {
   });
 });
 
-// Last: "pause all" pauses every campaign of this file.
 describe('pause all and resume all', () => {
+  // A prefix and board of its own: "pause all" pauses every campaign under the prefix, and must neither reach
+  // the other tests' campaigns nor depend on running last.
+  beforeAll(async () => {
+    await close();
+    await open();
+  });
+
   it('pause every campaign, never the notification queue nor a cancelled campaign, and resume them', async () => {
     await campaign('guard-all', { waiting: 'waiting' });
     await campaign('guard-all-cancelled', { waiting: 'waiting' });
