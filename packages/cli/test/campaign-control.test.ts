@@ -197,7 +197,7 @@ describe('campaign control across two worker processes', () => {
 });
 
 describe('dialer report after an end-to-end run', () => {
-  it('exports one row per contact with the columns of DESIGN §7', async () => {
+  it('exports one row per contact with the report columns of docs/design.md', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dialer-report-'));
     const n = (i: number) => `+121273690${String(i).padStart(2, '0')}`;
     const scripts: [string, string, string[]][] = [

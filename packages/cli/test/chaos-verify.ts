@@ -41,7 +41,7 @@ function is2xx(n: NotificationRecord): boolean {
 
 /**
  * Checks a finished campaign of `count` contacts (numbers `chaosNumber(0..count-1)`):
- * - every contact is terminal, in the stats and in the report, with a §3 outcome, none missing or doubled;
+ * - every contact is terminal, in the stats and in the report, with an outcome of docs/design.md, none missing or doubled;
  * - no attempt placed two calls (the simulator's records, by notify token; refused requests — 429, 502/503/504 —
  *   placed none and are retried by design);
  * - every contact that ended with a call outcome had a call placed, and no contact had more calls placed

@@ -64,7 +64,7 @@ async function keysUnder(prefix: string): Promise<number> {
 }
 
 describe('dialer demo', () => {
-  it.concurrent('runs the sample to completion: summary, report with the DESIGN columns, re-dialed busy lines answered, nothing left running', async () => {
+  it.concurrent('runs the sample to completion: summary, report with the documented columns, re-dialed busy lines answered, nothing left running', async () => {
     const demo = runDemo(['--rate', '50', '--clean']);
     const code = await demo.exited;
     const out = demo.stdout();
@@ -80,7 +80,7 @@ describe('dialer demo', () => {
     expect(out).toMatch(/^ {2}answered-human +\d+ +[\d.]+%$/m);
     expect(out).toMatch(/^ {2}total +300$/m);
 
-    // The report: DESIGN §7 columns, one row per contact, every contact ended with a §3 outcome.
+    // The report: the columns and outcomes of docs/design.md (Report columns, Outcomes), one row per contact.
     const [, reportCount, reportFile] = out.match(/Report \((\d+) contacts\): (\S+)/) ?? [];
     expect(reportCount).toBe('300');
     expect(existsSync(reportFile!)).toBe(true);

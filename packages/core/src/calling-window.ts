@@ -1,6 +1,6 @@
 /**
  * Calling windows: the local hours and weekdays at which a contact may be called, evaluated in the contact's
- * own time zone (DESIGN §4.4). Pure functions of an instant, so the worker's injectable clock decides.
+ * own time zone (see docs/design.md (Calling windows and time zones)). Pure functions of an instant, so the worker's injectable clock decides.
  *
  * The rule is one predicate: the window is open at instant t when the wall-clock time of t in the zone falls
  * on an allowed weekday and within [start, end). Everything else follows from it, DST included:

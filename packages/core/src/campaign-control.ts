@@ -31,7 +31,7 @@ const MIN_SAMPLE_AGE_MS = 1000;
 
 export type QueueStatus = Record<QueueCountName, number> & { isPaused: boolean };
 
-/** `campaign status --json`: the DESIGN §7 keys first, then the extras. */
+/** `campaign status --json` (docs/design.md (Campaign status)): the original keys first, then the extras. */
 export interface CampaignStatus {
   campaign: string;
   state: CampaignState;

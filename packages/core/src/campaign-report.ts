@@ -1,5 +1,5 @@
 /**
- * The per-contact result file (`dialer report`): one row per contact, columns fixed by DESIGN §7.
+ * The per-contact result file (`dialer report`): one row per contact, columns fixed by docs/design.md (Report columns).
  * A pure record → row mapping plus a streaming generator over the campaign's contacts (bounded memory).
  */
 import type { CampaignStore } from './campaign-store.js';
@@ -28,7 +28,7 @@ export type ReportColumn = (typeof REPORT_COLUMNS)[number];
 export interface ReportRow {
   phone: string;
   name: string | null;
-  /** The last outcome (§3 names) once terminal; before that the contact's current state (see {@link PENDING_LABELS}). */
+  /** The last outcome (docs/design.md (Outcomes)) once terminal; before that the contact's current state (see {@link PENDING_LABELS}). */
   outcome: string;
   attempts: number;
   sip_code: number | null;
@@ -53,7 +53,7 @@ export const PENDING_LABELS: Record<Exclude<ContactStateCode, 't'>, string> = {
 /**
  * One contact's row. Result fields (SIP code, reason, AMD, times) are those of the last ended attempt, also
  * while a re-dial is pending. `conversation_id` falls back to the dial-out's `sid` when no notification
- * carried one (they are the same id on SAVG, DESIGN §6).
+ * carried one (they are the same id on SAVG: see docs/design.md (SAVG API notes)).
  */
 export function reportRow(record: ContactRecord): ReportRow {
   return {

@@ -11,7 +11,7 @@ export interface DialJobData {
 
 export const DIAL_JOB_NAME = 'dial';
 
-/** Completed jobs are trimmed: results live in the compact contact records (DESIGN §4.8). */
+/** Completed jobs are trimmed: results live in the compact contact records (see docs/design.md (How the processes talk through Redis)). */
 export const KEEP_COMPLETED = { age: 3600, count: 1000 } as const;
 export const KEEP_FAILED = { age: 7 * 24 * 3600, count: 10_000 } as const;
 

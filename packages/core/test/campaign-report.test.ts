@@ -22,7 +22,7 @@ beforeAll(() => {
 afterAll(async () => ctx.close());
 
 describe('report rows', () => {
-  it('has the columns of DESIGN §7 in order', () => {
+  it('has the report columns of docs/design.md in order', () => {
     expect(REPORT_COLUMNS.join(',')).toBe(
       'phone,name,outcome,attempts,sip_code,reason,machine_detection,duration_s,connected_at,disconnected_at,conversation_id,row',
     );

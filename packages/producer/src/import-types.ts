@@ -74,7 +74,7 @@ export interface ImportProgress extends ImportCounts {
   totalBytes: number;
 }
 
-/** The summary `dialer produce --json` prints (DESIGN §7); keys may be added, never renamed. */
+/** The summary `dialer produce --json` prints (docs/design.md (Import summary)); keys may be added, never renamed. */
 export interface ImportSummary extends ImportCounts {
   campaign: string;
   /** Path of the rejects CSV, when at least one row was rejected. */

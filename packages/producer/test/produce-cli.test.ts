@@ -1,4 +1,4 @@
-// `dialer produce` through the built CLI (run `pnpm build` first): the outside interface of DESIGN §7.
+// `dialer produce` through the built CLI (run `pnpm build` first): the outside interface of docs/design.md (Outside interface).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

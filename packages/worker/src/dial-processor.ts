@@ -5,7 +5,7 @@
  *   record the answer.
  * Nothing before `begin` changes the attempt, so any of those steps may be abandoned and the job put back
  * without spending the attempt. After `begin` the attempt is "dialing": a crash there leaves state `d`,
- * which a re-delivered job turns into `uncertain` instead of dialing again (DESIGN §4.2).
+ * which a re-delivered job turns into `uncertain` instead of dialing again (see docs/design.md (Attempt identity)).
  */
 import { randomUUID } from 'node:crypto';
 import { DelayedError, RateLimitError, WaitingError, type Job } from 'bullmq';

@@ -13,7 +13,7 @@ export interface DialRequestInput {
  * The dial-out body as the vendor documents it, with every field the campaign sets. Optional fields the
  * campaign leaves unset are omitted so SAVG applies its own defaults (trunk, timers, word count).
  * Metadata: campaign defaults, then the contact's name, then the contact's own CSV columns, which win
- * (DESIGN §7: per-row columns override campaign defaults). A re-dial builds the same body from the same
+ * (see docs/design.md (Per-contact CSV columns)). A re-dial builds the same body from the same
  * stored settings and record, so it keeps every original dial parameter.
  */
 export function buildDialoutRequest({ settings, contact, botId, notifyUrl }: DialRequestInput): DialoutRequest {

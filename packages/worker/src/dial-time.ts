@@ -20,8 +20,8 @@ const MAX_OPENINGS = 16;
 const NO_OPENING_RETRY_MS = 3_600_000;
 
 /**
- * The one place the worker decides *when* a contact may be called (DESIGN §4.4: checked at dial time, not
- * at import): the campaign's `startAt` (delay until it), `endAt` (the contact expires), and the calling window
+ * The one place the worker decides *when* a contact may be called (checked at dial time, not at import;
+ * see docs/design.md (Calling windows and time zones)): the campaign's `startAt` (delay until it), `endAt` (the contact expires), and the calling window
  * in the contact's own time zone (delay until its next opening; an opening at or after `endAt` means the
  * contact waits for `endAt` and then expires, so a campaign completes at its end date, not before).
  *

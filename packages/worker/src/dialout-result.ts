@@ -1,5 +1,5 @@
 /**
- * What one dial-out request came to, decided from the HTTP answer or the transport error (DESIGN §4.2).
+ * What one dial-out request came to, decided from the HTTP answer or the transport error (see docs/design.md (Dial-out answers)).
  * The dividing line is whether SAVG may have acted on the request: only when it certainly did not is the
  * attempt given back and retried; when it may have, the attempt is *uncertain* and is never re-sent.
  */

@@ -1,5 +1,5 @@
 /**
- * The dial-out HTTP client: got with no retries of its own (the worker decides, DESIGN §4.2), an explicit
+ * The dial-out HTTP client: got with no retries of its own (the worker decides: see docs/design.md (Dial-out answers)), an explicit
  * request time-out (after which the attempt is uncertain), a short connect time-out (a connect failure is
  * certainly "not sent"), and keep-alive sockets that are dropped before a server would close them.
  */

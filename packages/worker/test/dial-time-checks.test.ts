@@ -1,4 +1,4 @@
-// What the worker re-checks when a job runs (DESIGN §4.4): campaign state, start/end dates, do-not-call lists.
+// What the worker re-checks when a job runs (see docs/design.md (Calling windows and time zones)): campaign state, start/end dates, do-not-call lists.
 import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
 import { DialAdmission, SuppressionList, contactIdFor, newContactRecord } from '@dialer/core';
 import { startSimulator, waitUntil, type SimulatorHarness } from '@dialer/test-utils';

@@ -1,4 +1,4 @@
-// Each class of dial-out failure (DESIGN §4.2) against the simulator over real HTTP: what is retried, what
+// Each class of dial-out failure (see docs/design.md (Dial-out answers)) against the simulator over real HTTP: what is retried, what
 // backs off, what ends the contact, what pauses the campaign, and what is never re-sent.
 import { describe, it, expect, afterEach } from '@jest/globals';
 import Fastify from 'fastify';

@@ -2,7 +2,7 @@
 // thanks to a re-dial, the import's counts, and where the report, rejects and logs are.
 import { OUTCOMES, reportRows, type CampaignStatus, type CampaignStore } from '@dialer/core';
 
-/** `dialer produce --json`'s summary (DESIGN §7 keys plus the rejects file). */
+/** `dialer produce --json`'s summary (the keys of docs/design.md (Import summary) plus the rejects file). */
 export interface ImportResult {
   campaign: string;
   rows: number;
@@ -56,7 +56,7 @@ export function importText(r: ImportResult): string {
   return `${n(r.rows)} rows: ${n(r.accepted)} contacts accepted, ${n(r.duplicates)} duplicates skipped, ${n(r.rejected)} rejected${rejects}`;
 }
 
-/** The outcome table, in DESIGN §3 order (states of unfinished contacts last). */
+/** The outcome table, in the order of docs/design.md (Outcomes) (states of unfinished contacts last). */
 export function outcomeTable(counts: ResultCounts, total: number): string {
   const known = OUTCOMES.filter((o) => (counts.byOutcome.get(o) ?? 0) > 0);
   const others = [...counts.byOutcome.keys()].filter((o) => !(OUTCOMES as readonly string[]).includes(o));

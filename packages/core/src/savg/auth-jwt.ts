@@ -1,6 +1,6 @@
 /**
  * The JWT SAVG expects in the `auth` header of a dial-out: HS256 signed with the app's client secret,
- * payload `{appId: <client id>, sub}` (DESIGN §6). `iat`/`exp`/`jti` are added because apps may enforce
+ * payload `{appId: <client id>, sub}` (see docs/design.md (SAVG API notes)). `iat`/`exp`/`jti` are added because apps may enforce
  * `jti`, and a bounded lifetime limits the damage of a leaked token.
  */
 import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';

@@ -1,6 +1,6 @@
 /**
  * SAVG (SmartAssist Voice Gateway) wire format: the dial-out request/response bodies and the status
- * notifications, which arrive in two spellings (DESIGN §6). Everything the gateway sends is normalized
+ * notifications, which arrive in two spellings (see docs/design.md (SAVG API notes)). Everything the gateway sends is normalized
  * here into one shape so the rest of the code never sees the spelling differences.
  */
 import { z } from 'zod';
