@@ -7,6 +7,7 @@ import { registerBoardCommand } from './commands/board.js';
 import { registerCampaignCommand } from './commands/campaign.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerSuppressCommand } from './commands/suppress.js';
+import { registerSettingsCommand } from './commands/settings.js';
 import { registerDemoCommand } from './commands/demo.js';
 
 /**
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerCampaignCommand(program);
   registerReportCommand(program);
   registerSuppressCommand(program);
+  registerSettingsCommand(program);
   registerDemoCommand(program);
   return program;
 }
