@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeVersionProblem } from './node-version.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const windows = process.platform === 'win32';
@@ -34,8 +35,9 @@ function works(command, args) {
 }
 
 function checkNode() {
-  const major = Number(process.versions.node.split('.')[0]);
-  if (major < 20) fail(`Node ${process.versions.node} is too old: the dialer needs Node 20 or newer (https://nodejs.org)`);
+  const required = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).engines?.node ?? '>=20.19';
+  const problem = nodeVersionProblem(process.versions.node, required);
+  if (problem) fail(problem);
 }
 
 /** The pnpm to use: the installed one, else one installed globally through npm, else `npx pnpm@<version>`. */

@@ -54,6 +54,14 @@ Every process listens on 127.0.0.1 only; their logs go to <run directory>/logs. 
 (workers first, the simulator last); a second Ctrl-C kills at once. SIM_* variables tune the simulator.`,
     )
     .action(async (flags: DemoFlags) => {
+      // First, before anything that needs the newer Node is loaded (the fatal handler loads @dialer/core too).
+      const { nodeVersionProblem } = await import('../node-version.js');
+      const tooOld = nodeVersionProblem(process.versions.node);
+      if (tooOld) {
+        process.stderr.write(`dialer demo: ${tooOld}\n`);
+        process.exitCode = 1;
+        return;
+      }
       // Loaded on use: registering the command (and `--help`) never loads the demo's stack.
       const { isDialerError, scrubText } = await import('@dialer/core');
       const { DemoSession } = await import('../demo/demo-session.js');
