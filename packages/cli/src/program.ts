@@ -9,6 +9,7 @@ import { registerReportCommand } from './commands/report.js';
 import { registerSuppressCommand } from './commands/suppress.js';
 import { registerSettingsCommand } from './commands/settings.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { productVersion } from './version.js';
 
 /**
  * Builds the `dialer` command with every sub-command; main.ts only parses argv. Each register*Command only
@@ -20,7 +21,13 @@ export function buildProgram(): Command {
   const program = new Command('dialer')
     .description('Bulk outbound dialer for the SmartAssist Voice Gateway (SAVG) dial-out API')
     .showHelpAfterError()
-    .configureHelp({ sortSubcommands: false });
+    .configureHelp({ sortSubcommands: false })
+    // Like commander's .version(), but the version is read only when asked for.
+    .option('-V, --version', 'print the version of the dialer and exit')
+    .on('option:version', () => {
+      process.stdout.write(`${productVersion()}\n`);
+      process.exit(0);
+    });
   registerProduceCommand(program);
   registerSimCommand(program);
   registerWorkerCommand(program);

@@ -1,4 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import { REPORT_COLUMNS } from '@dialer/core';
 import { runCli, spawnCli, TEST_SECRETS } from '@dialer/test-utils';
 
@@ -14,6 +15,15 @@ describe('dialer command', () => {
       expect(help.code).toBe(0);
       expect(help.stdout).toContain(`Usage: dialer ${command}`);
     }
+  });
+
+  it('prints the product version (the root package.json version) with --version and -V, and exits 0', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const res = await runCli([flag], {});
+      expect(res).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    }
+    expect((await runCli(['--help'], {})).stdout).toContain('-V, --version');
   });
 
   it('lists the report columns of @dialer/core in `dialer report --help` (written out there to keep help cheap)', async () => {
