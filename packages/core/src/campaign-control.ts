@@ -263,10 +263,10 @@ export async function openCampaignControl(config: DialerConfig, name = 'dialer-c
   });
   try {
     await waitForRedis(redis, timeoutMs);
-  } catch {
+  } catch (err) {
     redis.disconnect();
     // The URL may carry a password: name the host only.
-    throw new DialerError('DIALER_ERR_REDIS', `Redis is unreachable (REDIS_URL)${lastError ? `: ${lastError}` : ''}`);
+    throw new DialerError('DIALER_ERR_REDIS', `Redis is unreachable (REDIS_URL)${lastError ? `: ${lastError}` : ''}`, undefined, { cause: err });
   }
   const keys = createKeys(config.keyPrefix);
   const store = new CampaignStore(redis, keys);

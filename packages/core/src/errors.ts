@@ -24,13 +24,17 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-/** The one error type the dialer throws on purpose: a stable code plus a human message. */
+/**
+ * The one error type the dialer throws on purpose: a stable code plus a human message. When it stands for
+ * another error (a failed read, an unreachable Redis), that error is its `cause` (ES2022), for the logs and
+ * the CLI, which prints the chain's messages.
+ */
 export class DialerError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
-    super(message);
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'DialerError';
     this.code = code;
     this.details = details;

@@ -45,6 +45,7 @@ export async function listenMetricsApp(app: FastifyInstance, host: string, port:
       'DIALER_ERR_CONFIG',
       `Invalid configuration: ${variable} ${port} on ${host} is in use: give each process on a host its own port (0 = any free port)`,
       { problems: [variable] },
+      { cause: err },
     );
   }
 }

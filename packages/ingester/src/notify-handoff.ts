@@ -106,7 +106,7 @@ export class NotifyHandoff {
       await Promise.race([this.queue.add(NOTIFY_JOB_NAME, data), timeout]);
       for (const p of batch) p.resolve();
     } catch (err) {
-      const error = new DialerError('DIALER_ERR_REDIS', `notification not stored: ${(err as Error).message}`);
+      const error = new DialerError('DIALER_ERR_REDIS', `notification not stored: ${(err as Error).message}`, undefined, { cause: err });
       for (const p of batch) p.reject(error);
     } finally {
       clearTimeout(timer);

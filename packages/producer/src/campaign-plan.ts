@@ -37,7 +37,7 @@ export async function planSettings(settingsFile: string | undefined, settings: u
     return { explicit, settings: resolved };
   } catch (err) {
     if (explicit && isDialerError(err) && settingsFile !== undefined) {
-      throw new DialerError(err.code, `${settingsFile}: ${err.message}`, err.details);
+      throw new DialerError(err.code, `${settingsFile}: ${err.message}`, err.details, { cause: err });
     }
     if (explicit || !isDialerError(err)) throw err;
     return { explicit, deferredError: err };

@@ -56,7 +56,7 @@ export class CsvSource {
       r = await this.iterator.next();
     } catch (err) {
       // The file vanished or became unreadable mid-import: what was imported stays, a re-run finishes it.
-      throw new DialerError('DIALER_ERR_CSV', `Cannot read ${this.path} (row ${this.records + this.skipped + 1}): ${(err as Error).message}`, { file: this.path });
+      throw new DialerError('DIALER_ERR_CSV', `Cannot read ${this.path} (row ${this.records + this.skipped + 1}): ${(err as Error).message}`, { file: this.path }, { cause: err });
     }
     if (r.done) return undefined;
     this.records++;

@@ -10,8 +10,8 @@ export interface FileScan {
 
 const HEADER_LINE_LIMIT = 1 << 20;
 
-function csvError(message: string, details?: Record<string, unknown>): DialerError {
-  return new DialerError('DIALER_ERR_CSV', message, details);
+function csvError(message: string, details?: Record<string, unknown>, cause?: unknown): DialerError {
+  return new DialerError('DIALER_ERR_CSV', message, details, cause === undefined ? undefined : { cause });
 }
 
 /** Checks that the path names a readable regular file; returns its size. */
@@ -23,8 +23,8 @@ async function fileSize(path: string): Promise<number> {
   } catch (err) {
     if (err instanceof DialerError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw csvError(`CSV file not found: ${path}`, { file: path });
-    throw csvError(`Cannot read ${path}: ${(err as Error).message}`, { file: path });
+    if (code === 'ENOENT') throw csvError(`CSV file not found: ${path}`, { file: path }, err);
+    throw csvError(`Cannot read ${path}: ${(err as Error).message}`, { file: path }, err);
   }
 }
 
@@ -68,8 +68,8 @@ export async function scanFile(path: string): Promise<FileScan> {
       let text: string;
       try {
         text = decoder.decode(chunk, { stream: true });
-      } catch {
-        throw csvError(`${path} is not valid UTF-8 (first bad byte on line ${lineOfBadByte(chunk, lines)}); save it as UTF-8 and import again`, { file: path });
+      } catch (err) {
+        throw csvError(`${path} is not valid UTF-8 (first bad byte on line ${lineOfBadByte(chunk, lines)}); save it as UTF-8 and import again`, { file: path }, err);
       }
       if (!headDone) {
         head += text;
@@ -83,8 +83,8 @@ export async function scanFile(path: string): Promise<FileScan> {
     }
     try {
       decoder.decode();
-    } catch {
-      throw csvError(`${path} is not valid UTF-8 (it ends in the middle of a character); save it as UTF-8 and import again`, { file: path });
+    } catch (err) {
+      throw csvError(`${path} is not valid UTF-8 (it ends in the middle of a character); save it as UTF-8 and import again`, { file: path }, err);
     }
   } finally {
     stream.destroy();

@@ -5,6 +5,7 @@ import { createKeys, createLogger, createRedis, isDialerError, loadConfig, type 
 import { runImport } from './run-import.js';
 import type { ImportOptions } from './import-types.js';
 import type { FromImportWorker, ToImportWorker } from './isolated-import.js';
+import { causeMessages } from './thread-error.js';
 
 const port = parentPort;
 if (!port) throw new Error('import-worker.js runs as a worker thread only');
@@ -43,6 +44,7 @@ main()
       message: err instanceof Error ? err.message : String(err),
       stack: err instanceof Error ? err.stack : undefined,
       details: isDialerError(err) ? err.details : undefined,
+      causes: causeMessages(err),
     });
   })
   .finally(() => port.close());

@@ -3,12 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DialerConfig, ErrorCode } from '@dialer/core';
 import type { ImportDeps, ImportOptions, ImportProgress, ImportSummary } from './import-types.js';
+import { causeOption } from './thread-error.js';
 
 export type ToImportWorker = { t: 'abort' };
 export type FromImportWorker =
   | { t: 'progress'; progress: ImportProgress }
   | { t: 'done'; summary: ImportSummary }
-  | { t: 'error'; code?: ErrorCode; message: string; stack?: string; details?: Record<string, unknown> };
+  | { t: 'error'; code?: ErrorCode; message: string; stack?: string; details?: Record<string, unknown>; causes?: string[] };
 
 const WORKER_URL = new URL('./import-worker.js', import.meta.url);
 
@@ -86,9 +87,9 @@ export async function runImportIsolated(options: ImportOptions, env: IsolatedImp
   if (outcome.code) {
     // Only now, on a coded failure, does this thread load @dialer/core (for the one error type callers check).
     const { DialerError } = await import('@dialer/core');
-    throw new DialerError(outcome.code, outcome.message, outcome.details);
+    throw new DialerError(outcome.code, outcome.message, outcome.details, causeOption(outcome.causes));
   }
-  const err = new Error(outcome.message);
+  const err = new Error(outcome.message, causeOption(outcome.causes));
   if (outcome.stack) err.stack = outcome.stack;
   throw err;
 }

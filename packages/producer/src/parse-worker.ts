@@ -4,6 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { isDialerError } from '@dialer/core';
 import { LocalRowFeed, type FeedOptions } from './row-feed.js';
 import type { FromWorker, ToWorker } from './worker-row-feed.js';
+import { causeMessages } from './thread-error.js';
 
 const port = parentPort;
 if (!port) throw new Error('parse-worker.js runs as a worker thread only');
@@ -43,6 +44,7 @@ main()
       code: isDialerError(err) ? err.code : undefined,
       message: err instanceof Error ? err.message : String(err),
       details: isDialerError(err) ? err.details : undefined,
+      causes: causeMessages(err),
     });
   })
   .finally(() => port.close());

@@ -36,7 +36,7 @@ async function connect(deps: ImportDeps): Promise<void> {
     await waitForRedis(deps.redis, deps.connectTimeoutMs ?? 10_000);
   } catch (err) {
     const where = deps.config.redisUrl.replace(/\/\/[^@/]*@/, '//');
-    throw new DialerError('DIALER_ERR_REDIS', `Redis at ${where} is not reachable (REDIS_URL): ${(err as Error).message}`);
+    throw new DialerError('DIALER_ERR_REDIS', `Redis at ${where} is not reachable (REDIS_URL): ${(err as Error).message}`, undefined, { cause: err });
   }
 }
 

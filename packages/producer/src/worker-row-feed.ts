@@ -6,13 +6,14 @@ import { DialerError, type ContactIdScheme, type ErrorCode } from '@dialer/core'
 import type { ColumnMap } from './columns.js';
 import type { PendingContact } from './contact-sinks.js';
 import type { FeedCounts, FeedOptions, RowFeed } from './row-feed.js';
+import { causeOption } from './thread-error.js';
 
 export type ToWorker = { t: 'ids'; scheme: ContactIdScheme } | { t: 'credit'; n: number } | { t: 'close' };
 export type FromWorker =
   | { t: 'open'; columns: ColumnMap }
   | { t: 'chunk'; contacts: PendingContact[]; counts: FeedCounts }
   | { t: 'end'; counts: FeedCounts; rejectsFile?: string }
-  | { t: 'error'; code?: ErrorCode; message: string; details?: Record<string, unknown> };
+  | { t: 'error'; code?: ErrorCode; message: string; details?: Record<string, unknown>; causes?: string[] };
 type Received = FromWorker | { t: 'exit'; code: number };
 
 const WORKER_URL = new URL('./parse-worker.js', import.meta.url);
@@ -66,7 +67,10 @@ export class WorkerRowFeed implements RowFeed {
 
   private fail(message: Received): never {
     this.finished = true;
-    if (message.t === 'error') throw message.code ? new DialerError(message.code, message.message, message.details) : new Error(message.message);
+    if (message.t === 'error') {
+      const cause = causeOption(message.causes);
+      throw message.code ? new DialerError(message.code, message.message, message.details, cause) : new Error(message.message, cause);
+    }
     throw new Error(`CSV parser thread stopped unexpectedly (${message.t === 'exit' ? `exit code ${message.code}` : message.t})`);
   }
 

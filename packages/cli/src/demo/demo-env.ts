@@ -135,6 +135,6 @@ export function loadOutcomeScripts(o: DemoOptions): Record<string, string> | und
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('must be a JSON object of number → outcomes');
     return parsed as Record<string, string>;
   } catch (err) {
-    throw new DialerError('DIALER_ERR_CONFIG', `${file} (--outcomes): ${err instanceof Error ? err.message : String(err)}`);
+    throw new DialerError('DIALER_ERR_CONFIG', `${file} (--outcomes): ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
   }
 }

@@ -50,8 +50,10 @@ async function requireReachable(url: string): Promise<void> {
   });
   try {
     await waitForRedis(client, 5000);
-  } catch {
-    throw new DialerError('DIALER_ERR_REDIS', `Redis at REDIS_URL is unreachable${lastError ? `: ${lastError}` : ''} (unset REDIS_URL to let the demo find or start one)`);
+  } catch (err) {
+    throw new DialerError('DIALER_ERR_REDIS', `Redis at REDIS_URL is unreachable${lastError ? `: ${lastError}` : ''} (unset REDIS_URL to let the demo find or start one)`, undefined, {
+      cause: err,
+    });
   } finally {
     client.disconnect();
   }
