@@ -1,6 +1,8 @@
 /**
- * One registry of stable error codes. Every code is documented in docs/errors.md; a test keeps the two in sync.
- * Codes never change meaning once released: scripts and dashboards match on them.
+ * One registry of stable error codes. Every code is documented in docs/errors.md and raised somewhere in the
+ * packages' sources; a test keeps the three in sync. Codes never change meaning once released: scripts and
+ * dashboards match on them. The other dial-out answers (refused credentials, rejected, 429, uncertain) are
+ * outcomes the worker records, not errors: see packages/worker/README.md.
  */
 export const ERROR_CODES = {
   DIALER_ERR_CONFIG: 'An environment variable is missing or invalid; the message names it.',
@@ -11,11 +13,7 @@ export const ERROR_CODES = {
   DIALER_ERR_PHONE: 'A phone number could not be normalized to E.164 (or is not a SIP URI).',
   DIALER_ERR_TOKEN: 'A notify token is missing, forged, expired or from another deployment.',
   DIALER_ERR_NOTIFICATION: 'A notification body is malformed.',
-  DIALER_ERR_SAVG_AUTH: 'SAVG refused our credentials (401/403); the campaign is paused.',
-  DIALER_ERR_SAVG_REJECTED: 'SAVG rejected the dial-out request (400/404/422); the contact ends as rejected.',
-  DIALER_ERR_SAVG_UNAVAILABLE: 'SAVG could not be reached or answered 502/503/504; the dial-out is retried without spending an attempt.',
-  DIALER_ERR_SAVG_RATE_LIMITED: 'SAVG answered 429; the campaign queue backs off without spending an attempt.',
-  DIALER_ERR_SAVG_UNCERTAIN: 'The dial-out may have reached SAVG (time-out after sending, 500); the attempt waits for its notification.',
+  DIALER_ERR_SAVG_UNAVAILABLE: 'SAVG could not be reached, or refused the request (408/503, or 502/504 with its own JSON error); the dial-out is retried without spending an attempt.',
   DIALER_ERR_REDIS: 'Redis is unreachable or refused a command.',
   DIALER_ERR_BOARD_AUTH: 'The board has no credentials configured and was not told to run open on 127.0.0.1.',
   DIALER_ERR_REDIS_SERVER: 'No redis-server binary was found to start a private Redis.',
