@@ -70,6 +70,10 @@ export {
 } from './campaign-control.js';
 export { REPORT_COLUMNS, PENDING_LABELS, reportRow, reportRows, reportCells, type ReportColumn, type ReportRow } from './campaign-report.js';
 export { escapeFormulaCell, escapeFormulaCells, createPrivateFile, refuseSymlink } from './safe-output.js';
+// Child-process plumbing (the demo, the tests, the bench): node built-ins only, nothing runs at import.
+export { findRedisServer, pingRedis, launchRedisServer, type LaunchRedisOptions, type LaunchedRedis } from './process/redis-server.js';
+export { freePort, acceptsConnections, waitForPort, type WaitForPortOptions } from './process/ports.js';
+export { stopProcess, signalProcess, processExited, hasExited, type StopOptions } from './process/stop-process.js';
 export {
   CampaignQueues,
   dialJobOptions,
