@@ -18,11 +18,6 @@ export async function startBoard(env: NodeJS.ProcessEnv): Promise<BoardProcess> 
   return {
     url: url as string,
     process: proc,
-    close: async () => {
-      if (proc.child.exitCode === null && proc.child.signalCode === null) {
-        proc.kill('SIGTERM');
-        await proc.exited;
-      }
-    },
+    close: async () => void (await proc.stop()),
   };
 }

@@ -102,8 +102,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     report: (id) => report(cluster, id),
     processingLag: () => processingLag(ingesterMetrics),
     close: async () => {
-      for (const p of cluster.started) if (p.child.exitCode === null && p.child.signalCode === null) p.kill('SIGKILL');
-      await Promise.all(cluster.started.map((p) => p.exited));
+      await Promise.all(cluster.started.map((p) => p.stop(0)));
       // For debugging a failed run: CHAOS_LOG_DIR=/some/dir keeps every process's output there.
       const keep = process.env.CHAOS_LOG_DIR;
       if (keep) cluster.started.forEach((p, i) => writeFileSync(join(keep, `${config.keyPrefix}-${i}-${p.child.spawnargs[2] ?? 'cli'}.log`), p.stdout() + p.stderr()));

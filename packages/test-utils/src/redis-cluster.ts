@@ -2,13 +2,14 @@
  * A private Redis Cluster for tests: N masters (no replicas) from Debian's `redis-server` on free loopback
  * ports, joined with `redis-cli --cluster create`. Never a shared cluster, never one we did not start.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { dropProbe, findRedisServer, freePort } from './redis-server.js';
+import { freePort, launchRedisServer, stopProcess } from '@dialer/core/process';
+import { requireRedisServer } from './redis-server.js';
 
 const run = promisify(execFile);
 
@@ -38,10 +39,18 @@ export interface RedisClusterOptions {
 }
 
 export function findRedisCli(): string {
-  const sibling = join(dirname(findRedisServer()), 'redis-cli');
+  const sibling = join(dirname(requireRedisServer()), 'redis-cli');
   if (existsSync(sibling)) return sibling;
   for (const candidate of ['/usr/bin/redis-cli', '/usr/local/bin/redis-cli']) if (existsSync(candidate)) return candidate;
   throw new Error('redis-cli not found: install it (Debian: apt-get install redis-tools, a dependency of redis-server)');
+}
+
+/**
+ * Closes a probe connection. One that failed has ended already: disconnect() would arm ioredis's 2 s timer
+ * for a stream that never closes again, and that ref'd timer keeps a test process (a Jest worker) alive.
+ */
+function dropProbe(client: Redis): void {
+  if (client.status !== 'end') client.disconnect();
 }
 
 function probe(port: number): Redis {
@@ -71,23 +80,12 @@ async function pollUntil(check: () => Promise<boolean>, deadline: number, what: 
   }
 }
 
-function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
-}
-
-function launchNode(bin: string, dir: string, node: RedisClusterNode): ChildProcess {
+/** One master with cluster mode on, on the node's ports; resolves once it answers PING. */
+function launchNode(bin: string, dir: string, node: RedisClusterNode, deadline: number): Promise<ChildProcess> {
   const nodeDir = join(dir, String(node.port));
   mkdirSync(nodeDir);
-  const args = [
-    '--port', String(node.port), '--bind', '127.0.0.1', '--dir', nodeDir, '--daemonize', 'no',
-    '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-port', String(node.busPort),
-    '--cluster-node-timeout', '5000', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction',
-    '--loglevel', 'warning',
-  ];
-  return spawn(bin, args, { stdio: 'ignore' });
+  const args = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-port', String(node.busPort), '--cluster-node-timeout', '5000'];
+  return launchRedisServer({ bin, dir: nodeDir, port: node.port, args, timeoutMs: Math.max(1000, deadline - Date.now()) }).then((r) => r.child);
 }
 
 /** Every node sees all slots assigned and the cluster `ok` (gossip takes a moment after `create`). */
@@ -107,26 +105,20 @@ async function allocateNodes(count: number): Promise<RedisClusterNode[]> {
 
 async function boot(bin: string, dir: string, count: number, deadline: number): Promise<{ nodes: RedisClusterNode[]; children: ChildProcess[] }> {
   const nodes = await allocateNodes(count);
-  const children = nodes.map((n) => launchNode(bin, dir, n));
-  try {
-    const up = async () => {
-      // A node that exited at once lost its port to someone else: give up now, the caller retries.
-      if (children.some((c) => c.exitCode !== null || c.signalCode !== null)) throw new Error('a cluster node exited while starting');
-      return (await Promise.all(nodes.map((n) => ask(n.port, (c) => c.ping())))).every((p) => p === 'PONG');
-    };
-    await pollUntil(up, deadline, 'every node answering PING');
-    return { nodes, children };
-  } catch (err) {
-    await Promise.all(children.map((c) => (c.kill('SIGKILL'), exited(c))));
-    throw err;
-  }
+  const launched = await Promise.allSettled(nodes.map((n) => launchNode(bin, dir, n, deadline)));
+  const children = launched.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = launched.find((r) => r.status === 'rejected');
+  if (!failed) return { nodes, children };
+  // A node that did not start lost its port to someone else, most likely: the caller retries on new ones.
+  await Promise.all(children.map((c) => stopProcess(c, { graceMs: 0 })));
+  throw failed.reason;
 }
 
 /** Starts an N-master Redis Cluster (no replicas) and waits until every node reports `cluster_state:ok`. */
 export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisCluster> {
   const count = options.masters ?? 3;
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);
-  const bin = findRedisServer();
+  const bin = requireRedisServer();
   const cli = findRedisCli();
   const dir = mkdtempSync(join(tmpdir(), 'dialer-redis-cluster-'));
   let booted: { nodes: RedisClusterNode[]; children: ChildProcess[] };
@@ -143,8 +135,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   }
   const { nodes, children } = booted;
   const destroy = async () => {
-    for (const c of children) c.kill('SIGTERM');
-    await Promise.all(children.map(exited));
+    await Promise.all(children.map((c) => stopProcess(c)));
     rmSync(dir, { recursive: true, force: true });
   };
   try {

@@ -1,9 +1,10 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+// The subpath, not the core index: Jest's global setup loads this module (built) before any test, and must
+// not load all of core (BullMQ, zod, libphonenumber…) to start a redis-server.
+import { findRedisServer, launchRedisServer, stopProcess } from '@dialer/core/process';
 
 /** A private redis-server started by a test run: never a shared one, never one we did not start. */
 export interface RedisServer {
@@ -23,103 +24,45 @@ export interface RedisServerOptions {
   /** Append-only persistence (for restart tests). @defaultValue false */
   appendonly?: boolean;
   extraArgs?: string[];
+  /** Name prefix of its temporary data dir. @defaultValue 'dialer-redis-' */
+  dirPrefix?: string;
 }
 
-export function findRedisServer(): string {
-  for (const candidate of ['/usr/bin/redis-server', '/usr/sbin/redis-server', '/usr/local/bin/redis-server']) {
-    if (existsSync(candidate)) return candidate;
-  }
-  try {
-    return execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim();
-  } catch {
-    throw new Error('redis-server not found on PATH: install it (Debian: apt-get install redis-server)');
-  }
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * Closes a probe connection. One that failed has ended already: disconnect() would arm ioredis's 2 s timer
- * for a stream that never closes again, and that ref'd timer keeps a test process (a Jest worker) alive.
- */
-export function dropProbe(client: Redis): void {
-  if (client.status !== 'end') client.disconnect();
-}
-
-async function waitReady(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    // A refused probe is expected while the server boots; without a listener ioredis prints it as unhandled.
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      const pong = await client.ping();
-      if (pong === 'PONG') return;
-    } catch {
-      // not up yet (or still loading the AOF)
-    } finally {
-      dropProbe(client);
-    }
-    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} not ready after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
+/** The redis-server binary, or an error that says how to install it. */
+export function requireRedisServer(): string {
+  const bin = findRedisServer();
+  if (!bin) throw new Error('redis-server not found on PATH, in /usr/bin or /usr/sbin: install it (Debian: apt-get install redis-server)');
+  return bin;
 }
 
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
-  const bin = findRedisServer();
-  const dir = mkdtempSync(join(tmpdir(), 'dialer-redis-'));
-  let port = options.port ?? (await freePort());
-  let child: ChildProcess | undefined;
-
-  const launch = async () => {
-    const args = [
-      '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no',
-      '--appendonly', options.appendonly ? 'yes' : 'no', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction',
-      '--loglevel', 'warning', ...(options.extraArgs ?? []),
-    ];
-    child = spawn(bin, args, { stdio: 'ignore' });
-    await waitReady(port, 10_000);
-  };
+  const bin = requireRedisServer();
+  const dir = mkdtempSync(join(tmpdir(), options.dirPrefix ?? 'dialer-redis-'));
+  const launch = (port: number | undefined) => launchRedisServer({ bin, dir, port, appendonly: options.appendonly, args: options.extraArgs });
+  let started: { child: ChildProcess; port: number; url: string };
   try {
-    await launch();
+    started = await launch(options.port);
   } catch (err) {
-    // The free port may have been taken between probing and binding: try once more on a new one.
-    if (options.port !== undefined) throw err;
-    port = await freePort();
-    await launch();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
   }
+  const { port, url } = started;
+  let child: ChildProcess | undefined = started.child;
 
   const stop = async (hard = false) => {
     if (!child) return;
     const c = child;
     child = undefined;
-    c.kill(hard ? 'SIGKILL' : 'SIGTERM');
-    await exited(c);
+    await stopProcess(c, hard ? { graceMs: 0 } : {});
   };
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url,
     port,
     dir,
     stop,
-    restart: launch,
+    restart: async () => {
+      child = (await launch(port)).child;
+    },
     destroy: async () => {
       await stop();
       rmSync(dir, { recursive: true, force: true });

@@ -1,9 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
-/** The built `dialer` entry point (tests that spawn real processes need `pnpm build` first; `pnpm test` does it). */
-export const CLI_MAIN = fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url));
+import type { ChildProcess } from 'node:child_process';
+import { runDialer, spawnDialer, type ExitInfo } from '@dialer/cli';
 
 export interface CliProcess {
   child: ChildProcess;
@@ -15,58 +11,31 @@ export interface CliProcess {
   /** Resolves once `pattern` appears in stdout or stderr. */
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   kill(signal?: NodeJS.Signals): void;
+  /** SIGTERM, SIGKILL after `graceMs`; resolves with the exit code (or signal name) once it has ended. */
+  stop(graceMs?: number): Promise<number | string>;
 }
 
-/** Starts `dialer <args>` as a real child process with the given environment. */
+const codeOf = (info: ExitInfo): number | string => info.code ?? info.signal ?? -1;
+
+/** Only PATH of the test process's environment: a test states every variable the CLI sees. */
+const cliEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, ...env });
+
+/** Starts `dialer <args>` (the built CLI: `pnpm build` first) as a real child process with the given environment. */
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv): CliProcess {
-  if (!existsSync(CLI_MAIN)) throw new Error(`${CLI_MAIN} missing: run \`pnpm build\` before these tests`);
-  const child = spawn(process.execPath, [CLI_MAIN, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  const listeners = new Set<() => void>();
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-    for (const l of listeners) l();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    err += d.toString();
-    for (const l of listeners) l();
-  });
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  const waitForOutput = (pattern: RegExp, timeoutMs = 15_000) =>
-    new Promise<RegExpMatchArray>((resolve, reject) => {
-      const check = () => {
-        const m = (out + err).match(pattern);
-        if (m) {
-          cleanup();
-          resolve(m);
-        }
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`timed out waiting for ${pattern} in output:\n${out}\n${err}`));
-      }, timeoutMs);
-      const onExit = () => {
-        cleanup();
-        reject(new Error(`process exited before ${pattern} appeared:\n${out}\n${err}`));
-      };
-      const cleanup = () => {
-        clearTimeout(timer);
-        listeners.delete(check);
-        child.off('exit', onExit);
-      };
-      listeners.add(check);
-      child.once('exit', onExit);
-      check();
-    });
-  return { child, stdout: () => out, stderr: () => err, exited, waitForOutput, kill: (signal = 'SIGTERM') => child.kill(signal) };
+  const p = spawnDialer(args, { env: cliEnv(env) });
+  return {
+    child: p.child,
+    stdout: p.stdout,
+    stderr: p.stderr,
+    exited: p.exited.then(codeOf),
+    waitForOutput: p.waitForOutput,
+    kill: (signal = 'SIGTERM') => void p.signal(signal),
+    stop: async (graceMs) => codeOf(await p.stop(graceMs)),
+  };
 }
 
-/** Runs `dialer <args>` to completion. */
+/** Runs `dialer <args>` to completion (SIGKILL after `timeoutMs`). */
 export async function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<{ code: number | string; stdout: string; stderr: string }> {
-  const p = spawnCli(args, env);
-  const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-  const code = await p.exited;
-  clearTimeout(timer);
-  return { code, stdout: p.stdout(), stderr: p.stderr() };
+  const { exit, stdout, stderr } = await runDialer(args, { env: cliEnv(env), timeoutMs });
+  return { code: codeOf(exit), stdout, stderr };
 }

@@ -4,7 +4,7 @@
  * CLI), campaigns seeded straight into Redis, and the simulator's record of dial-outs over its admin API.
  * This file is also the entry point of its forked children (role in DIAL_BENCH_ROLE): inert when imported.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import {
@@ -19,12 +19,12 @@ import {
   newContactRecord,
   resolveCampaignSettings,
   contactIdFor,
+  stopProcess,
   type CampaignSettingsInput,
 } from '@dialer/core';
+import { spawnDialer } from '@dialer/cli';
 import { createSimulator } from '@dialer/simulator';
 import type { BenchContext } from '../scenario.js';
-
-export const CLI_MAIN = fileURLToPath(new URL('../../../cli/dist/main.js', import.meta.url));
 
 /** Credentials shared by the simulator and the dialing processes of one run. */
 export interface BenchSecrets {
@@ -95,13 +95,9 @@ export function forkChild(modulePath: string, env: NodeJS.ProcessEnv): Promise<{
   });
 }
 
+/** Stops a forked child: it closes what it holds and exits once its IPC channel closes (SIGKILL if it hangs). */
 export function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    if (child.connected) child.disconnect();
-    else child.kill('SIGTERM');
-  });
+  return stopProcess(child, { via: 'disconnect', graceMs: 30_000 });
 }
 
 /** The loopback simulator in its own process, read through its admin API. */
@@ -191,45 +187,19 @@ export interface CliProcess {
 }
 
 /**
- * Spawns `dialer <args>` and resolves once a stdout line matches `ready` (its first group, if any, is the
- * address). stdout is drained for the process's whole life (a full pipe would block its log writes).
+ * Spawns `dialer <args>` and resolves once its output matches `ready` (its first group, if any, is the
+ * address). Output is drained for the process's whole life (a full pipe would block its log writes), and
+ * only its latest part is kept.
  */
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs = 30_000): Promise<CliProcess> {
-  const child = spawn(process.execPath, [CLI_MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await exited;
-    }
-  };
-  let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => {
-    stderr = (stderr + c.toString()).slice(-4096);
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`dialer ${args[0]} not ready after ${timeoutMs} ms: ${stderr}`));
-    }, timeoutMs);
-    let buffer = '';
-    let resolved = false;
-    child.stdout?.on('data', (c: Buffer) => {
-      if (resolved) return;
-      buffer += c.toString();
-      const m = ready.exec(buffer);
-      if (m) {
-        resolved = true;
-        clearTimeout(timer);
-        resolve({ child, address: m[1] ?? '', exited, stop });
-      }
-      if (buffer.length > 65_536) buffer = buffer.slice(-1024);
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      if (!resolved) reject(new Error(`dialer ${args[0]} exited (${code}) before it was ready: ${stderr}`));
-    });
-  });
+export async function spawnCli(args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs = 30_000): Promise<CliProcess> {
+  const p = spawnDialer(args, { env: { ...process.env, ...env }, keep: 65_536 });
+  try {
+    const m = await p.waitForOutput(ready, timeoutMs);
+    return { child: p.child, address: m[1] ?? '', exited: p.exited, stop: async () => void (await p.stop()) };
+  } catch (err) {
+    p.signal('SIGKILL');
+    throw err;
+  }
 }
 
 /** Spawns `dialer worker` and resolves once it is ready (its start-up log line names its /metrics address). */

@@ -10,18 +10,16 @@
  * Redis bytes per pending contact = growth of INFO
  * `used_memory` during our import / contacts imported (contact records + dial jobs + queue structures).
  */
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fork } from 'node:child_process';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { describeExit, runDialer } from '@dialer/cli';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_MAX_IN_FLIGHT, type ImportSummary } from '@dialer/producer';
 import type { BenchContext, Scenario, ScenarioRow } from '../scenario.js';
 import { generateContactsCsv } from './contacts-csv.js';
-import { CLI_MAIN } from './dial-bench-kit.js';
 
 const ROWS_AT_SCALE_1 = 1_000_000;
 
@@ -96,15 +94,15 @@ const RSS_HOOK = `data:text/javascript,${encodeURIComponent(
 async function produceChild(ctx: BenchContext, prefix: string, csv: string): Promise<{ summary: ImportSummary; maxRssKb: number; wallMs: number }> {
   const rssFile = join(ctx.workDir, 'p1-rss.txt');
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', RSS_HOOK, CLI_MAIN, 'produce', csv, '--campaign', 'p1', '--json'], {
+  const { exit, stdout } = await runDialer(['produce', csv, '--campaign', 'p1', '--json'], {
     env: { ...process.env, REDIS_URL: ctx.redisUrl, REDIS_PREFIX: prefix, SAVG_CALLER: '+15550001111', LOG_LEVEL: 'warn', P1_RSS_FILE: rssFile },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    nodeArgs: ['--import', RSS_HOOK],
+    // Its warnings and errors as they come, on the bench's console.
+    onStderr: (chunk) => process.stderr.write(chunk),
+    timeoutMs: 3_600_000,
   });
-  let stdout = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
   const wallMs = performance.now() - started;
-  if (code !== 0) throw new Error(`dialer produce exited with ${code}`);
+  if (exit.code !== 0) throw new Error(`dialer produce ended with ${describeExit(exit)}`);
   return { summary: JSON.parse(stdout) as ImportSummary, maxRssKb: Number(readFileSync(rssFile, 'utf8')), wallMs };
 }
 

@@ -3,24 +3,17 @@
  * spawned against the bench's private Redis, each resolved once its start-up log line names its address,
  * plus the Redis memory figures P5 reports (INFO used_memory, and a MEMORY USAGE breakdown by key shape).
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
-import { CLI_MAIN } from './dial-bench-kit.js';
+import { describeExit, runDialer } from '@dialer/cli';
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on every common Linux build). */
 const CLOCK_TICKS = 100;
 
 /** Runs `dialer <args>` to its end; resolves with its stdout (rejects on a non-zero exit). */
 export async function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  const child = spawn(process.execPath, [CLI_MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4096)));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  if (code !== 0) throw new Error(`dialer ${args.join(' ')} exited with ${code}: ${stderr}`);
+  const { exit, stdout, stderr } = await runDialer(args, { env: { ...process.env, ...env }, timeoutMs: 3_600_000 });
+  if (exit.code !== 0) throw new Error(`dialer ${args.join(' ')} ended with ${describeExit(exit)}: ${stderr.slice(-4096)}`);
   return stdout;
 }
 

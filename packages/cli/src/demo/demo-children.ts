@@ -1,19 +1,10 @@
 // Child processes of the demo: real `dialer <command>` processes whose output goes to log files (never to the
 // demo's console), with readiness taken from their JSON log lines and a stop that escalates SIGTERM → SIGKILL.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The built `dialer` entry point this module belongs to (dist/demo/… → dist/main.js). */
-export const DIALER_MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
+import { describeExit, spawnDialer, type DialerProcess, type ExitInfo } from '../spawn-dialer.js';
 
 export type LogEntry = Record<string, unknown>;
-
-export interface ExitInfo {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
 
 interface LogWaiter {
   match: (entry: LogEntry) => boolean;
@@ -22,51 +13,41 @@ interface LogWaiter {
 
 /** A `dialer` sub-command running as a child process of the demo. */
 export class DemoChild {
-  readonly child: ChildProcess;
   readonly logFile: string;
   readonly exited: Promise<ExitInfo>;
+  private readonly process: DialerProcess;
   private exit: ExitInfo | undefined;
   private readonly log: WriteStream;
   private readonly waiters = new Set<LogWaiter>();
   private partial = '';
-  private captured = '';
-  private capturedErr = '';
 
   constructor(
     readonly name: string,
     args: string[],
     env: NodeJS.ProcessEnv,
     logDir: string,
-    private readonly capture = false,
+    capture = false,
   ) {
     this.logFile = join(logDir, `${name}.log`);
     this.log = createWriteStream(this.logFile, { flags: 'a' });
     // Own process group (detached): a Ctrl-C on the terminal reaches the demo only, which then stops the
     // children in order (workers before the ingester before the simulator) instead of all at once.
-    this.child = spawn(process.execPath, [DIALER_MAIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    this.child.stdout?.on('data', (chunk: Buffer) => this.onStdout(chunk));
-    this.child.stderr?.on('data', (chunk: Buffer) => {
-      this.log.write(chunk);
-      if (this.capture) this.capturedErr += chunk.toString('utf8');
+    this.process = spawnDialer(args, {
+      env,
+      detached: true,
+      keep: capture ? Infinity : 0,
+      onStdout: (chunk) => this.onStdout(chunk),
+      onStderr: (chunk) => this.log.write(chunk),
     });
-    this.exited = new Promise((resolve) => {
-      const done = (info: ExitInfo) => {
-        if (this.exit) return;
-        this.exit = info;
-        this.log.end();
-        resolve(info);
-      };
-      // 'close', not 'exit': by then everything the child wrote has been read (the import's JSON summary).
-      this.child.once('close', (code, signal) => done({ code, signal }));
-      this.child.once('error', (err) => {
-        this.log.write(`failed to start: ${err.message}\n`);
-        done({ code: 127, signal: null });
-      });
+    this.exited = this.process.exited.then((info) => {
+      this.exit = info;
+      this.log.end();
+      return info;
     });
   }
 
   get pid(): number {
-    return this.child.pid ?? 0;
+    return this.process.child.pid ?? 0;
   }
 
   hasExited(): boolean {
@@ -79,18 +60,16 @@ export class DemoChild {
 
   /** Everything the child wrote to stdout / stderr (only when started with `capture`). */
   stdout(): string {
-    return this.captured;
+    return this.process.stdout();
   }
 
   stderr(): string {
-    return this.capturedErr;
+    return this.process.stderr();
   }
 
   private onStdout(chunk: Buffer): void {
     this.log.write(chunk);
-    const text = chunk.toString('utf8');
-    if (this.capture) this.captured += text;
-    const lines = (this.partial + text).split('\n');
+    const lines = (this.partial + chunk.toString('utf8')).split('\n');
     this.partial = lines.pop() ?? '';
     for (const line of lines) this.onLine(line);
   }
@@ -137,36 +116,17 @@ export class DemoChild {
     });
   }
 
-  /** SIGTERM (a graceful shutdown), then SIGKILL to its whole process group after `graceMs`. */
+  /** SIGTERM (a graceful shutdown), then SIGKILL after `graceMs`, to its whole process group. */
   async stop(graceMs: number): Promise<void> {
     if (this.hasExited()) return;
-    this.signal('SIGTERM');
-    const timer = setTimeout(() => this.kill(), graceMs);
+    await this.process.stop(graceMs);
     await this.exited;
-    clearTimeout(timer);
   }
 
   /** SIGKILL to the child's process group, at once (a second Ctrl-C, or the demo itself exiting). */
   kill(): void {
-    if (this.hasExited() || !this.child.pid) return;
-    try {
-      process.kill(-this.child.pid, 'SIGKILL');
-    } catch {
-      this.signal('SIGKILL');
-    }
+    if (!this.hasExited()) this.process.signal('SIGKILL');
   }
-
-  private signal(signal: NodeJS.Signals): void {
-    try {
-      this.child.kill(signal);
-    } catch {
-      // already gone
-    }
-  }
-}
-
-export function describeExit(info: ExitInfo): string {
-  return info.signal ? `signal ${info.signal}` : `exit code ${info.code ?? '?'}`;
 }
 
 /** Polls `url` until it answers 200 or `timeoutMs` passes. */

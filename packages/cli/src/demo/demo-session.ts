@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { loadConfig, openCampaignControl, type CampaignStatus, type OpenedCampaignControl } from '@dialer/core';
 import { writeReport } from '../commands/report-writer.js';
-import { DemoChild, describeExit } from './demo-children.js';
+import { describeExit } from '../spawn-dialer.js';
+import { DemoChild } from './demo-children.js';
 import { childEnv, DEMO_CAMPAIGN, generateSecrets, loadOutcomeScripts, resolveContacts, writeSettings, type DemoOptions, type DemoSecrets } from './demo-env.js';
 import { createProgressView, type ProgressView } from './demo-progress.js';
-import { chooseRedis, killPrivateRedis, type DemoRedis } from './demo-redis.js';
+import { chooseRedis, type DemoRedis } from './demo-redis.js';
 import { deleteKeys, keysText, redisText } from './demo-keys.js';
 import { scriptSimulator, startStack, stopInOrder, type DemoStack } from './demo-stack.js';
 import { countResults, importText, parseImportResult, summaryText, type ImportResult } from './demo-summary.js';
@@ -223,6 +224,6 @@ export class DemoSession {
   /** Last resort (a second Ctrl-C, or the process exiting): SIGKILL to everything the demo started. */
   private killAll(): void {
     for (const child of this.children) child.kill();
-    killPrivateRedis(this.redis);
+    this.redis?.kill();
   }
 }
