@@ -1,48 +1,31 @@
-// Shared fixtures of the ingester tests: a seeded campaign, tokens, notification payloads, a log capture.
+// Shared fixtures of the ingester tests: a seeded campaign, tokens, notification payloads.
 import http from 'node:http';
-import { Writable } from 'node:stream';
 import { Queue } from 'bullmq';
 import {
   CampaignStore,
   Limits,
   NOTIFY_QUEUE,
   attemptKey,
-  contactIdFor,
-  createLogger,
-  newContactRecord,
-  resolveCampaignSettings,
   signNotifyToken,
   toNewSpelling,
   toOldSpelling,
   type CampaignSettingsInput,
   type ContactRecord,
   type DialJobData,
-  type Logger,
   type SavgNotification,
 } from '@dialer/core';
+import { createCampaignWithContacts, testNumbers, type SeededContact } from '@dialer/test-utils';
 import type { TestContext } from '@dialer/test-utils';
 
-export interface Seeded {
+export interface Seeded extends SeededContact {
   campaignId: string;
-  contactId: string;
-  number: string;
 }
 
-let serial = 0;
-
-/** A fresh campaign with one contact per number (distinct ids per call so tests never share records). */
+/** A fresh campaign with one contact per number (distinct ids per call so tests never share records), no jobs. */
 export async function seedCampaign(ctx: TestContext, settings: CampaignSettingsInput = {}, count = 1): Promise<Seeded[]> {
-  serial++;
-  const campaignId = `c${serial}-${Math.random().toString(36).slice(2, 8)}`;
   const store = new CampaignStore(ctx.redis, ctx.keys);
-  await store.createCampaign(campaignId, resolveCampaignSettings({ caller: '+15550001111', trunk: 'T1', ...settings }, ctx.config));
-  const seeded: Seeded[] = [];
-  for (let i = 0; i < count; i++) {
-    const number = `+1555${String(serial).padStart(3, '0')}${String(i).padStart(4, '0')}`;
-    seeded.push({ campaignId, contactId: contactIdFor(number), number });
-  }
-  await store.addContacts(campaignId, seeded.map((s, i) => [s.contactId, newContactRecord({ p: s.number, r: i + 2 })]));
-  return seeded;
+  const { campaignId, contacts } = await createCampaignWithContacts(store, ctx.config, { caller: '+15550001111', trunk: 'T1', ...settings }, testNumbers(count));
+  return contacts.map((c) => ({ campaignId, ...c }));
 }
 
 /**
@@ -129,18 +112,6 @@ export function notifyQueue(ctx: TestContext): Queue {
 
 export async function liveCount(ctx: TestContext, campaignId: string): Promise<number> {
   return new Limits(ctx.redis, ctx.keys).liveCount({ campaignId });
-}
-
-/** A logger whose JSON lines are kept for assertions. */
-export function captureLogger(level = 'debug'): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(...chunk.toString().split('\n').filter(Boolean));
-      done();
-    },
-  });
-  return { logger: createLogger({ level, destination }), lines };
 }
 
 export interface HttpAnswer {

@@ -5,9 +5,9 @@
 import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
 import { Worker } from 'bullmq';
 import { CampaignControl, CampaignQueues, CampaignStore, Limits, attemptJobId, createLogger, deadlineMember } from '@dialer/core';
-import { testContext, waitUntil, type TestContext } from '@dialer/test-utils';
+import { captureLogger, testContext, waitUntil, type TestContext } from '@dialer/test-utils';
 import { buildIngester, IngesterMetrics, Reconciler, type Ingester } from '@dialer/ingester';
-import { captureLogger, contact, dialAttempt, seedCampaign, type Seeded } from './helpers.js';
+import { contact, dialAttempt, seedCampaign, type Seeded } from './helpers.js';
 
 let ctx: TestContext;
 let store: CampaignStore;

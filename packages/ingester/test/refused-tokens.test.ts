@@ -1,9 +1,9 @@
 // The webhook port is on the internet: anyone can post forged or stale tokens. Each one is counted (by
 // reason), but the log says so at most once per interval, with a count, never once per request.
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { testContext, waitUntil, type TestContext } from '@dialer/test-utils';
+import { captureLogger, testContext, waitUntil, type TestContext } from '@dialer/test-utils';
 import { buildIngester, type Ingester } from '@dialer/ingester';
-import { captureLogger, listen, notifications, request, seedCampaign, spell, tokenFor, type Seeded } from './helpers.js';
+import { listen, notifications, request, seedCampaign, spell, tokenFor, type Seeded } from './helpers.js';
 
 const FORGED = 1000;
 

@@ -2,9 +2,9 @@
 // hand-off, health and metrics. The processor is off here so the stored jobs can be inspected.
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import type { Queue } from 'bullmq';
-import { testContext, type TestContext } from '@dialer/test-utils';
+import { captureLogger, testContext, type TestContext } from '@dialer/test-utils';
 import { buildIngester, type Ingester } from '@dialer/ingester';
-import { captureLogger, contact, dialAttempt, listen, notifications, notifyQueue, request, seedCampaign, spell, tokenFor, type Seeded } from './helpers.js';
+import { contact, dialAttempt, listen, notifications, notifyQueue, request, seedCampaign, spell, tokenFor, type Seeded } from './helpers.js';
 
 let ctx: TestContext;
 let ingester: Ingester;

@@ -6,5 +6,7 @@ export { testRedisUrl, uniquePrefix, testEnv, testContext, waitUntil, TEST_SECRE
 export { contactIdOf } from './contact-ids.js';
 export { startSimulator, type SimulatorHarness } from './simulator-harness.js';
 export { spawnCli, runCli, type CliProcess } from './spawn-cli.js';
+export { captureLogger, type CapturedLog } from './capture-logger.js';
+export { testCampaignId, testNumbers, createCampaignWithContacts, type SeededContact } from './seed-campaign.js';
 export { startRedisCluster, keysPerNode, hashTagOf, findRedisCli, type RedisCluster, type RedisClusterNode, type RedisClusterOptions } from './redis-cluster.js';
 export { refTimersLeftBy } from './open-timers.js';

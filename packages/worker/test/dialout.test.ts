@@ -1,8 +1,8 @@
 import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
 import { dialoutRequestSchema } from '@dialer/core';
-import { startSimulator, waitUntil, type SimulatorHarness } from '@dialer/test-utils';
+import { captureLogger, startSimulator, waitUntil, type SimulatorHarness } from '@dialer/test-utils';
 import { buildWorker } from '@dialer/worker';
-import { allTerminal, attemptOf, captureLogger, createWorld, numbers, seedCampaign, startWorker, type World } from './helpers.js';
+import { allTerminal, attemptOf, createWorld, numbers, seedCampaign, startWorker, type World } from './helpers.js';
 
 let sim: SimulatorHarness;
 let world: World;
@@ -71,7 +71,7 @@ describe('dial-out request', () => {
     // The receiver releases a slot just after ending the attempt.
     await waitUntil(async () => (await world.limits.liveCount({ campaignId })) === 0, 5000, 'every live slot released');
     // Logs name the contact by id and masked number, never the number, the JWT or the notify URL.
-    const text = lines().join('\n');
+    const text = lines.join('\n');
     expect(text).toContain('"campaignId"');
     for (const n of nums) expect(text).not.toContain(n.slice(1));
     expect(text).not.toMatch(/eyJ[\w-]{5,}\./);

@@ -1,19 +1,15 @@
 // Shared fixtures of the worker tests: campaigns with queued jobs, a tiny notification receiver that plays
 // the ingester's part (end the attempt, release its live slot), a worker factory, record analysis.
 import Fastify, { type FastifyInstance } from 'fastify';
-import { Writable } from 'node:stream';
 import {
   CampaignQueues,
   CampaignStore,
   Limits,
   attemptKey,
   classifyNotification,
-  contactIdFor,
   createLogger,
   loadConfig,
-  newContactRecord,
   parseNotification,
-  resolveCampaignSettings,
   verifyNotifyToken,
   type AttemptRef,
   type CampaignSettingsInput,
@@ -21,24 +17,15 @@ import {
   type Logger,
 } from '@dialer/core';
 import { testContext, type TestContext } from '@dialer/test-utils';
+import { createCampaignWithContacts, testNumbers, type SeededContact } from '@dialer/test-utils';
 import type { DialoutRecord } from '@dialer/simulator';
 import { buildWorker, type WorkerDeps, type WorkerService } from '@dialer/worker';
-
-export interface Contact {
-  contactId: string;
-  number: string;
-}
-
-let serial = 0;
 
 /** A calling window open all day, every day. */
 export const ANY_HOUR = { start: '00:00', end: '24:00' } as const;
 
 /** Distinct valid-looking E.164 numbers per call. */
-export function numbers(count: number): string[] {
-  serial++;
-  return Array.from({ length: count }, (_, i) => `+1555${String(serial % 1000).padStart(3, '0')}${String(i).padStart(4, '0')}`);
-}
+export const numbers = testNumbers;
 
 /** Creates a campaign with one contact per number and the job of each contact's first attempt. */
 export async function seedCampaign(
@@ -46,14 +33,11 @@ export async function seedCampaign(
   settings: CampaignSettingsInput,
   nums: string[],
   extra: (i: number) => { nm?: string; md?: Record<string, string> } = () => ({}),
-): Promise<{ campaignId: string; contacts: Contact[] }> {
-  const campaignId = `c${++serial}-${Math.random().toString(36).slice(2, 7)}`;
+): Promise<{ campaignId: string; contacts: SeededContact[] }> {
   // Dial at any hour unless a test is about calling windows (the default window is 08:00–21:00 local).
-  await ctx.store.createCampaign(campaignId, resolveCampaignSettings({ window: ANY_HOUR, ...settings }, ctx.config));
-  const contacts = nums.map((number) => ({ number, contactId: contactIdFor(number) }));
-  await ctx.store.addContacts(campaignId, contacts.map((c, i) => [c.contactId, newContactRecord({ p: c.number, r: i + 2, ...extra(i) })]));
-  for (const c of contacts) await ctx.queues.addAttempt(campaignId, c.contactId, 1);
-  return { campaignId, contacts };
+  const seeded = await createCampaignWithContacts(ctx.store, ctx.config, { window: ANY_HOUR, ...settings }, nums, extra);
+  for (const c of seeded.contacts) await ctx.queues.addAttempt(seeded.campaignId, c.contactId, 1);
+  return seeded;
 }
 
 /** The ingester's part, minimal: verify the token, end the attempt on a final status, give its slot back. */
@@ -128,18 +112,6 @@ export async function startWorker(world: World, savgBaseUrl: string, deps: Parti
 
 export function silentLogger(): Logger {
   return createLogger({ level: 'silent' });
-}
-
-/** A logger whose JSON lines are kept (to check what was logged). */
-export function captureLogger(level = 'debug'): { logger: Logger; lines: () => string[] } {
-  const chunks: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      chunks.push(chunk.toString());
-      cb();
-    },
-  });
-  return { logger: createLogger({ level, destination }), lines: () => chunks.join('').split('\n').filter(Boolean) };
 }
 
 /** The attempt a dial-out record was for, from its notify token. */
