@@ -137,7 +137,7 @@ describe('board queues', () => {
     expect(await store.getCampaign('board-pause')).toMatchObject({ state: 'paused', pauseReason: BOARD_PAUSE_REASON });
     expect(await queues.get('board-pause').isPaused()).toBe(true);
     // An automatic pause (what a worker does on a SAVG 401) is resumed from the board too.
-    await store.setState('board-pause', 'paused', 'SAVG answered 401');
+    await store.setState('board-pause', 'paused', { reason: 'SAVG answered 401' });
     expect((await api('/api/queues/board-pause/resume', { method: 'PUT' })).status).toBe(200);
     expect(await store.getCampaign('board-pause')).toMatchObject({ state: 'running', pauseReason: undefined });
     expect(await queues.get('board-pause').isPaused()).toBe(false);

@@ -7,8 +7,8 @@ import { describe, it, expect, afterAll } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CampaignStore, contactIdFor, contactIdsFor, createKeys, createRedis, loadConfig, signNotifyToken, type ContactIdFn } from '@dialer/core';
-import { freePort, runCli, spawnCli, testEnv, waitUntil, type CliProcess } from '@dialer/test-utils';
+import { CampaignStore, contactIdFor, contactIdsFor, createKeys, createRedis, loadConfig, type ContactIdFn } from '@dialer/core';
+import { notifyToken, freePort, runCli, spawnCli, testEnv, waitUntil, type CliProcess } from '@dialer/test-utils';
 import { chaosNumber } from './chaos-cluster.js';
 
 const CONTACTS = 60;
@@ -121,9 +121,9 @@ describe('secrets and privacy', () => {
     const opts = { secret: config.notify.tokenSecret as string, audience: config.deploymentId, ttlMs: 60_000 };
     const ref = { campaignId: 'privacy', contactId: 'nobody', attempt: 1 };
     const body = { conversationId: 'x', status: 'completed', reason: '200 OK' };
-    const expired = await signNotifyToken(ref, opts, Date.now() - 61_000);
-    const foreign = await signNotifyToken(ref, { ...opts, audience: 'another-deployment' });
-    const valid = await signNotifyToken(ref, opts);
+    const expired = await notifyToken(ref, opts, Date.now() - 61_000);
+    const foreign = await notifyToken(ref, { ...opts, audience: 'another-deployment' });
+    const valid = await notifyToken(ref, opts);
     const answers = await Promise.all([expired, foreign, valid].map((t) => post(`${ingesterUrl}/notify/${t}`, body)));
     expect(answers.map((a) => a.status)).toEqual([401, 401, 202]);
     expect(await answers[0]!.json()).toEqual({ error: 'unauthorized', reason: 'expired' });

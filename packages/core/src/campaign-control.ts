@@ -5,19 +5,19 @@
  * Bull Board shows the same thing. A queue paused in Bull Board alone counts as a paused campaign.
  */
 import type { Queue } from 'bullmq';
-import { CampaignStore, type CampaignMeta, type StateChange } from './campaign-store.js';
+import { CampaignStore, type CampaignMeta, type StateChange } from './store/campaign-store.js';
 import { CampaignQueues, type DialJobData } from './dial-jobs.js';
-import { Limits } from './limits.js';
+import { Limits } from './store/limits.js';
 import type { CampaignState, Outcome } from './outcomes.js';
 import type { DialerConfig } from './config.js';
-import { createKeys } from './keys.js';
+import { createKeys } from './store/keys.js';
 import { createRedis, waitForRedis } from './redis.js';
 import { DialerError } from './errors.js';
-import { CANCELLED_REASON } from './contact-scripts.js';
+import { CANCELLED_REASON } from './store/attempts.js';
+import { contactState, mayHaveCall } from './store/contact-states.js';
 
 /** Why a campaign whose queue was paused outside the dialer (Bull Board, a script) counts as paused. */
 export const QUEUE_PAUSED_REASON = 'queue paused in Bull Board';
-export { CANCELLED_REASON };
 
 /** Job states the status reports (BullMQ names). */
 const QUEUE_COUNTS = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
@@ -104,7 +104,7 @@ export class CampaignControl {
    * stop fetching its jobs). Calls in progress finish normally. Pausing a paused campaign keeps its reason.
    */
   async pauseCampaign(id: string, reason?: string): Promise<ControlResult> {
-    const change = await this.deps.store.transition(id, 'pause', reason ?? 'paused by operator', this.now());
+    const change = await this.deps.store.transition(id, 'pause', { reason: reason ?? 'paused by operator', now: this.now() });
     const previous = refuseUnless(id, change, 'pause');
     await this.queue(id).pause();
     return { campaign: id, state: 'paused', previous };
@@ -116,7 +116,7 @@ export class CampaignControl {
    * completes here, since the end of a contact only completes a running campaign.
    */
   async resumeCampaign(id: string): Promise<ControlResult> {
-    const change = await this.deps.store.transition(id, 'resume', undefined, this.now());
+    const change = await this.deps.store.transition(id, 'resume', { now: this.now() });
     const previous = refuseUnless(id, change, 'resume');
     await this.queue(id).resume();
     return { campaign: id, state: change.state ?? 'running', previous };
@@ -128,7 +128,7 @@ export class CampaignControl {
    * notifications still apply. Safe to repeat (a cancel interrupted half-way is finished by the next one).
    */
   async cancelCampaign(id: string, onProgress?: (ended: number) => void | Promise<void>): Promise<CancelResult> {
-    const change = await this.deps.store.transition(id, 'cancel', undefined, this.now());
+    const change = await this.deps.store.transition(id, 'cancel', { now: this.now() });
     if (change.result === 'refused' && change.previous === 'completed') {
       throw new DialerError('DIALER_ERR_CAMPAIGN_STATE', `Campaign "${id}" is completed: there is nothing left to cancel`, { campaignId: id, state: 'completed' });
     }
@@ -153,11 +153,12 @@ export class CampaignControl {
       await onProgress?.(cancelled);
     };
     for await (const [contactId, rec] of store.contacts(id)) {
-      if (rec.s === 'd' || rec.s === 'u' || rec.s === 'i') inProgress++;
-      if (rec.s !== 'q' && rec.s !== 'w') continue;
+      const state = contactState(rec);
+      if (mayHaveCall(state)) inProgress++;
+      if (state !== 'queued' && state !== 'waiting') continue;
       page.push(
-        store
-          .end({ campaignId: id, contactId, attempt: rec.n, from: 'qw', outcome: 'cancelled', fields: { rs: CANCELLED_REASON } }, this.now())
+        store.attempts
+          .end({ campaignId: id, contactId, attempt: rec.n, from: 'before-dial', outcome: 'cancelled', fields: { rs: CANCELLED_REASON } }, this.now())
           .then(({ result }) => {
             if (result === 'terminal' || result === 'completed') cancelled++;
           }),

@@ -2,9 +2,9 @@
  * The per-contact result file (`dialer report`): one row per contact, columns fixed by docs/design.md (Report columns).
  * A pure record → row mapping plus a streaming generator over the campaign's contacts (bounded memory).
  */
-import type { CampaignStore } from './campaign-store.js';
-import type { ContactRecord } from './contact-record.js';
-import type { ContactStateCode } from './outcomes.js';
+import type { CampaignStore } from './store/campaign-store.js';
+import type { ContactRecord } from './store/contact-record.js';
+import { contactState, type ContactState } from './store/contact-states.js';
 import { escapeFormulaCell } from './safe-output.js';
 
 /** Column order of the CSV (part of the outside interface: add at the end, never rename or reorder). */
@@ -42,12 +42,12 @@ export interface ReportRow {
 }
 
 /** What the `outcome` column says for a contact that has not ended yet. */
-export const PENDING_LABELS: Record<Exclude<ContactStateCode, 't'>, string> = {
-  q: 'pending',
-  w: 'redial-pending',
-  d: 'dialing',
-  u: 'uncertain',
-  i: 'in-call',
+export const PENDING_LABELS: Record<Exclude<ContactState, 'ended'>, string> = {
+  queued: 'pending',
+  waiting: 'redial-pending',
+  dialing: 'dialing',
+  uncertain: 'uncertain',
+  'in-call': 'in-call',
 };
 
 /**
@@ -59,7 +59,7 @@ export function reportRow(record: ContactRecord): ReportRow {
   return {
     phone: record.p,
     name: record.nm ?? null,
-    outcome: record.s === 't' ? (record.o ?? 'unknown') : PENDING_LABELS[record.s],
+    outcome: outcomeLabel(record),
     attempts: record.a ?? 0,
     sip_code: record.sip ?? null,
     reason: record.rs ?? null,
@@ -70,6 +70,11 @@ export function reportRow(record: ContactRecord): ReportRow {
     conversation_id: record.cv ?? record.sid ?? null,
     row: record.r,
   };
+}
+
+function outcomeLabel(record: ContactRecord): string {
+  const state = contactState(record);
+  return state === 'ended' ? (record.o ?? 'unknown') : PENDING_LABELS[state];
 }
 
 /** Streams every contact's row (HSCAN order, not CSV order: sort by `row` downstream if needed). */

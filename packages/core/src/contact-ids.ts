@@ -1,7 +1,7 @@
 import { createHmac, hash, randomBytes } from 'node:crypto';
 import type { DialerConfig } from './config.js';
 import { DialerError } from './errors.js';
-import type { Keys } from './keys.js';
+import type { Keys } from './store/keys.js';
 import { contactIdFor } from './phone.js';
 import type { RedisClient } from './redis.js';
 

@@ -1,5 +1,5 @@
 import { Queue, type BackoffOptions, type ConnectionOptions, type JobsOptions } from 'bullmq';
-import { attemptJobId, type Keys } from './keys.js';
+import { attemptJobId, type Keys } from './store/keys.js';
 
 /** What a dial job carries: only the attempt's identity. Everything else lives in the contact record. */
 export interface DialJobData {

@@ -5,8 +5,9 @@ export { configWarnings, isLoopbackHost } from './config-checks.js';
 export { createLogger, type Logger, type LoggerOptions } from './logger.js';
 export { maskPhone, scrubText } from './mask.js';
 export { createRedis, parseRedisUrl, waitForRedis, type RedisClient, type RedisPurpose } from './redis.js';
-export { createKeys, attemptJobId, attemptKey, CAMPAIGN_ID_PATTERN, NOTIFY_QUEUE, type Keys } from './keys.js';
-export { OUTCOMES, CAMPAIGN_STATES, CONTACT_STATES, isOutcome, type Outcome, type CampaignState, type ContactStateCode } from './outcomes.js';
+export { createKeys, attemptJobId, attemptKey, CAMPAIGN_ID_PATTERN, NOTIFY_QUEUE, type Keys } from './store/keys.js';
+export { OUTCOMES, CAMPAIGN_STATES, isOutcome, type Outcome, type CampaignState } from './outcomes.js';
+export { contactState, mayHaveCall, type ContactState } from './store/contact-states.js';
 export {
   campaignSettingsInputSchema,
   resolveCampaignSettings,
@@ -18,7 +19,7 @@ export {
 } from './campaign-settings.js';
 export { decideRedial, type RedialDecision } from './redial-policy.js';
 export { classifyNotification, sipCodeOf, type Classification, type ClassifierInput } from './classify.js';
-export { signNotifyToken, verifyNotifyToken, type AttemptRef, type NotifyTokenOptions, type TokenFailure } from './notify-token.js';
+export { NOTIFY_TOKEN_ISSUER, type AttemptRef, type NotifyTokenOptions, type TokenFailure } from './notify-token.js';
 export { createNotifyTokenSigner, type NotifyTokenSigner } from './notify-token-signer.js';
 export { createNotifyTokenVerifier, type NotifyTokenVerifier } from './notify-token-verifier.js';
 export { normalizeNumber, contactIdFor, targetFor, type NormalizedNumber } from './phone.js';
@@ -38,28 +39,26 @@ export {
 export { isWindowOpen, nextWindowOpening, instantOfWallTime, wallClockMs, type CallingWindow } from './calling-window.js';
 export { timeZoneOfNumber, contactTimeZone } from './phone-timezone.js';
 export { SuppressionList, normalizeSuppressed, type SuppressionScope, type NormalizedEntry } from './suppression.js';
-export { newContactRecord, type ContactRecord, type AttemptResultFields } from './contact-record.js';
+export { newContactRecord, suppressedContactRecord, type ContactRecord, type AttemptResultFields } from './store/contact-record.js';
+export { CampaignStore, type CampaignMeta, type CampaignStats, type CampaignAction, type StateChange, type StrandedContact } from './store/campaign-store.js';
 export {
-  CampaignStore,
+  AttemptStore,
   deadlineMember,
   REDIAL_GUARD_MS,
-  type CampaignMeta,
-  type CampaignStats,
-  type BeginResult,
-  type EndResult,
+  CANCELLED_REASON,
+  type BeginOutcome,
+  type BeginOptions,
+  type EndFrom,
   type EndInput,
-  type CampaignAction,
-  type StateChange,
-  type StrandedContact,
-} from './campaign-store.js';
-export { Limits, type LiveScope, type LiveLimits } from './limits.js';
-export { DialAdmission, type Admission, type AdmissionRequest } from './dial-admission.js';
+  type EndOutcome,
+  type EndResult,
+} from './store/attempts.js';
+export { Limits, type LiveScope, type LiveLimits, type Admission, type AdmissionRequest } from './store/limits.js';
 export {
   CampaignControl,
   openCampaignControl,
   effectiveState,
   QUEUE_PAUSED_REASON,
-  CANCELLED_REASON,
   type CampaignControlDeps,
   type CampaignStatus,
   type CancelResult,

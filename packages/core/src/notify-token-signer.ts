@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
-import type { AttemptRef, NotifyTokenOptions } from './notify-token.js';
+import { NOTIFY_TOKEN_ISSUER, type AttemptRef, type NotifyTokenOptions } from './notify-token.js';
 
 /**
  * A synchronous signer of notify tokens for the worker's hot path (one token per dial-out): byte for byte
- * what `signNotifyToken` issues (a test checks both agree), without jose's WebCrypto round trip (key import
+ * what jose's `SignJWT` issues for the same claims (a test checks both agree), without jose's WebCrypto round trip (key import
  * and a hop to the libuv thread pool) on every call. The key is prepared once.
  */
 export interface NotifyTokenSigner {
@@ -11,7 +11,6 @@ export interface NotifyTokenSigner {
   sign(ref: AttemptRef, nowMs?: number): string;
 }
 
-const ISSUER = 'savg-dialer';
 const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256' })).toString('base64url');
 
 export function createNotifyTokenSigner(opts: NotifyTokenOptions): NotifyTokenSigner {
@@ -22,7 +21,7 @@ export function createNotifyTokenSigner(opts: NotifyTokenOptions): NotifyTokenSi
     sign(ref, nowMs = Date.now()) {
       const iat = Math.floor(nowMs / 1000);
       // Claim order as jose writes them: the payload given to SignJWT, then iss, aud, iat, exp.
-      const claims = { c: ref.campaignId, k: ref.contactId, n: ref.attempt, iss: ISSUER, aud: opts.audience, iat, exp: iat + ttlSeconds };
+      const claims = { c: ref.campaignId, k: ref.contactId, n: ref.attempt, iss: NOTIFY_TOKEN_ISSUER, aud: opts.audience, iat, exp: iat + ttlSeconds };
       const input = `${HEADER}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
       return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
     },

@@ -24,10 +24,5 @@ export function isOutcome(value: unknown): value is Outcome {
 export const CAMPAIGN_STATES = ['running', 'paused', 'cancelled', 'completed'] as const;
 export type CampaignState = (typeof CAMPAIGN_STATES)[number];
 
-/**
- * Contact state codes as stored: q queued (first attempt pending), d dialing (request about to be / being sent),
- * u uncertain (may have been placed; waiting for a notification or the watchdog), i in-call (placed),
- * w waiting (re-dial scheduled), t terminal.
- */
-export const CONTACT_STATES = { q: 'queued', d: 'dialing', u: 'uncertain', i: 'in-call', w: 'waiting', t: 'terminal' } as const;
-export type ContactStateCode = keyof typeof CONTACT_STATES;
+/** Contact state codes as stored (one letter each); only the store reads them: see store/contact-states.ts. */
+export type ContactStateCode = 'q' | 'd' | 'u' | 'i' | 'w' | 't';

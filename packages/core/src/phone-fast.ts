@@ -60,7 +60,15 @@ export interface FastNormalized {
 }
 
 const entire = (pattern: string | undefined) => new RegExp(`^(?:${pattern ?? ''})$`);
-const metadata = new Metadata(metadataJson) as unknown as MetadataApi;
+const metadata = metadataApi(new Metadata(metadataJson));
+
+/** libphonenumber's Metadata as the accessors above (checked at load, so an upgrade that drops one fails loudly). */
+function metadataApi(m: object): MetadataApi {
+  for (const name of ['hasCallingCode', 'getCountryCodesForCallingCode', 'selectNumberingPlan']) {
+    if (!(name in m)) throw new Error(`libphonenumber-js Metadata has no ${name}: the fast phone path needs updating`);
+  }
+  return m as MetadataApi;
+}
 const compiled = new Map<string, CompiledCallingCode>();
 
 function compileCountry(country: string): CompiledCountry {

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { deserialize } from 'bson';
 import { IANAZone } from 'luxon';
-import type { ContactRecord } from './contact-record.js';
+import type { ContactRecord } from './store/contact-record.js';
 
 /** Longest prefix (country code + national digits) in the data; E.164 numbers have at most 15 digits. */
 const MAX_PREFIX = 15;

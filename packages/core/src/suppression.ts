@@ -3,7 +3,7 @@
  * contacts (E.164 or SIP URI), so membership is a plain SISMEMBER both at import (producer) and right before
  * every dial-out (worker).
  */
-import { CAMPAIGN_ID_PATTERN, type Keys } from './keys.js';
+import { CAMPAIGN_ID_PATTERN, type Keys } from './store/keys.js';
 import { DialerError } from './errors.js';
 import { normalizeNumber } from './phone.js';
 import type { RedisClient } from './redis.js';

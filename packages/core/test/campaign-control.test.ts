@@ -60,7 +60,7 @@ describe('CampaignControl', () => {
     const { id, contacts } = await seed(2);
     expect(await control.pauseCampaign(id, 'lunch')).toMatchObject({ state: 'paused', previous: 'running' });
     expect(await queues.get(id).isPaused()).toBe(true);
-    expect((await store.begin(id, contacts[0]!, 1, Date.now() + 1000)).result).toBe('state:paused');
+    expect((await store.attempts.begin({ campaignId: id, contactId: contacts[0]!, attempt: 1 }, { deadline: Date.now() + 1000 }))).toMatchObject({ kind: 'not-running', state: 'paused' });
     const paused = await control.campaignStatus(id);
     expect(paused).toMatchObject({ state: 'paused', pauseReason: 'lunch', queue: { isPaused: true, waiting: 2 } });
     // Pausing again keeps the first reason.
@@ -70,13 +70,13 @@ describe('CampaignControl', () => {
     expect(await control.resumeCampaign(id)).toMatchObject({ state: 'running', previous: 'paused' });
     expect(await queues.get(id).isPaused()).toBe(false);
     expect(await control.campaignStatus(id)).toMatchObject({ state: 'running', pauseReason: null });
-    expect((await store.begin(id, contacts[0]!, 1, Date.now() + 1000)).result).toBe('begin');
+    expect((await store.attempts.begin({ campaignId: id, contactId: contacts[0]!, attempt: 1 }, { deadline: Date.now() + 1000 }))).toMatchObject({ kind: 'begun' });
   });
 
   it('resumes an automatic pause (SAVG 401) and clears its reason', async () => {
     const { id } = await seed(1);
     // What a worker does on a 401.
-    await store.setState(id, 'paused', 'SAVG answered 401 Unauthorized');
+    await store.setState(id, 'paused', { reason: 'SAVG answered 401 Unauthorized' });
     await queues.get(id).pause();
     expect((await control.campaignStatus(id)).pauseReason).toBe('SAVG answered 401 Unauthorized');
     await control.resumeCampaign(id);
@@ -96,15 +96,15 @@ describe('CampaignControl', () => {
     const { id, contacts } = await seed(6);
     const [inCall, dialing, redial, done, ...queued] = contacts as [string, string, string, string, ...string[]];
     // One contact in a call, one being dialed, one waiting for a re-dial (delayed job), one terminal.
-    await store.begin(id, inCall, 1, Date.now() + 60_000);
-    await store.dialed(id, inCall, 1, 'sid-1', 'call-1');
-    await store.begin(id, dialing, 1, Date.now() + 60_000);
-    await store.begin(id, redial, 1, Date.now() + 60_000);
-    await store.end({ campaignId: id, contactId: redial, attempt: 1, from: 'd', outcome: 'busy', fields: { sip: 486 }, redialDelayMs: 600_000 });
+    await store.attempts.begin({ campaignId: id, contactId: inCall, attempt: 1 }, { deadline: Date.now() + 60_000 });
+    await store.attempts.dialed({ campaignId: id, contactId: inCall, attempt: 1 }, { sid: 'sid-1', callId: 'call-1' });
+    await store.attempts.begin({ campaignId: id, contactId: dialing, attempt: 1 }, { deadline: Date.now() + 60_000 });
+    await store.attempts.begin({ campaignId: id, contactId: redial, attempt: 1 }, { deadline: Date.now() + 60_000 });
+    await store.attempts.end({ campaignId: id, contactId: redial, attempt: 1, from: 'dialing', outcome: 'busy', fields: { sip: 486 }, redialDelayMs: 600_000 });
     await queues.addAttempt(id, redial, 2, 600_000);
-    await store.begin(id, done, 1, Date.now() + 60_000);
-    await store.end({ campaignId: id, contactId: done, attempt: 1, from: 'd', outcome: 'answered-human', fields: {} });
-    await limits.acquireLive(attemptKey(id, inCall, 1), { campaignId: id }, { global: 100, campaign: 100 }, 60_000);
+    await store.attempts.begin({ campaignId: id, contactId: done, attempt: 1 }, { deadline: Date.now() + 60_000 });
+    await store.attempts.end({ campaignId: id, contactId: done, attempt: 1, from: 'dialing', outcome: 'answered-human', fields: {} });
+    await limits.admit({ member: attemptKey(id, inCall, 1), scope: { campaignId: id }, limits: { global: 100, campaign: 100 }, leaseMs: 60_000, globalRate: 1000 });
 
     const result = await control.cancelCampaign(id);
     expect(result).toEqual({ campaign: id, cancelled: 3, inProgress: 2, jobsRemoved: 7 });
@@ -116,12 +116,12 @@ describe('CampaignControl', () => {
     expect(states.get(done)).toMatchObject({ s: 't', o: 'answered-human' });
     const counts = await queues.get(id).getJobCounts('waiting', 'delayed', 'prioritized');
     expect(counts).toEqual({ waiting: 0, delayed: 0, prioritized: 0 });
-    expect((await store.begin(id, queued[0]!, 1, Date.now())).result).toBe('already:t');
+    expect((await store.attempts.begin({ campaignId: id, contactId: queued[0]!, attempt: 1 }, { deadline: Date.now() }))).toMatchObject({ kind: 'past', state: 'ended' });
 
     const status = await control.campaignStatus(id);
     expect(status).toMatchObject({ state: 'cancelled', contacts: 6, terminal: 4, pending: 2, live: 1, outcomes: { cancelled: 3, 'answered-human': 1 } });
     // The call in progress still ends normally, and the campaign stays cancelled.
-    expect((await store.end({ campaignId: id, contactId: inCall, attempt: 1, from: 'dui', outcome: 'answered-machine', fields: {} })).result).toBe('terminal');
+    expect((await store.attempts.end({ campaignId: id, contactId: inCall, attempt: 1, from: 'call', outcome: 'answered-machine', fields: {} })).result).toBe('terminal');
     expect((await store.getCampaign(id))?.state).toBe('cancelled');
     // Repeating is harmless; resuming or pausing a cancelled campaign is refused.
     expect(await control.cancelCampaign(id)).toMatchObject({ cancelled: 0, inProgress: 1, jobsRemoved: 0 });
@@ -131,9 +131,9 @@ describe('CampaignControl', () => {
 
   it('completes on resume when the last calls ended while paused', async () => {
     const { id, contacts } = await seed(1);
-    await store.begin(id, contacts[0]!, 1, Date.now() + 60_000);
+    await store.attempts.begin({ campaignId: id, contactId: contacts[0]!, attempt: 1 }, { deadline: Date.now() + 60_000 });
     await control.pauseCampaign(id);
-    await store.end({ campaignId: id, contactId: contacts[0]!, attempt: 1, from: 'dui', outcome: 'no-answer', fields: {} });
+    await store.attempts.end({ campaignId: id, contactId: contacts[0]!, attempt: 1, from: 'call', outcome: 'no-answer', fields: {} });
     expect((await store.getCampaign(id))?.state).toBe('paused');
     expect(await control.resumeCampaign(id)).toMatchObject({ state: 'completed' });
     expect((await store.getCampaign(id))?.completedAt).toBeGreaterThan(0);
@@ -159,7 +159,7 @@ describe('CampaignControl', () => {
     expect(Object.keys(first.queue).sort()).toEqual(['active', 'completed', 'delayed', 'failed', 'isPaused', 'prioritized', 'waiting']);
     expect(new Date(first.createdAt).getTime()).toBeGreaterThan(0);
 
-    for (const c of contacts.slice(0, 4)) await store.begin(id, c, 1, now + 60_000);
+    for (const c of contacts.slice(0, 4)) await store.attempts.begin({ campaignId: id, contactId: c, attempt: 1 }, { deadline: now + 60_000 });
     now += 2000;
     const later = await clocked.campaignStatus(id);
     expect(later.dialRate).toBe(2);

@@ -1,10 +1,11 @@
 import { describe, it, expect } from '@jest/globals';
-import { createNotifyTokenSigner, signNotifyToken, verifyNotifyToken } from '@dialer/core';
+import { createNotifyTokenSigner } from '@dialer/core';
+import { joseSign as signNotifyToken, joseVerify as verifyNotifyToken } from './jose-reference.js';
 
 const opts = { secret: 'notify-token-secret-0123456789abcdef-é✓', audience: 'deployment-a', ttlMs: 86_400_500 };
 
 describe('createNotifyTokenSigner', () => {
-  it('issues exactly the token signNotifyToken issues, which verifyNotifyToken accepts', async () => {
+  it('issues exactly the token jose issues for the same claims, which jose accepts', async () => {
     const signer = createNotifyTokenSigner(opts);
     const refs = [
       { campaignId: 'c1', contactId: 'XP9j20OOgswF67V0', attempt: 1 },

@@ -5,7 +5,6 @@ import {
   CampaignControl,
   CampaignQueues,
   CampaignStore,
-  DialAdmission,
   Limits,
   SuppressionList,
   contactIdFor,
@@ -79,7 +78,7 @@ describe('REDIS_URL', () => {
 });
 
 async function seed(id: string, numbers: string[]): Promise<string[]> {
-  await store.createCampaign(id, settings, T0);
+  await store.createCampaign(id, settings, { now: T0 });
   const ids = numbers.map(contactIdFor);
   expect(await store.addContacts(id, ids.map((c, i) => [c, newContactRecord({ p: numbers[i]!, r: i + 2 })]))).toEqual(ids.map(() => 1));
   return ids;
@@ -89,19 +88,19 @@ describe('contact state machine scripts on a cluster', () => {
   it('runs begin, dialed, interim, settle, end (re-dial, terminal, completed) for campaigns on every master', async () => {
     for (const [i, id] of CAMPAIGNS.entries()) {
       const [a, b] = await seed(id, [`+1555010${i}001`, `+1555010${i}002`]);
-      expect((await store.begin(id, a!, 1, T0 + 5000, T0)).result).toBe('begin');
-      expect(await store.dialed(id, a!, 1, `sid-${id}`, `call-${id}`, T0)).toBe('dialed');
-      expect(await store.attemptBySid(id, `sid-${id}`)).toBe(`${id}/${a}/1`);
-      expect(await store.interim(id, a!, 1, { amd: 'amd_human_detected' }, T0)).toBe('interim');
-      const redial = await store.end({ campaignId: id, contactId: a!, attempt: 1, from: 'dui', outcome: 'busy', fields: { sip: 486 }, redialDelayMs: 0 }, T0);
+      expect((await store.attempts.begin({ campaignId: id, contactId: a!, attempt: 1 }, { deadline: T0 + 5000, now: T0 }))).toMatchObject({ kind: 'begun' });
+      expect(await store.attempts.dialed({ campaignId: id, contactId: a!, attempt: 1 }, { sid: `sid-${id}`, callId: `call-${id}`, now: T0 })).toBe('dialed');
+      expect(await store.attempts.bySid(id, `sid-${id}`)).toEqual({ campaignId: id, contactId: a, attempt: 1 });
+      expect(await store.attempts.interim({ campaignId: id, contactId: a!, attempt: 1 }, { amd: 'amd_human_detected' }, T0)).toBe('interim');
+      const redial = await store.attempts.end({ campaignId: id, contactId: a!, attempt: 1, from: 'call', outcome: 'busy', fields: { sip: 486 }, redialDelayMs: 0 }, T0);
       expect(redial.result).toBe('redial');
-      expect((await store.begin(id, a!, 2, T0 + 5000, T0)).result).toBe('begin');
-      expect(await store.settleDial(id, a!, 2, 'revert', T0)).toBe('settled');
-      expect((await store.begin(id, a!, 2, T0 + 5000, T0)).result).toBe('begin');
-      expect(await store.dueDeadlines(id, T0 + 5000)).toContainEqual({ contactId: a, attempt: 2 });
-      const end = await store.end({ campaignId: id, contactId: a!, attempt: 2, from: 'dui', outcome: 'answered-human', fields: { sip: 200 } }, T0);
+      expect((await store.attempts.begin({ campaignId: id, contactId: a!, attempt: 2 }, { deadline: T0 + 5000, now: T0 }))).toMatchObject({ kind: 'begun' });
+      expect(await store.attempts.settle({ campaignId: id, contactId: a!, attempt: 2 }, 'not-placed', T0)).toBe('settled');
+      expect((await store.attempts.begin({ campaignId: id, contactId: a!, attempt: 2 }, { deadline: T0 + 5000, now: T0 }))).toMatchObject({ kind: 'begun' });
+      expect(await store.attempts.dueDeadlines(id, T0 + 5000)).toContainEqual({ campaignId: id, contactId: a, attempt: 2 });
+      const end = await store.attempts.end({ campaignId: id, contactId: a!, attempt: 2, from: 'call', outcome: 'answered-human', fields: { sip: 200 } }, T0);
       expect(end.result).toBe('terminal');
-      expect((await store.end({ campaignId: id, contactId: b!, attempt: 1, from: 'qw', outcome: 'suppressed', fields: {} }, T0)).result).toBe('completed');
+      expect((await store.attempts.end({ campaignId: id, contactId: b!, attempt: 1, from: 'before-dial', outcome: 'suppressed', fields: {} }, T0)).result).toBe('completed');
       expect(await store.stats(id)).toMatchObject({ contacts: 2, terminal: 2, dialouts: 2, redials: 1 });
       expect(await store.getState(id)).toBe('completed');
     }
@@ -110,22 +109,14 @@ describe('contact state machine scripts on a cluster', () => {
 });
 
 describe('limits and admission ({limits} tag) on a cluster', () => {
-  it('reserves paced instants and takes and releases live-call slots across scopes', async () => {
-    expect(await limits.reserveDial('alpha', 10, 5, 1000, T0)).toEqual({ ok: true, waitMs: 0 });
-    expect(await limits.reserveDial('alpha', 10, 5, 1000, T0)).toEqual({ ok: true, waitMs: 200 });
+  it('admits a dial-out in one script (live slot + paced instant) and releases its slot in every scope', async () => {
     const scope = { campaignId: 'bravo', trunk: 'T1' };
-    expect(await limits.acquireLive('bravo/x/1', scope, { global: 10, campaign: 1, trunk: 5 }, 60_000, T0)).toBe(0);
-    expect(await limits.acquireLive('bravo/y/1', scope, { global: 10, campaign: 1, trunk: 5 }, 60_000, T0)).toBe(2);
+    const req = (member: string) => ({ member, scope, limits: { global: 10, campaign: 1, trunk: 5 }, leaseMs: 60_000, globalRate: 10, campaignRate: 5 });
+    expect(await limits.admit(req('bravo/x/1'), T0)).toEqual({ kind: 'admitted', waitMs: 0 });
+    expect(await limits.admit(req('bravo/y/1'), T0)).toEqual({ kind: 'full', scope: 2 });
     expect(await limits.liveCount(scope, T0)).toBe(1);
     expect(await limits.releaseLive('bravo/x/1', scope)).toBe(3);
-  });
-
-  it('admits a dial-out in one script (live slot + paced instant)', async () => {
-    const admission = new DialAdmission(redis, keys);
-    const req = { member: 'echo/z/1', scope: { campaignId: 'echo', trunk: 'T2' }, limits: { global: 5, campaign: 5, trunk: 5 }, leaseMs: 60_000, globalRate: 100, campaignRate: 50 };
-    expect(await admission.admit(req, T0 + 10_000)).toEqual({ kind: 'admitted', waitMs: 0 });
-    expect(await limits.liveCount({ campaignId: 'echo' }, T0 + 10_000)).toBe(1);
-    expect(await limits.releaseLive('echo/z/1', req.scope)).toBe(3);
+    expect(await limits.admit(req('bravo/y/1'), T0)).toEqual({ kind: 'admitted', waitMs: 200 });
   });
 });
 

@@ -1,5 +1,6 @@
 import {
   attemptKey,
+  contactState,
   decideRedial,
   type AttemptRef,
   type AttemptResultFields,
@@ -35,7 +36,9 @@ export interface EndedAttempt {
  * worker's, taken for the dial-out it is about to make.
  */
 function mayRelease(record: ContactRecord | undefined, attempt: number): boolean {
-  return !(record && record.n === attempt && (record.s === 'q' || record.s === 'w'));
+  if (!record || record.n !== attempt) return true;
+  const state = contactState(record);
+  return state !== 'queued' && state !== 'waiting';
 }
 
 /**
@@ -61,15 +64,13 @@ export class AttemptEnder {
     const settings = await this.deps.settings.get(ref.campaignId);
     if (!settings) return { result: 'unknown-campaign' };
     const decision = decideRedial(outcome, ref.attempt, settings.redial);
-    const { result, record, revised } = await store.end(
+    const { result, record, revised } = await store.attempts.end(
       {
-        campaignId: ref.campaignId,
-        contactId: ref.contactId,
-        attempt: ref.attempt,
+        ...ref,
         outcome,
         fields,
         redialDelayMs: decision.redial ? redialDelay(decision.delayMs, settings.endAt, now) : undefined,
-        from: 'dui',
+        from: 'call',
       },
       now,
     );
@@ -84,7 +85,7 @@ export class AttemptEnder {
     if (revised) {
       metrics.lostRevised();
       this.deps.logger.warn(
-        { campaignId: ref.campaignId, contact: ref.contactId, attempt: ref.attempt, outcome: record?.o },
+        { campaignId: ref.campaignId, contactId: ref.contactId, attempt: ref.attempt, outcome: record?.o },
         'notification came after its attempt was declared lost: its outcome replaces lost (a pending re-dial of it is called off)',
       );
     }

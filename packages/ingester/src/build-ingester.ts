@@ -79,7 +79,7 @@ function buildProcessingSide(deps: IngesterDeps, metrics: IngesterMetrics): Proc
   });
   const backlog = new NotifyBacklog(redis, keys);
   const watchdog = new LostWatchdog({
-    store, ender, metrics, logger, keys, redis,
+    store, ender, metrics, logger,
     intervalMs: config.watchdogIntervalMs, lostAfterMs: config.lostAfterMs, now: deps.now,
     backlog: () => backlog.oldest(),
     reconciler: new Reconciler({ store, queues, metrics, logger, lostAfterMs: config.lostAfterMs, graceMs: config.reconcileGraceMs }),

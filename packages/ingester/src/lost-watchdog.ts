@@ -1,4 +1,4 @@
-import { deadlineMember, type CampaignStore, type Keys, type Logger, type RedisClient } from '@dialer/core';
+import type { AttemptRef, CampaignStore, Logger } from '@dialer/core';
 import type { AttemptEnder } from './attempt-ender.js';
 import type { IngesterMetrics } from './ingester-metrics.js';
 import type { Reconciler } from './reconciler.js';
@@ -8,8 +8,6 @@ export interface LostWatchdogDeps {
   ender: AttemptEnder;
   metrics: IngesterMetrics;
   logger: Logger;
-  keys: Keys;
-  redis: RedisClient;
   /** Pause between sweeps (WATCHDOG_INTERVAL_MS). */
   intervalMs: number;
   /** LOST_AFTER_MS: for the logs, and the longest the backlog may hold the watchdog back. */
@@ -28,13 +26,6 @@ const PAGE = 500;
 const MAX_PAGES = 100;
 const CONCURRENCY = 20;
 
-// Removes a deadline only if it is still due: a member re-registered meanwhile (a new deadline for a
-// re-begun attempt) lies in the future and stays.
-const DROP_DUE_DEADLINE = `
-local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if score and tonumber(score) <= tonumber(ARGV[2]) then return redis.call('ZREM', KEYS[1], ARGV[1]) end
-return 0
-`;
 
 /**
  * Turns attempts that got no terminal notification before their deadline (set at dial time to now +
@@ -63,7 +54,6 @@ export class LostWatchdog {
   constructor(private readonly deps: LostWatchdogDeps) {
     this.log = deps.logger.child({ component: 'watchdog' });
     this.now = deps.now ?? Date.now;
-    if (!('dialerDropDueDeadline' in deps.redis)) deps.redis.defineCommand('dialerDropDueDeadline', { numberOfKeys: 1, lua: DROP_DUE_DEADLINE });
   }
 
   start(): void {
@@ -148,11 +138,11 @@ export class LostWatchdog {
   private async sweepCampaign(campaignId: string, horizon: number): Promise<number> {
     let lost = 0;
     for (let page = 0; page < MAX_PAGES && !this.closing; page++) {
-      const due = await this.deps.store.dueDeadlines(campaignId, horizon, PAGE);
+      const due = await this.deps.store.attempts.dueDeadlines(campaignId, horizon, PAGE);
       // A few at a time: after an outage thousands may be due, each a handful of round trips.
       for (let i = 0; i < due.length; i += CONCURRENCY) {
         const chunk = due.slice(i, i + CONCURRENCY);
-        const declared = await Promise.all(chunk.map(({ contactId, attempt }) => this.declareLost(campaignId, contactId, attempt, horizon)));
+        const declared = await Promise.all(chunk.map((ref) => this.declareLost(ref, horizon)));
         lost += declared.filter(Boolean).length;
       }
       if (due.length < PAGE) break;
@@ -160,12 +150,10 @@ export class LostWatchdog {
     return lost;
   }
 
-  private async declareLost(campaignId: string, contactId: string, attempt: number, horizon: number): Promise<boolean> {
-    const now = this.now();
-    const ref = { campaignId, contactId, attempt };
-    const { result, record } = await this.deps.ender.end(ref, 'lost', { rs: LOST_REASON }, now);
+  private async declareLost(ref: AttemptRef, horizon: number): Promise<boolean> {
+    const { result, record } = await this.deps.ender.end(ref, 'lost', { rs: LOST_REASON }, this.now());
     this.deps.metrics.applied(result);
-    const log = this.log.child({ campaignId, contact: contactId, attempt });
+    const log = this.log.child({ campaignId: ref.campaignId, contactId: ref.contactId, attempt: ref.attempt });
     if (result === 'terminal' || result === 'completed' || result === 'redial') {
       this.deps.metrics.lostDeclared();
       log.info({ lostAfterMs: this.deps.lostAfterMs, result, nextAttempt: result === 'redial' ? record?.n : undefined }, 'attempt lost: no notification in time');
@@ -173,11 +161,7 @@ export class LostWatchdog {
     }
     // Nothing left to end (already over — the re-dial re-ensured if one was pending —, or the contact is
     // gone): drop the orphaned deadline so it is not revisited on every sweep.
-    await (this.deps.redis as unknown as Record<string, (...a: (string | number)[]) => Promise<number>>).dialerDropDueDeadline(
-      this.deps.keys.campaignDeadlines(campaignId),
-      deadlineMember(contactId, attempt),
-      horizon,
-    );
+    await this.deps.store.attempts.dropDueDeadline(ref, horizon);
     log.debug({ result }, 'stale deadline dropped');
     return false;
   }

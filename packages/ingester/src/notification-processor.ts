@@ -115,14 +115,14 @@ export class NotificationProcessor {
     let result: ProcessedResult;
     if (!classification.terminal) {
       const fields = { amd: n.machineDetection, ca: n.callConnectTime, cv: n.conversationId };
-      const answer = await store.interim(ref.campaignId, ref.contactId, ref.attempt, fields, now);
+      const answer = await store.attempts.interim(ref, fields, now);
       result = answer === 'interim' ? 'interim' : answer === 'missing' ? 'missing' : 'noop';
     } else {
       const ended = await ender.end(ref, classification.outcome, terminalFields(n, classification.sipCode), now);
       result = ended.result;
     }
     metrics.applied(result);
-    const log = this.log.child({ campaignId: ref.campaignId, contact: ref.contactId, attempt: ref.attempt, jobId });
+    const log = this.log.child({ campaignId: ref.campaignId, contactId: ref.contactId, attempt: ref.attempt, jobId });
     if (result === 'unknown-campaign') log.warn('notification for an unknown campaign ignored');
     else if (result === 'noop' || result === 'missing') await this.logIgnored(log, ref.campaignId, n, result);
     else log.debug({ status: n.status, outcome: classification.terminal ? classification.outcome : undefined, result }, 'notification applied');
@@ -132,7 +132,8 @@ export class NotificationProcessor {
   /** Duplicates, late and out-of-order events are expected: a debug line says which attempt the call was. */
   private async logIgnored(log: Logger, campaignId: string, n: SavgNotification, result: ProcessedResult): Promise<void> {
     if (!log.isLevelEnabled('debug')) return;
-    const byConversation = await this.deps.store.attemptBySid(campaignId, n.conversationId).catch(() => undefined);
+    const live = await this.deps.store.attempts.bySid(campaignId, n.conversationId).catch(() => undefined);
+    const byConversation = live ? `${live.contactId}/${live.attempt}` : undefined;
     log.debug(
       { status: n.status, conversationId: n.conversationId, liveAttempt: byConversation, result },
       result === 'missing' ? 'notification for an unknown contact ignored' : 'duplicate, late or out-of-order notification ignored',

@@ -41,7 +41,7 @@ export function sendError(reply: FastifyReply, status: number, error: string, re
 export function registerNotifyRoute(app: FastifyInstance, deps: NotifyRouteDeps): void {
   const { handoff, metrics, logger, now } = deps;
   const log = logger.child({ route: 'notify' });
-  // Core's synchronous verifier (same contract as verifyNotifyToken, checked by a core test): jose's async
+  // Core's synchronous verifier (same contract as jose's jwtVerify, checked by a core test): jose's async
   // WebCrypto path costs ~100 µs per token, more than everything else the webhook does together.
   const verifier = createNotifyTokenVerifier(deps.token);
   app.decorateRequest('notifyRef', null);

@@ -66,7 +66,8 @@ export class Reconciler {
       // A worker that found the campaign's queue drained has retired it: tell it work came back.
       if (done !== 'present') await store.publish({ type: 'jobs-restored', campaignId });
     } else {
-      done = (await store.restoreDeadline(campaignId, c.contactId, c.attempt, now + this.deps.lostAfterMs)) ? 'deadline-restored' : 'present';
+      const ref = { campaignId, contactId: c.contactId, attempt: c.attempt };
+      done = (await store.attempts.restoreDeadline(ref, now + this.deps.lostAfterMs)) ? 'deadline-restored' : 'present';
     }
     // Another process got there first (or the job turned up meanwhile): nothing was missing after all.
     if (done === 'present') return false;

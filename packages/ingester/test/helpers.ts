@@ -6,7 +6,6 @@ import {
   Limits,
   NOTIFY_QUEUE,
   attemptKey,
-  signNotifyToken,
   toNewSpelling,
   toOldSpelling,
   type CampaignSettingsInput,
@@ -15,7 +14,7 @@ import {
   type SavgNotification,
 } from '@dialer/core';
 import { createCampaignWithContacts, testNumbers, type SeededContact } from '@dialer/test-utils';
-import type { TestContext } from '@dialer/test-utils';
+import { notifyToken, type TestContext } from '@dialer/test-utils';
 
 export interface Seeded extends SeededContact {
   campaignId: string;
@@ -40,17 +39,25 @@ export async function dialAttempt(
 ): Promise<{ sid: string }> {
   const store = new CampaignStore(ctx.redis, ctx.keys);
   const limits = new Limits(ctx.redis, ctx.keys);
-  const begun = await store.begin(s.campaignId, s.contactId, attempt, opts.deadline ?? Date.now() + ctx.config.lostAfterMs);
-  if (begun.result !== 'begin') throw new Error(`begin answered ${begun.result}`);
-  const held = await limits.acquireLive(attemptKey(s.campaignId, s.contactId, attempt), { campaignId: s.campaignId, trunk: 'T1' }, { global: 1000, campaign: 1000, trunk: 1000 }, 600_000);
-  if (held !== 0) throw new Error(`live slot refused (${held})`);
+  const begun = await store.attempts.begin({ campaignId: s.campaignId, contactId: s.contactId, attempt: attempt }, { deadline: opts.deadline ?? Date.now() + ctx.config.lostAfterMs });
+  if (begun.kind !== 'begun') throw new Error(`begin answered ${begun.kind}`);
+  await holdLiveSlot(limits, s, attempt);
   const sid = opts.sid ?? `sid-${s.contactId}-${attempt}`;
-  if (opts.stored !== false) await store.dialed(s.campaignId, s.contactId, attempt, sid, `call-${sid}`);
+  if (opts.stored !== false) await store.attempts.dialed({ campaignId: s.campaignId, contactId: s.contactId, attempt: attempt }, { sid: sid, callId: `call-${sid}` });
   return { sid };
 }
 
-export function tokenFor(ctx: TestContext, s: Seeded, attempt = 1, overrides: { secret?: string; audience?: string; nowMs?: number } = {}): Promise<string> {
-  return signNotifyToken(
+/** Takes the attempt's live-call slot the way the worker's admission does (caps and rate out of the way). */
+export async function holdLiveSlot(limits: Limits, s: Seeded, attempt = 1): Promise<void> {
+  const admitted = await limits.admit({
+    member: attemptKey(s.campaignId, s.contactId, attempt), scope: { campaignId: s.campaignId, trunk: 'T1' },
+    limits: { global: 1e6, campaign: 1e6, trunk: 1e6 }, leaseMs: 600_000, globalRate: 1e6,
+  });
+  if (admitted.kind !== 'admitted') throw new Error(`live slot refused (${admitted.kind})`);
+}
+
+export async function tokenFor(ctx: TestContext, s: Seeded, attempt = 1, overrides: { secret?: string; audience?: string; nowMs?: number } = {}): Promise<string> {
+  return notifyToken(
     { campaignId: s.campaignId, contactId: s.contactId, attempt },
     {
       secret: overrides.secret ?? (ctx.config.notify.tokenSecret as string),

@@ -3,10 +3,10 @@
 // bodies. Every contact must end exactly as its first terminal notification says; forged → 401,
 // malformed → 400, oversized → 413, and none of them changes any state.
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { CampaignStore, Limits, attemptKey, createLogger, createNotifyTokenSigner, signNotifyToken, type AttemptRef, type SavgNotification } from '@dialer/core';
-import { testContext, waitUntil, type TestContext } from '@dialer/test-utils';
+import { CampaignStore, Limits, attemptKey, createLogger, createNotifyTokenSigner, type AttemptRef, type SavgNotification } from '@dialer/core';
+import { notifyToken, testContext, waitUntil, type TestContext } from '@dialer/test-utils';
 import { buildIngester, type Ingester } from '@dialer/ingester';
-import { dialQueue, listen, liveCount, notifications, request, seedCampaign, spell, type Seeded } from './helpers.js';
+import { dialQueue, holdLiveSlot, listen, liveCount, notifications, request, seedCampaign, spell, type Seeded } from './helpers.js';
 
 const TOTAL = 10_000;
 const DUPLICATES = TOTAL * 0.1;
@@ -74,11 +74,11 @@ async function forgedPath(s: Seeded, i: number): Promise<string> {
   const opts = { secret: ctx.config.notify.tokenSecret as string, audience: ctx.config.deploymentId, ttlMs: ctx.config.notify.tokenTtlMs };
   switch (i % 4) {
     case 0:
-      return `/notify/${await signNotifyToken(ref(s), { ...opts, secret: 'an-attacker-guessed-secret-0123456789abcdef' })}`;
+      return `/notify/${await notifyToken(ref(s), { ...opts, secret: 'an-attacker-guessed-secret-0123456789abcdef' })}`;
     case 1:
-      return `/notify/${await signNotifyToken(ref(s), opts, Date.now() - opts.ttlMs - 60_000)}`;
+      return `/notify/${await notifyToken(ref(s), opts, Date.now() - opts.ttlMs - 60_000)}`;
     case 2:
-      return `/notify/${await signNotifyToken(ref(s), { ...opts, audience: 'another-deployment' })}`;
+      return `/notify/${await notifyToken(ref(s), { ...opts, audience: 'another-deployment' })}`;
     default: {
       const [h, p] = sign(ref(s)).split('.');
       return `/notify/${h}.${p}.${Buffer.from('forged-signature-bytes-000000000000').toString('base64url')}`;
@@ -132,12 +132,11 @@ async function fire(shots: Shot[], concurrency = 64): Promise<number[]> {
 
 /** The worker's part for attempt 1: begin, a live-call slot (caps far above the test's size), the response. */
 async function dial(s: Seeded): Promise<string> {
-  const begun = await store.begin(s.campaignId, s.contactId, 1, Date.now() + ctx.config.lostAfterMs);
-  if (begun.result !== 'begin') throw new Error(`begin answered ${begun.result}`);
-  const caps = { global: 1e6, campaign: 1e6, trunk: 1e6 };
-  if ((await limits.acquireLive(attemptKey(s.campaignId, s.contactId, 1), { campaignId: s.campaignId, trunk: 'T1' }, caps, 600_000)) !== 0) throw new Error('no slot');
+  const begun = await store.attempts.begin({ campaignId: s.campaignId, contactId: s.contactId, attempt: 1 }, { deadline: Date.now() + ctx.config.lostAfterMs });
+  if (begun.kind !== 'begun') throw new Error(`begin answered ${begun.kind}`);
+  await holdLiveSlot(limits, s);
   const sid = `sid-${s.contactId}`;
-  await store.dialed(s.campaignId, s.contactId, 1, sid, `call-${sid}`);
+  await store.attempts.dialed({ campaignId: s.campaignId, contactId: s.contactId, attempt: 1 }, { sid: sid, callId: `call-${sid}` });
   return sid;
 }
 

@@ -43,7 +43,7 @@ describe('lost-notification watchdog', () => {
     expect(await contact(ctx, s)).toMatchObject({ s: 't', o: 'lost', rs: LOST_REASON });
     // The slot is released right after the attempt ends (two steps, so poll).
     await waitUntil(async () => (await liveCount(ctx, s.campaignId)) === 0, 5000, 'live slot released');
-    expect(await store.dueDeadlines(s.campaignId, Date.now() + 3_600_000)).toEqual([]);
+    expect(await store.attempts.dueDeadlines(s.campaignId, Date.now() + 3_600_000)).toEqual([]);
     expect(await store.getState(s.campaignId)).toBe('completed');
     expect(await ingester.metrics.registry.metrics()).toMatch(/dialer_ingester_lost_total [1-9]/);
     await ingester.watchdog?.stop();
@@ -60,7 +60,7 @@ describe('lost-notification watchdog', () => {
   it('uses an injectable clock, covers uncertain attempts, and re-dials lost when the policy says so', async () => {
     const [s] = (await seedCampaign(ctx, { redial: { rules: { lost: { delayMs: 0 } } } })) as [Seeded];
     await dialAttempt(ctx, s, 1, { stored: false, deadline: Date.now() + 3_600_000 });
-    expect(await store.settleDial(s.campaignId, s.contactId, 1, 'uncertain')).toBe('settled');
+    expect(await store.attempts.settle({ campaignId: s.campaignId, contactId: s.contactId, attempt: 1 }, 'uncertain')).toBe('settled');
     let clock = Date.now();
     const ingester = ingesterAt(() => clock);
     expect(await ingester.watchdog?.tick()).toBe(0);

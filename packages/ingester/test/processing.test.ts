@@ -175,7 +175,7 @@ describe('re-dials', () => {
     expect(await contact(ctx, s)).toMatchObject({ s: 'w', n: 2, o: 'busy', cv: 'conv-early' });
     expect(await liveCount(ctx, s.campaignId)).toBe(0);
     // The worker's late `dialed` for attempt 1 is stale and changes nothing.
-    expect(await store.dialed(s.campaignId, s.contactId, 1, 'sid-late', 'call-late')).toBe('stale');
+    expect(await store.attempts.dialed({ campaignId: s.campaignId, contactId: s.contactId, attempt: 1 }, { sid: 'sid-late', callId: 'call-late' })).toBe('stale');
     expect(await contact(ctx, s)).toMatchObject({ s: 'w', n: 2 });
   });
 

@@ -81,7 +81,7 @@ describe('the reconciler', () => {
     // A busy call whose re-dial job was never added (the process died right after ending the attempt).
     const t0 = Date.now();
     await dialAttempt(ctx, redial, 1);
-    await store.end({ campaignId: redial.campaignId, contactId: redial.contactId, attempt: 1, from: 'dui', outcome: 'busy', fields: { sip: 486 }, redialDelayMs: 600_000 }, t0);
+    await store.attempts.end({ campaignId: redial.campaignId, contactId: redial.contactId, attempt: 1, from: 'call', outcome: 'busy', fields: { sip: 486 }, redialDelayMs: 600_000 }, t0);
     const clock = Date.now() + GRACE + 1;
     await watchdogAt(() => clock).watchdog!.tick();
     expect(await jobState(failed)).toBe('waiting');
@@ -134,7 +134,7 @@ describe('the reconciler', () => {
 
   it('leaves completed campaigns alone', async () => {
     const [s] = (await seedCampaign(ctx)) as [Seeded];
-    await store.end({ campaignId: s.campaignId, contactId: s.contactId, attempt: 1, from: 'qw', outcome: 'expired', fields: {} });
+    await store.attempts.end({ campaignId: s.campaignId, contactId: s.contactId, attempt: 1, from: 'before-dial', outcome: 'expired', fields: {} });
     expect(await store.getState(s.campaignId)).toBe('completed');
     await watchdogAt(() => Date.now() + GRACE + 1).watchdog!.tick();
     expect(await ctx.redis.exists(ctx.keys.campaignReconcile(s.campaignId))).toBe(0);

@@ -68,7 +68,7 @@ describe('no re-dial on a cancelled campaign', () => {
     const [s, other] = (await seedCampaign(ctx, { redial: REDIAL }, 2)) as [Seeded, Seeded];
     const { sid } = await dialAttempt(ctx, s);
     await store.setState(s.campaignId, 'cancelled');
-    await store.end({ campaignId: other.campaignId, contactId: other.contactId, attempt: 1, from: 'qw', outcome: 'cancelled', fields: { rs: CANCELLED_REASON } });
+    await store.attempts.end({ campaignId: other.campaignId, contactId: other.contactId, attempt: 1, from: 'before-dial', outcome: 'cancelled', fields: { rs: CANCELLED_REASON } });
     await deliver(s, 1, n(notifications.failed(sid, '486 Busy Here')), async () => (await contact(ctx, s)).s === 't');
     const rec = await contact(ctx, s);
     expect(rec).toMatchObject({ s: 't', n: 1, a: 1, o: 'cancelled', rs: CANCELLED_REASON, sip: 486, cv: sid });
@@ -77,7 +77,7 @@ describe('no re-dial on a cancelled campaign', () => {
     expect(stats).toMatchObject({ terminal: 2, redials: 0, outcomes: { cancelled: 2 } });
     expect(await store.getState(s.campaignId)).toBe('cancelled');
     // No re-dial guard is left behind either.
-    expect(await store.dueDeadlines(s.campaignId, Date.now() + 10 * REDIAL_GUARD_MS)).toEqual([]);
+    expect(await store.attempts.dueDeadlines(s.campaignId, Date.now() + 10 * REDIAL_GUARD_MS)).toEqual([]);
   });
 
   it('an answered call after the cancel keeps its own outcome (only a re-dial is cut short)', async () => {
@@ -129,7 +129,7 @@ describe('crash between ending an attempt and adding its re-dial job', () => {
     await dialAttempt(ctx, s, 1);
     const t0 = Date.now();
     // The crash: the attempt is ended with a re-dial decision, and the process dies before adding the job.
-    const ended = await store.end({ campaignId: s.campaignId, contactId: s.contactId, attempt: 1, from: 'dui', outcome: 'busy', fields: { sip: 486 }, redialDelayMs: 5000 }, t0);
+    const ended = await store.attempts.end({ campaignId: s.campaignId, contactId: s.contactId, attempt: 1, from: 'call', outcome: 'busy', fields: { sip: 486 }, redialDelayMs: 5000 }, t0);
     expect(ended.result).toBe('redial');
     expect(await jobExists(s, 2)).toBe(false);
 
@@ -142,7 +142,7 @@ describe('crash between ending an attempt and adding its re-dial job', () => {
     expect(await jobExists(s, 2)).toBe(true);
     expect(await replica.metrics.registry.metrics()).toMatch(/dialer_ingester_redials_recovered_total 1/);
     // The guard is gone, the contact unchanged: the next sweep finds nothing.
-    expect(await store.dueDeadlines(s.campaignId, clock + 3_600_000)).toEqual([]);
+    expect(await store.attempts.dueDeadlines(s.campaignId, clock + 3_600_000)).toEqual([]);
     expect(await contact(ctx, s)).toMatchObject({ s: 'w', n: 2, o: 'busy' });
     // The re-added job is the one the worker takes for attempt 2, due at once.
     const q = dialQueue(ctx, s.campaignId);

@@ -2,8 +2,8 @@
 // says so; once Redis is back it accepts again. Uses a private redis-server it can stop.
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { Queue } from 'bullmq';
-import { NOTIFY_QUEUE, createKeys, createLogger, createRedis, loadConfig, signNotifyToken, type DialerConfig } from '@dialer/core';
-import { startRedisServer, testEnv, waitUntil, type RedisServer } from '@dialer/test-utils';
+import { NOTIFY_QUEUE, createKeys, createLogger, createRedis, loadConfig, type DialerConfig } from '@dialer/core';
+import { notifyToken, startRedisServer, testEnv, waitUntil, type RedisServer } from '@dialer/test-utils';
 import { buildIngester, type Ingester } from '@dialer/ingester';
 import { listen, notifications, request, spell } from './helpers.js';
 
@@ -20,7 +20,7 @@ beforeAll(async () => {
   ingester = buildIngester({ config, logger: createLogger({ level: 'silent' }), processor: false });
   base = await listen(ingester.app);
   metricsBase = await ingester.listenMetrics();
-  token = await signNotifyToken(
+  token = await notifyToken(
     { campaignId: 'c-down', contactId: 'k1', attempt: 1 },
     { secret: config.notify.tokenSecret as string, audience: config.deploymentId, ttlMs: config.notify.tokenTtlMs },
   );

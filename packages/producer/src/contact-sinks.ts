@@ -1,4 +1,4 @@
-import { DIAL_JOB_NAME, dialJobOptions, type CampaignStore, type ContactRecord, type DialJobData, type Keys, type RedisClient } from '@dialer/core';
+import { DIAL_JOB_NAME, dialJobOptions, suppressedContactRecord, type CampaignStore, type ContactRecord, type DialJobData, type Keys, type RedisClient } from '@dialer/core';
 import type { Queue } from 'bullmq';
 import { SUPPRESSED_AT_IMPORT, type ImportCounts } from './import-types.js';
 import { ContactIdSet } from './contact-id-set.js';
@@ -41,9 +41,7 @@ async function suppressedFlags(redis: RedisClient, keys: Keys, campaignId: strin
 
 /** A suppressed number is stored born terminal, so the campaign report lists it and a re-import skips it. */
 function bornSuppressed(rec: ContactRecord, now: number): ContactRecord {
-  const out: ContactRecord = { p: rec.p, r: rec.r, n: 1, s: 't', a: 0, o: 'suppressed', rs: SUPPRESSED_AT_IMPORT, ts: now };
-  if (rec.nm) out.nm = rec.nm;
-  return out;
+  return suppressedContactRecord(rec, SUPPRESSED_AT_IMPORT, now);
 }
 
 /**

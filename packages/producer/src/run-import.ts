@@ -138,7 +138,7 @@ async function importRows(
 /** Creates the campaign with its contact id scheme; one another import created meanwhile must have the same. */
 async function createCampaign(deps: ImportDeps, store: CampaignStore, campaignId: string, settings: CampaignSettings, ids: ContactIdScheme): Promise<void> {
   const label = contactIdSchemeLabel(ids);
-  if (await store.createCampaign(campaignId, settings, Date.now(), label ? { [CONTACT_IDS_FIELD]: label } : {})) return;
+  if (await store.createCampaign(campaignId, settings, { extra: label ? { [CONTACT_IDS_FIELD]: label } : {} })) return;
   await checkCampaignContactIds(deps.redis, deps.keys, deps.config, campaignId, ids);
 }
 

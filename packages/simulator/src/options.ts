@@ -186,11 +186,8 @@ type ParsedPatch = z.output<typeof simulatorConfigPatchSchema>;
 /** Applies a validated patch: the faults string first, explicit fields over it. */
 export function applyConfigPatch(config: SimulatorConfig, patch: ParsedPatch): SimulatorConfig {
   const { faults, ...fields } = patch;
-  const next: SimulatorConfig = { ...config, ...faults };
-  for (const [key, value] of Object.entries(fields)) {
-    if (value !== undefined) (next as unknown as Record<string, unknown>)[key] = value;
-  }
-  return next;
+  const explicit = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<SimulatorConfig>;
+  return { ...config, ...faults, ...explicit };
 }
 
 const staticOptionsSchema = z.object({

@@ -60,7 +60,7 @@ export interface FaultRates {
   notifyBeforeReply?: number;
 }
 
-const FAULT_KEYS: Record<string, keyof FaultRates> = {
+const FAULT_FIELDS: Record<string, keyof FaultRates> = {
   '429': 'rate429',
   '5xx': 'rate5xx',
   proxy: 'proxyErrorRate',
@@ -76,8 +76,8 @@ export function parseFaults(text: string): SpecResult<FaultRates> {
   if (typeof entries === 'string') return { ok: false, error: entries };
   const faults: FaultRates = {};
   for (const [name, raw] of entries) {
-    const key = FAULT_KEYS[name];
-    if (!key) return { ok: false, error: `unknown fault "${name}" (known: ${Object.keys(FAULT_KEYS).join(', ')})` };
+    const key = FAULT_FIELDS[name];
+    if (!key) return { ok: false, error: `unknown fault "${name}" (known: ${Object.keys(FAULT_FIELDS).join(', ')})` };
     const p = toNumber(raw);
     if (p === undefined || p > 1) return { ok: false, error: `${name} must be a probability between 0 and 1` };
     faults[key] = p;

@@ -10,3 +10,4 @@ export { captureLogger, type CapturedLog } from './capture-logger.js';
 export { testCampaignId, testNumbers, createCampaignWithContacts, type SeededContact } from './seed-campaign.js';
 export { startRedisCluster, keysPerNode, hashTagOf, findRedisCli, type RedisCluster, type RedisClusterNode, type RedisClusterOptions } from './redis-cluster.js';
 export { refTimersLeftBy } from './open-timers.js';
+export { notifyToken, readNotifyToken } from './notify-tokens.js';

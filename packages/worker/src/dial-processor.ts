@@ -12,12 +12,12 @@ import { DelayedError, RateLimitError, WaitingError, type Job } from 'bullmq';
 import {
   attemptKey,
   CANCELLED_REASON,
+  contactState,
   createNotifyTokenSigner,
-  deadlineMember,
-  DialAdmission,
   maskPhone,
   DialerError,
   type AdmissionRequest,
+  type AttemptRef,
   type CampaignMeta,
   type CampaignSettings,
   type ContactRecord,
@@ -40,7 +40,7 @@ class Attempt {
   readonly contactId: string;
   readonly n: number;
   /** Masked number, once the record is read. */
-  contact: string | undefined;
+  phone: string | undefined;
   #log: Logger | undefined;
 
   constructor(
@@ -51,15 +51,18 @@ class Attempt {
     this.campaignId = job.queueName;
     this.contactId = job.data.c;
     this.n = job.data.n;
+    this.ref = { campaignId: this.campaignId, contactId: this.contactId, attempt: this.n };
     this.claim = token ?? randomUUID();
   }
+
+  readonly ref: AttemptRef;
 
   /** This delivery's claim on the attempt (BullMQ's lock token is unique per delivery). */
   readonly claim: string;
 
   /** The job's child logger, made on first use: most jobs log nothing at the usual level. */
   get log(): Logger {
-    this.#log ??= this.logger.child({ campaignId: this.campaignId, contactId: this.contactId, attempt: this.n, jobId: this.job.id, contact: this.contact });
+    this.#log ??= this.logger.child({ campaignId: this.campaignId, contactId: this.contactId, attempt: this.n, jobId: this.job.id, phone: this.phone });
     return this.#log;
   }
 }
@@ -84,7 +87,7 @@ export class DialProcessor {
   private readonly tokens: NotifyTokenSigner;
 
   constructor(private readonly ctx: DialContext) {
-    this.pacer = new Pacer({ ...ctx, admission: new DialAdmission(ctx.redis, ctx.keys) });
+    this.pacer = new Pacer({ ...ctx, admission: ctx.limits });
     const { notify, deploymentId } = ctx.config;
     this.tokens = createNotifyTokenSigner({ secret: notify.tokenSecret as string, audience: deploymentId, ttlMs: notify.tokenTtlMs });
   }
@@ -112,14 +115,15 @@ export class DialProcessor {
     const { store, campaigns } = this.ctx;
     const [meta, record] = await Promise.all([campaigns.get(a.campaignId), store.getContact(a.campaignId, a.contactId)]);
     if (!meta || !record) return this.done(a, 'noop', 'missing');
-    a.contact = maskPhone(record.p);
-    if (record.n !== a.n || record.s === 'i' || record.s === 'u' || record.s === 't') return this.done(a, 'noop', `skip:${record.n}${record.s}`);
-    if (record.s === 'd') return this.redelivered(a);
+    a.phone = maskPhone(record.p);
+    const state = contactState(record);
+    if (record.n !== a.n || state === 'in-call' || state === 'uncertain' || state === 'ended') return this.done(a, 'noop', `skip:${record.n}:${state}`);
+    if (state === 'dialing') return this.redelivered(a);
     if (meta.state === 'cancelled') return this.endBeforeDial(a, 'cancelled', 'campaign cancelled before the call');
     if (meta.state !== 'running') return this.notRunning(a, meta.state);
     // A re-dial is never early, also when its job runs before its delay (given back by the reconciler,
     // promoted in the board): it waits for the due time the policy set.
-    if (record.s === 'w' && record.due !== undefined && record.due > Date.now()) return this.delayUntil(a, record.due, 're-dial not due yet');
+    if (state === 'waiting' && record.due !== undefined && record.due > Date.now()) return this.delayUntil(a, record.due, 're-dial not due yet');
 
     const when = checkDialTime(record, meta.settings, this.ctx.now());
     if (when.kind !== 'dial') return this.notNow(a, when);
@@ -128,12 +132,12 @@ export class DialProcessor {
     return this.withLiveSlot(a, meta, record);
   }
 
-  /** A job whose attempt is already `d`: its worker died mid-dial. `begin` marks it uncertain; never re-send. */
+  /** A job whose attempt is already dialing: its worker died mid-dial. `begin` marks it uncertain; never re-send. */
   private async redelivered(a: Attempt): Promise<string> {
     // The deadline set by the first delivery's `begin` stands (the request may have left then).
-    const { result } = await this.ctx.store.begin(a.campaignId, a.contactId, a.n, this.beginDeadline(), Date.now(), a.claim);
-    a.log.warn({ result }, 'job re-delivered while its attempt was dialing: the request may have gone out, not dialing again');
-    return this.done(a, 'redelivered-uncertain', result);
+    const { kind } = await this.ctx.store.attempts.begin(a.ref, { deadline: this.beginDeadline(), claim: a.claim });
+    a.log.warn({ result: kind }, 'job re-delivered while its attempt was dialing: the request may have gone out, not dialing again');
+    return this.done(a, 'redelivered-uncertain', kind);
   }
 
   private async withLiveSlot(a: Attempt, meta: CampaignMeta, record: ContactRecord): Promise<string> {
@@ -178,28 +182,29 @@ export class DialProcessor {
       // (the slot is given back on the way out, no attempt spent), so a number listed before the claim is
       // never dialed. On Redis Cluster the global list lives in another slot: it is checked just before.
       if (!this.ctx.store.globalListInClaim && (await this.isGloballySuppressed(record.p))) return this.endBeforeDial(a, 'suppressed', SUPPRESSED_REASON);
-      const begun = await this.ctx.store.begin(a.campaignId, a.contactId, a.n, this.beginDeadline(), Date.now(), a.claim);
-      const r = begun.result;
-      if (r === 'suppressed') return this.endBeforeDial(a, 'suppressed', SUPPRESSED_REASON);
-      if (r === 'begin') {
+      const begun = await this.ctx.store.attempts.begin(a.ref, { deadline: this.beginDeadline(), claim: a.claim });
+      if (begun.kind === 'suppressed') return this.endBeforeDial(a, 'suppressed', SUPPRESSED_REASON);
+      if (begun.kind === 'begun') {
         // `begin` itself was slow (Redis busy): the request has not left, so the attempt can be given back
         // and a fresh instant taken rather than sending late (which would bunch dial-outs).
         late = paced.late;
         if (isLate(paced.instant) && late++ < MAX_LATE_RETRIES) {
           this.ctx.metrics.pacingLate();
-          await this.ctx.store.settleDial(a.campaignId, a.contactId, a.n, 'revert');
+          await this.ctx.store.attempts.settle(a.ref, 'not-placed');
           continue;
         }
         return this.dial(a, request, slot);
       }
       // Another delivery of this job got here first (uncertain), or the call is live: the slot stays held.
-      if (r === 'uncertain' || r === 'already:i' || r === 'already:u') {
+      if (begun.kind === 'uncertain' || (begun.kind === 'past' && (begun.state === 'in-call' || begun.state === 'uncertain'))) {
         slot.keep = true;
-        return this.done(a, 'noop', r);
+        return this.done(a, 'noop', begun.kind === 'past' ? begun.state : begun.kind);
       }
-      if (r === 'state:cancelled') return this.endBeforeDial(a, 'cancelled', 'campaign cancelled before the call');
-      if (r.startsWith('state:')) return this.notRunning(a, r.slice(6));
-      return this.done(a, 'noop', r);
+      if (begun.kind === 'not-running') {
+        if (begun.state === 'cancelled') return this.endBeforeDial(a, 'cancelled', 'campaign cancelled before the call');
+        return this.notRunning(a, begun.state);
+      }
+      return this.done(a, 'noop', begun.kind);
     }
   }
 
@@ -231,11 +236,11 @@ export class DialProcessor {
     if (res.kind === 'placed') {
       this.#rate429.delete(a.campaignId);
       const now = Date.now();
-      await store.dialed(a.campaignId, a.contactId, a.n, res.sid, res.callId, now, now + this.ctx.config.lostAfterMs);
+      await store.attempts.dialed(a.ref, { sid: res.sid, callId: res.callId, now, deadline: now + this.ctx.config.lostAfterMs });
       return this.done(a, 'dialed', 'dialed');
     }
     if (res.kind === 'uncertain') {
-      await store.settleDial(a.campaignId, a.contactId, a.n, 'uncertain');
+      await store.attempts.settle(a.ref, 'uncertain');
       a.log.warn({ detail: res.detail }, 'dial-out outcome unknown: the attempt waits for its notification or the watchdog, it is not re-sent');
       return this.done(a, 'uncertain', 'uncertain');
     }
@@ -246,7 +251,7 @@ export class DialProcessor {
     }
     if (res.kind === 'rejected') return this.reject(a, res.detail);
     // Certainly not placed: give the attempt back before deciding how to retry.
-    await store.settleDial(a.campaignId, a.contactId, a.n, 'revert');
+    await store.attempts.settle(a.ref, 'not-placed');
     // A cancel that came while the request was out skipped this contact (it was dialing): end it here, or
     // its job, put back below, would be removed by the cancel and the contact left pending. The state is
     // read after the revert, so either this sees the cancel or the cancel's sweep sees the reverted contact.
@@ -256,7 +261,7 @@ export class DialProcessor {
 
   /** SAVG refused this contact's request (not the campaign's): the contact ends `rejected` with the reason. */
   private async reject(a: Attempt, detail: string): Promise<string> {
-    await this.ctx.store.end({ campaignId: a.campaignId, contactId: a.contactId, attempt: a.n, from: 'd', outcome: 'rejected', fields: { rs: detail } });
+    await this.ctx.store.attempts.end({ ...a.ref, from: 'dialing', outcome: 'rejected', fields: { rs: detail } });
     a.log.info({ detail }, 'dial-out rejected by SAVG: contact ends rejected');
     return this.done(a, 'rejected', 'rejected');
   }
@@ -269,7 +274,7 @@ export class DialProcessor {
   private async refusedAgain(a: Attempt): Promise<boolean> {
     const { store } = this.ctx;
     const meta = await store.getCampaign(a.campaignId);
-    if (meta?.pausedBy !== deadlineMember(a.contactId, a.n)) return false;
+    if (!meta || !store.isPausedBy(meta, a.ref)) return false;
     return (await store.stats(a.campaignId)).placed > (meta.pausedPlaced ?? 0);
   }
 
@@ -300,7 +305,7 @@ export class DialProcessor {
     // `paused` also sees the queue paused).
     const state = await store.getState(a.campaignId);
     if (state === 'running' || state === 'paused') await queues.get(a.campaignId).pause();
-    const change = await store.transition(a.campaignId, 'auto-pause', reason, Date.now(), deadlineMember(a.contactId, a.n));
+    const change = await store.transition(a.campaignId, 'auto-pause', { reason, pausedBy: a.ref });
     // A cancel between the two reads: the queue must flow again so the cancel can end the leftover jobs.
     if (change.state === 'cancelled') await queues.get(a.campaignId).resume();
     campaigns.invalidate(a.campaignId);
@@ -327,7 +332,7 @@ export class DialProcessor {
   }
 
   private async endBeforeDial(a: Attempt, outcome: Outcome & JobResult, reason: string): Promise<string> {
-    const { result } = await this.ctx.store.end({ campaignId: a.campaignId, contactId: a.contactId, attempt: a.n, from: 'qw', outcome, fields: { rs: reason } });
+    const { result } = await this.ctx.store.attempts.end({ ...a.ref, from: 'before-dial', outcome, fields: { rs: reason } });
     a.log.info({ outcome, result }, 'contact ended before dialing');
     return this.done(a, outcome, `${outcome}:${result}`);
   }

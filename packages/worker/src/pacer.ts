@@ -1,11 +1,11 @@
 /**
  * Admission and smooth pacing of dial-outs across every process: each dial-out takes its live-call slot and
  * reserves its own instant under the global and the campaign rate in one atomic step (core's
- * DialAdmission), sleeps until the instant, and goes. An instant is never kept when the process wakes well
+ * `Limits.admit`), sleeps until the instant, and goes. An instant is never kept when the process wakes well
  * after it (a stalled event loop, a slow Redis): a late dial-out would bunch with the ones reserved after
  * it and overshoot the rate in that second, so it takes a new instant (keeping its slot).
  */
-import type { AdmissionRequest, DialAdmission } from '@dialer/core';
+import type { AdmissionRequest, Limits } from '@dialer/core';
 import type { DialContext } from './dial-context.js';
 import { sleep } from './semaphore.js';
 
@@ -29,7 +29,7 @@ export const LATE_AFTER_MS = 50;
 export const MAX_LATE_RETRIES = 3;
 
 export class Pacer {
-  constructor(private readonly ctx: Pick<DialContext, 'signal' | 'metrics'> & { admission: DialAdmission }) {}
+  constructor(private readonly ctx: Pick<DialContext, 'signal' | 'metrics'> & { admission: Pick<Limits, 'admit'> }) {}
 
   /**
    * Takes the slot and waits for this dial-out's instant. `onHeld` is called as soon as the slot is held

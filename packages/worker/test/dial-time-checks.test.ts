@@ -1,6 +1,6 @@
 // What the worker re-checks when a job runs (see docs/design.md (Calling windows and time zones)): campaign state, start/end dates, do-not-call lists.
 import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
-import { DialAdmission, SuppressionList, contactIdFor, newContactRecord } from '@dialer/core';
+import { SuppressionList, contactIdFor, newContactRecord } from '@dialer/core';
 import { startSimulator, waitUntil, type SimulatorHarness } from '@dialer/test-utils';
 import type { WorkerService } from '@dialer/worker';
 import { allTerminal, createWorld, numbers, seedCampaign, startWorker, type World } from './helpers.js';
@@ -28,7 +28,7 @@ describe('campaign state at dial time', () => {
   it('a paused campaign is not dialed; resuming it dials every contact once', async () => {
     const nums = numbers(4);
     const { campaignId } = await seedCampaign(world, {}, []);
-    await world.store.setState(campaignId, 'paused', 'paused by operator');
+    await world.store.setState(campaignId, 'paused', { reason: 'paused by operator' });
     await addContacts(world, campaignId, nums);
     await worker.rescan();
     await waitUntil(async () => /result="paused"} [1-9]/.test(await jobResults()), 10_000, 'the worker saw the paused campaign');
@@ -44,7 +44,7 @@ describe('campaign state at dial time', () => {
   it('a campaign auto-paused on its queue (401) runs again when it is resumed', async () => {
     const nums = numbers(3);
     const { campaignId } = await seedCampaign(world, {}, []);
-    await world.store.setState(campaignId, 'paused', 'SAVG answered 401: …');
+    await world.store.setState(campaignId, 'paused', { reason: 'SAVG answered 401: …' });
     await world.queues.get(campaignId).pause();
     await addContacts(world, campaignId, nums);
     await world.store.setState(campaignId, 'running');
@@ -121,7 +121,7 @@ describe('do-not-call lists at dial time', () => {
       await waitUntil(() => slow.campaignIds().includes(campaignId), 10_000, 'the worker to take the campaign up');
       // Another dial-out (elsewhere) has just taken the next instant of the global schedule.
       const other = { member: 'elsewhere/other/1', scope: { campaignId: 'elsewhere' } };
-      expect(await new DialAdmission(w.ctx.redis, w.ctx.keys).admit({ ...other, limits: { global: 1000 }, leaseMs: 60_000, globalRate: 1 })).toEqual({ kind: 'admitted', waitMs: 0 });
+      expect(await w.limits.admit({ ...other, limits: { global: 1000 }, leaseMs: 60_000, globalRate: 1 })).toEqual({ kind: 'admitted', waitMs: 0 });
       await w.limits.releaseLive(other.member, other.scope);
       const [number] = numbers(1) as [string];
       await addContacts(w, campaignId, [number]);

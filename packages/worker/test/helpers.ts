@@ -10,13 +10,12 @@ import {
   createLogger,
   loadConfig,
   parseNotification,
-  verifyNotifyToken,
   type AttemptRef,
   type CampaignSettingsInput,
   type DialerConfig,
   type Logger,
 } from '@dialer/core';
-import { testContext, type TestContext } from '@dialer/test-utils';
+import { readNotifyToken, testContext, type TestContext } from '@dialer/test-utils';
 import { createCampaignWithContacts, testNumbers, type SeededContact } from '@dialer/test-utils';
 import type { DialoutRecord } from '@dialer/simulator';
 import { buildWorker, type WorkerDeps, type WorkerService } from '@dialer/worker';
@@ -54,13 +53,13 @@ export async function startNotifyReceiver(ctx: TestContext, store: CampaignStore
   const received: NotifyReceiver['received'] = [];
   const tokenOpts = { secret: ctx.config.notify.tokenSecret as string, audience: ctx.config.deploymentId, ttlMs: ctx.config.notify.tokenTtlMs };
   app.post('/notify/:token', async (request, reply) => {
-    const ref = await verifyNotifyToken((request.params as { token: string }).token, tokenOpts);
+    const ref = await readNotifyToken((request.params as { token: string }).token, tokenOpts);
     const parsed = parseNotification(request.body);
     if (!parsed.ok) return reply.code(400).send({ error: parsed.error });
     received.push({ ref, status: parsed.value.status });
     const c = classifyNotification(parsed.value);
     if (!c.terminal) return reply.send({ ok: true });
-    await store.end({ campaignId: ref.campaignId, contactId: ref.contactId, attempt: ref.attempt, from: 'dui', outcome: c.outcome, fields: { cv: parsed.value.conversationId } });
+    await store.attempts.end({ campaignId: ref.campaignId, contactId: ref.contactId, attempt: ref.attempt, from: 'call', outcome: c.outcome, fields: { cv: parsed.value.conversationId } });
     const settings = (await store.getCampaign(ref.campaignId))?.settings;
     await limits.releaseLive(attemptKey(ref.campaignId, ref.contactId, ref.attempt), { campaignId: ref.campaignId, trunk: settings?.trunk });
     return reply.send({ ok: true });
@@ -119,7 +118,7 @@ export async function attemptOf(config: DialerConfig, record: DialoutRecord): Pr
   const url = record.request?.notifyurl;
   if (!url) return undefined;
   const token = url.slice(url.lastIndexOf('/') + 1);
-  return verifyNotifyToken(token, { secret: config.notify.tokenSecret as string, audience: config.deploymentId, ttlMs: config.notify.tokenTtlMs });
+  return readNotifyToken(token, { secret: config.notify.tokenSecret as string, audience: config.deploymentId, ttlMs: config.notify.tokenTtlMs });
 }
 
 /** The most dial-outs in any sliding window of `windowMs` (timestamps in ms). */

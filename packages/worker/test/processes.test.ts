@@ -91,7 +91,7 @@ describe('two worker processes', () => {
     let lost = 0;
     for await (const [contactId, rec] of w.store.contacts(campaignId)) {
       if (rec.s !== 'u') continue;
-      const ended = await w.store.end({ campaignId, contactId, attempt: rec.n, from: 'dui', outcome: 'lost', fields: { rs: 'test watchdog' }, redialDelayMs: 0 });
+      const ended = await w.store.attempts.end({ campaignId, contactId, attempt: rec.n, from: 'call', outcome: 'lost', fields: { rs: 'test watchdog' }, redialDelayMs: 0 });
       await w.limits.releaseLive(attemptKey(campaignId, contactId, rec.n), { campaignId });
       if (ended.result === 'redial') {
         lost++;

@@ -173,7 +173,7 @@ describe('outcomes that may have placed a call: never re-sent', () => {
     expect(await w.limits.liveCount({ campaignId })).toBe(1);
     expect(await sim.dialouts()).toHaveLength(1);
     // The lost-notification watchdog finds it through its deadline.
-    expect(await w.store.dueDeadlines(campaignId, Date.now() + w.config.lostAfterMs + 1)).toEqual([{ contactId: contacts[0]!.contactId, attempt: 1 }]);
+    expect(await w.store.attempts.dueDeadlines(campaignId, Date.now() + w.config.lostAfterMs + 1)).toEqual([{ campaignId, contactId: contacts[0]!.contactId, attempt: 1 }]);
   });
 
   it('500: uncertain, completed, not retried', async () => {

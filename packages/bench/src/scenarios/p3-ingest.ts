@@ -27,7 +27,7 @@ import {
   createLogger,
   createRedis,
   loadConfig,
-  signNotifyToken,
+  createNotifyTokenSigner,
   toNewSpelling,
   type DialerConfig,
   type RedisClient,
@@ -179,7 +179,8 @@ function stopServer(child: ChildProcess): Promise<void> {
 
 async function presign(config: DialerConfig): Promise<string[]> {
   const opts = { secret: config.notify.tokenSecret as string, audience: config.deploymentId, ttlMs: config.notify.tokenTtlMs };
-  return Promise.all(Array.from({ length: TOKENS }, (_, i) => signNotifyToken({ campaignId: 'p3', contactId: `contact-${i}`, attempt: 1 }, opts)));
+  const signer = createNotifyTokenSigner(opts);
+  return Array.from({ length: TOKENS }, (_, i) => signer.sign({ campaignId: 'p3', contactId: `contact-${i}`, attempt: 1 }));
 }
 
 function notificationBody(i: number): string {

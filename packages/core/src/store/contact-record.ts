@@ -1,8 +1,9 @@
-import type { ContactStateCode, Outcome } from './outcomes.js';
+import type { ContactStateCode, Outcome } from '../outcomes.js';
 
 /**
  * One contact as stored in its campaign's `contacts` hash (compact keys keep Redis small: a completed
- * contact costs a few hundred bytes). Written only by the Lua scripts in contact-scripts.ts, plus the producer.
+ * contact costs a few hundred bytes). Written only by the store's Lua scripts (store/lua) and made here. The
+ * state code `s` is the store's business: read a contact's state with `contactState()`.
  */
 export interface ContactRecord {
   /** Normalized number: E.164 or a SIP URI. */
@@ -44,12 +45,19 @@ export interface ContactRecord {
   cl?: string;
   /** Result fields of the attempt in progress (interim events); they become the result fields when it ends. */
   x?: AttemptResultFields;
-  /** The claim (job delivery token) that began the attempt, while it is dialing (`d`): see BEGIN_SCRIPT. */
+  /** The claim (job delivery token) that began the attempt, while it is dialing (`d`): see lua/begin.lua. */
   k?: string;
 }
 
 /** Result fields an ending or interim event may set. */
 export type AttemptResultFields = Partial<Pick<ContactRecord, 'sip' | 'rs' | 'amd' | 'du' | 'ca' | 'da' | 'cv'>>;
+
+/** A contact the producer found on a do-not-call list: born ended, `suppressed`, never dialed. */
+export function suppressedContactRecord(rec: ContactRecord, reason: string, now: number): ContactRecord {
+  const out: ContactRecord = { p: rec.p, r: rec.r, n: 1, s: 't', a: 0, o: 'suppressed', rs: reason, ts: now };
+  if (rec.nm) out.nm = rec.nm;
+  return out;
+}
 
 export function newContactRecord(fields: Pick<ContactRecord, 'p' | 'r'> & Partial<Pick<ContactRecord, 'nm' | 'md' | 'tz'>>): ContactRecord {
   const rec: ContactRecord = { p: fields.p, r: fields.r, n: 1, s: 'q', a: 0 };
