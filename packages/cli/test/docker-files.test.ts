@@ -117,6 +117,15 @@ describe('docker/Dockerfile', () => {
     expect(lines.some((l) => /corepack enable/.test(l))).toBe(false);
     expect(lines.some((l) => /npm install -g "?pnpm@/.test(l))).toBe(true);
   });
+
+  it('keeps the store\'s Lua scripts, which the runtime reads from packages/core/src/store/lua', () => {
+    const run = dockerfile.replace(/\\\n/g, ' ');
+    const removal = run.indexOf('rm -rf packages/*/src');
+    expect(removal).toBeGreaterThan(-1);
+    expect(run.lastIndexOf('mv packages/core/src/store/lua /tmp/store-lua', removal)).toBeGreaterThan(-1);
+    expect(run.indexOf('mv /tmp/store-lua packages/core/src/store/lua', removal)).toBeGreaterThan(removal);
+    expect(readdirSync(join(ROOT, 'packages/core/src/store/lua')).filter((f) => f.endsWith('.lua')).length).toBeGreaterThan(10);
+  });
 });
 
 describe('.env.example', () => {
