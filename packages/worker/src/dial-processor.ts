@@ -178,11 +178,9 @@ export class DialProcessor {
       // Pacing may have waited a second or more: the window (or the campaign) may have closed meanwhile.
       const when = checkDialTime(record, settings, this.ctx.now());
       if (when.kind !== 'dial') return this.notNow(a, when);
-      // So may the number have been put on a do-not-call list: `begin` checks the lists in the claim itself
-      // (the slot is given back on the way out, no attempt spent), so a number listed before the claim is
-      // never dialed. On Redis Cluster the global list lives in another slot: it is checked just before.
-      if (!this.ctx.store.globalListInClaim && (await this.isGloballySuppressed(record.p))) return this.endBeforeDial(a, 'suppressed', SUPPRESSED_REASON);
-      const begun = await this.ctx.store.attempts.begin(a.ref, { deadline: this.beginDeadline(), claim: a.claim });
+      // So may the number have been put on a do-not-call list: `begin` checks the lists with the claim (the
+      // slot is given back on the way out, no attempt spent), so a number listed before the claim is never dialed.
+      const begun = await this.ctx.store.attempts.begin(a.ref, { deadline: this.beginDeadline(), claim: a.claim, number: record.p });
       if (begun.kind === 'suppressed') return this.endBeforeDial(a, 'suppressed', SUPPRESSED_REASON);
       if (begun.kind === 'begun') {
         // `begin` itself was slow (Redis busy): the request has not left, so the attempt can be given back
@@ -313,12 +311,6 @@ export class DialProcessor {
     // Back through the delayed set rather than to the head of the line: after a resume the other contacts go
     // first, so if this refusal was about this contact alone, their dial-outs show it (see refusedAgain).
     return this.delayUntil(a, Date.now() + CONFIG_RETRY_MS, 'campaign paused by a refusal of this dial-out', 'config-paused');
-  }
-
-  /** Whether the number is on the global do-not-call list (Redis Cluster only: elsewhere `begin` checks it). */
-  private async isGloballySuppressed(number: string): Promise<boolean> {
-    const { redis, keys } = this.ctx;
-    return (await redis.sismember(keys.globalSuppress(), number)) === 1;
   }
 
   /** Outside the campaign's dates or the contact's calling window: expire, or wait unspent for the opening. */
