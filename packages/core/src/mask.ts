@@ -1,6 +1,10 @@
+const MASKED = /^\*\*\*\d{4}$/;
+
 /** Masks a phone number or SIP URI to its last 4 digits: logs may say which contact, never the number. */
 export function maskPhone(value: unknown): string {
   if (typeof value !== 'string') return '[REDACTED]';
+  // Already masked (a field masked by the caller and again by the logger's redaction keeps its last 4 digits).
+  if (MASKED.test(value)) return value;
   const digits = value.replace(/\D/g, '');
   if (digits.length <= 4) return '****';
   return `***${digits.slice(-4)}`;

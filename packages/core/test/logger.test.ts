@@ -23,7 +23,7 @@ describe('logger redaction', () => {
     const log = createLogger({ level: 'trace', destination });
     log.info({ phone: PHONE, target: `tel:${PHONE}`, clientSecret: SECRET, headers: { auth: JWT } }, 'dial-out');
     log.info({ req: { headers: { auth: JWT, authorization: `Bearer ${JWT}` } } }, 'request');
-    log.child({ contact: maskPhone(PHONE) }).warn(`calling ${PHONE} with ${JWT}`);
+    log.child({ phone: maskPhone(PHONE) }).warn(`calling ${PHONE} with ${JWT}`);
     log.error({ err: new Error(`SAVG refused ${PHONE} token ${JWT}`) }, 'failed');
     log.debug({ notifyurl: `https://x.example/notify/${JWT}`, password: SECRET, token: JWT }, 'config');
     const out = lines.join('');
@@ -39,6 +39,8 @@ describe('logger redaction', () => {
     expect(maskPhone('+15551234567')).toBe('***4567');
     expect(maskPhone('sip:+4930123456@example.com')).toBe('***3456');
     expect(maskPhone(undefined)).toBe('[REDACTED]');
+    // Masking twice (the caller, then the logger's redaction of a `phone` field) keeps the last 4 digits.
+    expect(maskPhone(maskPhone('+15551234567'))).toBe('***4567');
     expect(scrubText('call +1 (555) 123-4567 now, attempt 3 of 10')).toBe('call ***4567 now, attempt 3 of 10');
   });
 });

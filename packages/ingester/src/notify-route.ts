@@ -73,7 +73,7 @@ export function registerNotifyRoute(app: FastifyInstance, deps: NotifyRouteDeps)
       const parsed = parseNotification(request.body);
       if (!parsed.ok) {
         metrics.notification('malformed');
-        log.info({ campaignId: ref.campaignId, contact: ref.contactId, attempt: ref.attempt, reason: parsed.error }, 'malformed notification');
+        log.info({ campaignId: ref.campaignId, contactId: ref.contactId, attempt: ref.attempt, reason: parsed.error }, 'malformed notification');
         return sendError(reply, 400, 'malformed', parsed.error);
       }
       if (!handoff.available) {
