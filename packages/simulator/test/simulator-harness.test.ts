@@ -2,7 +2,7 @@
 import { describe, it, expect } from '@jest/globals';
 import { SavgAuthToken } from '@dialer/core';
 import got from 'got';
-import { startSimulator } from '../../test-utils/src/simulator-harness.js';
+import { startSimulator } from '@dialer/test-utils';
 import { startReceiver } from './helpers.js';
 
 describe('startSimulator harness', () => {
