@@ -1,5 +1,7 @@
 // A real browser (Debian's chromium, headless, driven by playwright-core: no browser download) logs into the
 // board, sees a campaign queue with its counts, and is refused without credentials.
+// The init script below runs in the page: the browser's types.
+/// <reference lib="dom" />
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -19,6 +21,13 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 const CAMPAIGN = 'browser-campaign';
+
+declare global {
+  /** The page's side of `page.exposeFunction('__reportCspViolation', …)`. */
+  interface Window {
+    __reportCspViolation(violation: string): Promise<void>;
+  }
+}
 
 let ctx: TestContext;
 let queues: CampaignQueues;
@@ -60,7 +69,7 @@ async function watchCsp(page: Page): Promise<() => Promise<string[]>> {
   await page.exposeFunction('__reportCspViolation', (v: string) => seen.push(v));
   await page.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) => {
-      void (window as unknown as { __reportCspViolation(v: string): void }).__reportCspViolation(`${e.violatedDirective} blocked ${e.blockedURI}`);
+      void window.__reportCspViolation(`${e.violatedDirective} blocked ${e.blockedURI}`);
     });
   });
   return async () => seen;

@@ -93,7 +93,7 @@ async function finish(id: string, contactId: string, jobId: string, state: 'comp
 /** Everything the board must not change: each job's state and data, each contact, the queue's settings. */
 async function snapshot(id: string) {
   const queue = queues.get(id);
-  const jobs = await queue.getJobs(['completed', 'failed', 'wait', 'delayed', 'prioritized', 'active', 'paused']);
+  const jobs = await queue.getJobs(['completed', 'failed', 'wait', 'delayed', 'prioritized', 'active']);
   const contacts: unknown[] = [];
   for await (const entry of store.contacts(id)) contacts.push(entry);
   return {

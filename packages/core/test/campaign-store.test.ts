@@ -41,8 +41,7 @@ describe('CampaignStore state machine', () => {
   it('begins an attempt once; a re-delivered job finds it uncertain and never dials again', async () => {
     const [a] = await campaignWith('c-begin', ['+15550000011']);
     const first = await store.attempts.begin({ campaignId: 'c-begin', contactId: a!, attempt: 1 }, { deadline: T0 + 5000, now: T0 });
-    expect(first.kind).toBe('begun');
-    expect(first.record).toMatchObject({ s: 'd', a: 1, n: 1 });
+    expect(first).toMatchObject({ kind: 'begun', record: { s: 'd', a: 1, n: 1 } });
     expect((await store.attempts.begin({ campaignId: 'c-begin', contactId: a!, attempt: 1 }, { deadline: T0 + 5000, now: T0 }))).toMatchObject({ kind: 'uncertain' });
     expect((await store.attempts.begin({ campaignId: 'c-begin', contactId: a!, attempt: 1 }, { deadline: T0 + 5000, now: T0 }))).toMatchObject({ kind: 'past', state: 'uncertain' });
     expect((await store.attempts.begin({ campaignId: 'c-begin', contactId: a!, attempt: 2 }, { deadline: T0 + 5000, now: T0 }))).toMatchObject({ kind: 'stale' });
@@ -55,8 +54,7 @@ describe('CampaignStore state machine', () => {
     await ctx.redis.sadd(ctx.keys.campaignSuppress('c-dnc'), '+15550000031');
     await ctx.redis.sadd(ctx.keys.globalSuppress(), '+15550000032');
     const listed = await store.attempts.begin({ campaignId: 'c-dnc', contactId: a!, attempt: 1 }, { deadline: T0 + 5000, now: T0 });
-    expect(listed.kind).toBe('suppressed');
-    expect(listed.record).toMatchObject({ s: 'q', n: 1, a: 0 });
+    expect(listed).toMatchObject({ kind: 'suppressed', record: { s: 'q', n: 1, a: 0 } });
     // The global list sits in another Redis Cluster slot: there the store checks it just before the claim.
     expect((await store.attempts.begin({ campaignId: 'c-dnc', contactId: b!, attempt: 1 }, { deadline: T0 + 5000, now: T0 }))).toMatchObject({ kind: 'suppressed' });
     expect((await store.attempts.begin({ campaignId: 'c-dnc', contactId: c!, attempt: 1 }, { deadline: T0 + 5000, now: T0 }))).toMatchObject({ kind: 'begun' });

@@ -40,7 +40,7 @@ export function producerFixture(env: Record<string, string | undefined> = {}): P
       return runImport(options, { redis: ctx.redis, keys: ctx.keys, config: ctx.config, queues });
     },
     async jobCount(campaignId) {
-      const counts = await queues.get(campaignId).getJobCounts('wait', 'delayed', 'prioritized', 'active', 'paused');
+      const counts = await queues.get(campaignId).getJobCounts('wait', 'delayed', 'prioritized', 'active');
       return Object.values(counts).reduce((a, b) => a + b, 0);
     },
     keys: () => scanKeys(ctx.redis, `${ctx.keys.prefix}:*`),
