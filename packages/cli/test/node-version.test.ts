@@ -3,7 +3,6 @@
 import { describe, it, expect } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import { nodeVersionProblem, requiredNode } from '../src/node-version.js';
-// @ts-expect-error plain JavaScript without types (it runs before anything is installed)
 import { nodeVersionProblem as scriptNodeVersionProblem } from '../../../scripts/node-version.mjs';
 
 const REQUIRED = '>=20.19';
@@ -21,10 +20,10 @@ describe('required Node version', () => {
     expect(requiredNode()).toBe(REQUIRED);
   });
 
-  const checks = [
-    ['dialer demo (packages/cli/src/node-version.ts)', nodeVersionProblem as (running: string, required: string) => string | undefined],
-    ['npm run demo (scripts/node-version.mjs)', scriptNodeVersionProblem as (running: string, required: string) => string | undefined],
-  ] as const;
+  const checks: [name: string, check: (running: string, required: string) => string | undefined][] = [
+    ['dialer demo (packages/cli/src/node-version.ts)', nodeVersionProblem],
+    ['npm run demo (scripts/node-version.mjs)', scriptNodeVersionProblem],
+  ];
 
   for (const [name, check] of checks) {
     it(`${name}: refuses an older Node with a message naming the required version`, () => {

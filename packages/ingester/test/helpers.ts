@@ -13,6 +13,7 @@ import {
   type DialJobData,
   type SavgNotification,
 } from '@dialer/core';
+import type { NotifyJobData } from '@dialer/ingester';
 import { createCampaignWithContacts, testNumbers, type SeededContact } from '@dialer/test-utils';
 import { notifyToken, type TestContext } from '@dialer/test-utils';
 
@@ -113,8 +114,8 @@ export function dialQueue(ctx: TestContext, campaignId: string): Queue<DialJobDa
   return new Queue<DialJobData>(campaignId, { connection: ctx.redis, prefix: ctx.keys.campaignQueuePrefix(campaignId) });
 }
 
-export function notifyQueue(ctx: TestContext): Queue {
-  return new Queue(NOTIFY_QUEUE, { connection: ctx.redis, prefix: ctx.keys.notifyQueuePrefix() });
+export function notifyQueue(ctx: TestContext): Queue<NotifyJobData> {
+  return new Queue<NotifyJobData>(NOTIFY_QUEUE, { connection: ctx.redis, prefix: ctx.keys.notifyQueuePrefix() });
 }
 
 export async function liveCount(ctx: TestContext, campaignId: string): Promise<number> {
@@ -125,7 +126,7 @@ export interface HttpAnswer {
   statusCode: number;
   headers: Record<string, string | string[] | undefined>;
   body: string;
-  json(): any;
+  json(): unknown;
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });

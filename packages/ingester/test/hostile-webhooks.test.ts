@@ -3,7 +3,7 @@
 // bodies. Every contact must end exactly as its first terminal notification says; forged → 401,
 // malformed → 400, oversized → 413, and none of them changes any state.
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { CampaignStore, Limits, attemptKey, createLogger, createNotifyTokenSigner, type AttemptRef, type SavgNotification } from '@dialer/core';
+import { CampaignStore, Limits, createLogger, createNotifyTokenSigner, type AttemptRef, type SavgNotification } from '@dialer/core';
 import { notifyToken, testContext, waitUntil, type TestContext } from '@dialer/test-utils';
 import { buildIngester, type Ingester } from '@dialer/ingester';
 import { dialQueue, holdLiveSlot, listen, liveCount, notifications, request, seedCampaign, spell, type Seeded } from './helpers.js';

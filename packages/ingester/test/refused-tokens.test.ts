@@ -33,7 +33,7 @@ async function flood(base: string, tokens: string[]): Promise<number[]> {
   return codes;
 }
 
-const refusedLines = (lines: string[]) => lines.map((l) => JSON.parse(l) as Record<string, any>).filter((e) => String(e.msg).startsWith('notify token refused'));
+const refusedLines = (lines: string[]) => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => String(e.msg).startsWith('notify token refused'));
 
 describe('refused notify tokens', () => {
   let ingester: Ingester;

@@ -3,12 +3,12 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import type { Queue } from 'bullmq';
 import { captureLogger, testContext, type TestContext } from '@dialer/test-utils';
-import { buildIngester, type Ingester } from '@dialer/ingester';
+import { buildIngester, type Ingester, type NotifyItem, type NotifyJobData } from '@dialer/ingester';
 import { contact, dialAttempt, listen, notifications, notifyQueue, request, seedCampaign, spell, tokenFor, type Seeded } from './helpers.js';
 
 let ctx: TestContext;
 let ingester: Ingester;
-let queue: Queue;
+let queue: Queue<NotifyJobData>;
 let logs: string[];
 let s: Seeded;
 let sid: string;
@@ -40,10 +40,10 @@ function post(token: string, payload: unknown, headers: Record<string, string> =
 /** Notifications stored in the notify queue (jobs carry the notifications of one batch each). */
 async function jobCount(): Promise<number> {
   const jobs = await queue.getJobs(['waiting']);
-  return jobs.reduce((sum, j) => sum + (j.data.items as unknown[]).length, 0);
+  return jobs.reduce((sum, j) => sum + j.data.items.length, 0);
 }
 
-async function storedItems(): Promise<Record<string, any>[]> {
+async function storedItems(): Promise<NotifyItem[]> {
   return (await queue.getJobs(['waiting'])).flatMap((j) => j.data.items);
 }
 
@@ -68,20 +68,20 @@ describe('POST /notify/:token — refused requests change nothing', () => {
     const expired = await tokenFor(ctx, s, 1, { nowMs: Date.now() - ctx.config.notify.tokenTtlMs - 60_000 });
     const res = await post(expired, busy());
     expect(res.statusCode).toBe(401);
-    expect(res.json().reason).toBe('expired');
+    expect(res.json()).toMatchObject({ reason: 'expired' });
     expect(await jobCount()).toBe(0);
   });
 
   it("refuses another deployment's token", async () => {
     const res = await post(await tokenFor(ctx, s, 1, { audience: 'deploy-b' }), busy());
     expect(res.statusCode).toBe(401);
-    expect(res.json().reason).toBe('wrong-audience');
+    expect(res.json()).toMatchObject({ reason: 'wrong-audience' });
   });
 
   it('refuses garbage as a token, whatever the body', async () => {
     const res = await post('not-a-jwt', '{{{');
     expect(res.statusCode).toBe(401);
-    expect(res.json().reason).toBe('malformed');
+    expect(res.json()).toMatchObject({ reason: 'malformed' });
     expect(await jobCount()).toBe(0);
   });
 
@@ -105,7 +105,7 @@ describe('POST /notify/:token — refused requests change nothing', () => {
   it('answers 413 to a body over INGESTER_BODY_LIMIT', async () => {
     const res = await post(await tokenFor(ctx, s), { ...busy(), padding: 'x'.repeat(4096) });
     expect(res.statusCode).toBe(413);
-    expect(res.json().error).toBe('too-large');
+    expect(res.json()).toMatchObject({ error: 'too-large' });
     expect(await jobCount()).toBe(0);
     expect((await contact(ctx, s)).s).toBe('i');
   });
@@ -132,7 +132,7 @@ describe('POST /notify/:token — accepted notifications', () => {
     expect(res.statusCode).toBe(202);
     const stored = (await storedItems()).map((i) => i.b).find((b) => b.status === 'failed');
     expect(stored).toMatchObject({ status: 'failed', reason: '480 Temporarily Unavailable', machineDetection: 'detect' });
-    expect(stored.callConnectTime).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    expect(stored?.callConnectTime).toMatch(/^\d{4}-\d{2}-\d{2}T/);
   });
 
   it('parses JSON whatever content-type is declared (or none)', async () => {

@@ -94,7 +94,7 @@ describe('dial-out request', () => {
   });
 
   it('serves /metrics and /healthz on a configurable port', async () => {
-    const worker = buildWorker({ config: { ...world.config, metrics: { host: '127.0.0.1', workerPort: 0 } }, logger: captureLogger('silent').logger, savgBaseUrl: sim.url });
+    const worker = buildWorker({ config: { ...world.config, metrics: { ...world.config.metrics, host: '127.0.0.1', workerPort: 0 } }, logger: captureLogger('silent').logger, savgBaseUrl: sim.url });
     world.workers.push(worker);
     await worker.start();
     expect(worker.metricsAddress).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -105,7 +105,7 @@ describe('dial-out request', () => {
     expect(metrics).toContain('process_cpu_seconds_total');
     // A second process on the same port is told which setting to change.
     const port = Number(new URL(worker.metricsAddress as string).port);
-    const clash = buildWorker({ config: { ...world.config, metrics: { host: '127.0.0.1', workerPort: port } }, logger: captureLogger('silent').logger, savgBaseUrl: sim.url });
+    const clash = buildWorker({ config: { ...world.config, metrics: { ...world.config.metrics, host: '127.0.0.1', workerPort: port } }, logger: captureLogger('silent').logger, savgBaseUrl: sim.url });
     world.workers.push(clash);
     await expect(clash.start()).rejects.toMatchObject({ code: 'DIALER_ERR_CONFIG', message: expect.stringContaining('WORKER_METRICS_PORT') });
     await worker.close();
