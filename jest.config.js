@@ -1,4 +1,5 @@
-// Jest runs the TypeScript ESM sources directly through @swc/jest; `tsc -b` type-checks separately.
+// Jest runs the TypeScript ESM sources and tests directly through @swc/jest, which strips types; `pnpm typecheck`
+// (tsc -b over every package's tsconfig.json and tsconfig.test.json) type-checks them.
 import { createRequire } from 'node:module';
 
 // libphonenumber-js's ESM build imports its metadata JSON without an import attribute, which Jest warns
