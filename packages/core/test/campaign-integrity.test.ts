@@ -72,9 +72,10 @@ describe('campaign state changes', () => {
     for (let i = 0; i < 20; i++) {
       const id = `s-race-${i}`;
       await campaignWith(id, ['+15550100004']);
-      const steps = [store.transition(id, 'cancel'), store.transition(id, 'auto-pause', { reason: 'SAVG answered 403' }), store.transition(id, 'pause')];
+      // Sent in this order, or the reverse: a transition starts when called, so reverse before calling.
+      const steps = [() => store.transition(id, 'cancel'), () => store.transition(id, 'auto-pause', { reason: 'SAVG answered 403' }), () => store.transition(id, 'pause')];
       if (i % 2 === 1) steps.reverse();
-      await Promise.all(steps);
+      await Promise.all(steps.map((step) => step()));
       expect(await store.getState(id)).toBe('cancelled');
     }
   });
