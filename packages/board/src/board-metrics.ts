@@ -32,7 +32,8 @@ export class BoardMetrics {
   constructor(private readonly deps: BoardMetricsDeps) {
     const registers = [this.registry];
     if (deps.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'dialer_board_' });
-    const self = this;
+    // collect() runs with `this` bound to the gauge.
+    const snapshot = () => this.snapshot();
     const gauge = <L extends string>(name: string, help: string, labelNames: L[], fill: (g: Gauge<L>, s: Snapshot) => void) =>
       new Gauge<L>({
         name,
@@ -40,7 +41,7 @@ export class BoardMetrics {
         labelNames,
         registers,
         async collect() {
-          const s = await self.snapshot();
+          const s = await snapshot();
           this.reset();
           fill(this, s);
         },

@@ -97,7 +97,7 @@ async function snapshot(id: string) {
   const contacts: unknown[] = [];
   for await (const entry of store.contacts(id)) contacts.push(entry);
   return {
-    jobs: Object.fromEntries(await Promise.all(jobs.map(async (j) => [j.id, { state: await j.getState(), data: j.data, delay: j.delay, priority: j.priority }] as const))),
+    jobs: Object.fromEntries(await Promise.all(jobs.map(async (j) => [j.id!, { state: await j.getState(), data: j.data as unknown, delay: j.delay, priority: j.priority }] as const))),
     contacts: contacts.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
     paused: await queue.isPaused(),
     concurrency: await queue.getGlobalConcurrency(),
@@ -189,7 +189,7 @@ describe('campaign queues', () => {
 describe('the notification queue', () => {
   it('is read-only: every action on it is refused, whatever the client sends', async () => {
     const job = await notify.add('notification', { items: [] }, { jobId: 'guard-notify-1' });
-    const before = { count: await notify.count(), data: (await notify.getJob('guard-notify-1'))?.data };
+    const before = { count: await notify.count(), data: (await notify.getJob('guard-notify-1'))?.data as unknown };
     const listed = ((await (await api('GET', '/api/queues')).json()) as { queues: { name: string; readOnlyMode: boolean }[] }).queues;
     expect(listed.find((q) => q.name === NOTIFY)?.readOnlyMode).toBe(true);
     const q = `/api/queues/${NOTIFY}`;
@@ -213,7 +213,7 @@ describe('the notification queue', () => {
       ['PUT', `${q}/rate-limit`, { max: 1, duration: HOUR }],
     ];
     for (const [method, path, body] of requests) await expectRefused(await api(method, path, body), `${NOTIFY} is read-only`);
-    expect({ count: await notify.count(), data: (await notify.getJob('guard-notify-1'))?.data }).toEqual(before);
+    expect({ count: await notify.count(), data: (await notify.getJob('guard-notify-1'))?.data as unknown }).toEqual(before);
     expect(await notify.isPaused()).toBe(false);
     expect(await notify.getGlobalConcurrency()).toBeNull();
   });

@@ -13,7 +13,7 @@ interface BullBoardRoute {
 const require = createRequire(import.meta.url);
 const { appRoutes, buildHistoryRoutes } = require('@bull-board/api/dist/routes.js') as {
   appRoutes: { api: BullBoardRoute[] };
-  buildHistoryRoutes(provider: unknown, capabilities: Record<string, boolean>): BullBoardRoute[];
+  buildHistoryRoutes: (provider: unknown, capabilities: Record<string, boolean>) => BullBoardRoute[];
 };
 
 const keysOf = (routes: BullBoardRoute[]) =>

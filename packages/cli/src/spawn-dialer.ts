@@ -36,23 +36,24 @@ export interface SpawnDialerOptions {
   onStderr?: (chunk: Buffer) => void;
 }
 
+/** Its functions are closures (no `this`): they can be passed around on their own. */
 export interface DialerProcess {
   child: ChildProcess;
   /** What it wrote so far (the last `keep` characters). */
-  stdout(): string;
-  stderr(): string;
+  stdout: () => string;
+  stderr: () => string;
   /** Resolves once it has ended and all its output has been read; a failure to start is code 127. */
   exited: Promise<ExitInfo>;
-  hasExited(): boolean;
+  hasExited: () => boolean;
   /** The first match of `pattern` in stdout or stderr; rejects after `timeoutMs` or when it exits first. */
-  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  waitForOutput: (pattern: RegExp, timeoutMs?: number) => Promise<RegExpMatchArray>;
   /**
    * SIGTERM, SIGKILL after `graceMs`, then resolves once it has ended (its group when detached). The default
    * grace outlasts the CLI's own default SHUTDOWN_TIMEOUT_MS (30 s).
    */
-  stop(graceMs?: number): Promise<ExitInfo>;
+  stop: (graceMs?: number) => Promise<ExitInfo>;
   /** Sends `signal` at once (to its group when detached); false when it is gone. */
-  signal(signal: NodeJS.Signals): boolean;
+  signal: (signal: NodeJS.Signals) => boolean;
 }
 
 export function describeExit(info: ExitInfo): string {

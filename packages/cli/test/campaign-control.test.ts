@@ -104,7 +104,7 @@ async function waitFor(id: string, check: () => Promise<boolean>, timeoutMs: num
     for (const r of await records(id)) states[r.s] = (states[r.s] ?? 0) + 1;
     const status = await control.campaignStatus(id).catch(() => undefined);
     const tails = workers.map((w, i) => `worker ${i} (exit ${String(w.child.exitCode ?? w.child.signalCode)}):\n${(w.stdout() + w.stderr()).split('\n').slice(-8).join('\n')}`);
-    throw new Error(`${(err as Error).message}\ncontact states ${JSON.stringify(states)}; status ${JSON.stringify(status)}\n${tails.join('\n')}`);
+    throw new Error(`${(err as Error).message}\ncontact states ${JSON.stringify(states)}; status ${JSON.stringify(status)}\n${tails.join('\n')}`, { cause: err });
   }
 }
 

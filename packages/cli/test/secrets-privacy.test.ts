@@ -121,9 +121,9 @@ describe('secrets and privacy', () => {
     const opts = { secret: config.notify.tokenSecret as string, audience: config.deploymentId, ttlMs: 60_000 };
     const ref = { campaignId: 'privacy', contactId: 'nobody', attempt: 1 };
     const body = { conversationId: 'x', status: 'completed', reason: '200 OK' };
-    const expired = await notifyToken(ref, opts, Date.now() - 61_000);
-    const foreign = await notifyToken(ref, { ...opts, audience: 'another-deployment' });
-    const valid = await notifyToken(ref, opts);
+    const expired = notifyToken(ref, opts, Date.now() - 61_000);
+    const foreign = notifyToken(ref, { ...opts, audience: 'another-deployment' });
+    const valid = notifyToken(ref, opts);
     const answers = await Promise.all([expired, foreign, valid].map((t) => post(`${ingesterUrl}/notify/${t}`, body)));
     expect(answers.map((a) => a.status)).toEqual([401, 401, 202]);
     expect(await answers[0]!.json()).toEqual({ error: 'unauthorized', reason: 'expired' });

@@ -47,7 +47,7 @@ describe('dialer suppress', () => {
     const removed = await cli('remove', '+12125550102', '+12125550199', '--json');
     expect(JSON.parse(removed.stdout)).toEqual({ list: 'global', removed: 1, absent: 1 });
     const listing = await cli('list', '--campaign', 'later-campaign', '--json');
-    expect(JSON.parse(listing.stdout).sort()).toEqual(['+12125550101', '+442079460123']);
+    expect((JSON.parse(listing.stdout) as string[]).sort()).toEqual(['+12125550101', '+442079460123']);
     expect((await cli('list')).stdout).toBe('+12125550101\n');
   });
 

@@ -27,7 +27,7 @@ describe('CampaignStore state machine', () => {
     expect(await store.createCampaign('c-create', settings, { now: T0 })).toBe(true);
     expect(await store.createCampaign('c-create', settings, { now: T0 + 1 })).toBe(false);
     expect(await store.listCampaignIds()).toContain('c-create');
-    expect(await store.getCampaign('c-create')).toMatchObject({ state: 'running', createdAt: T0, settings: JSON.parse(JSON.stringify(settings)) });
+    expect(await store.getCampaign('c-create')).toMatchObject({ state: 'running', createdAt: T0, settings: JSON.parse(JSON.stringify(settings)) as unknown });
   });
 
   it('dedupes contacts and reports those still queued', async () => {

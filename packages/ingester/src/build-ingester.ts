@@ -166,7 +166,7 @@ export function buildIngester(deps: IngesterDeps): Ingester {
         await side?.processor.close();
         await side?.backlog.close();
         await side?.queues.close();
-        await Promise.all([...new Set([probe, requestRedis, side?.redis])].map((redis) => redis && closeRedis(redis)));
+        await Promise.all([...new Set([probe, requestRedis, side?.redis])].flatMap((redis) => (redis ? [closeRedis(redis)] : [])));
       })();
       return closing;
     },

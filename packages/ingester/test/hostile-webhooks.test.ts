@@ -74,11 +74,11 @@ async function forgedPath(s: Seeded, i: number): Promise<string> {
   const opts = { secret: ctx.config.notify.tokenSecret as string, audience: ctx.config.deploymentId, ttlMs: ctx.config.notify.tokenTtlMs };
   switch (i % 4) {
     case 0:
-      return `/notify/${await notifyToken(ref(s), { ...opts, secret: 'an-attacker-guessed-secret-0123456789abcdef' })}`;
+      return `/notify/${notifyToken(ref(s), { ...opts, secret: 'an-attacker-guessed-secret-0123456789abcdef' })}`;
     case 1:
-      return `/notify/${await notifyToken(ref(s), opts, Date.now() - opts.ttlMs - 60_000)}`;
+      return `/notify/${notifyToken(ref(s), opts, Date.now() - opts.ttlMs - 60_000)}`;
     case 2:
-      return `/notify/${await notifyToken(ref(s), { ...opts, audience: 'another-deployment' })}`;
+      return `/notify/${notifyToken(ref(s), { ...opts, audience: 'another-deployment' })}`;
     default: {
       const [h, p] = sign(ref(s)).split('.');
       return `/notify/${h}.${p}.${Buffer.from('forged-signature-bytes-000000000000').toString('base64url')}`;

@@ -20,7 +20,7 @@ beforeAll(async () => {
   ingester = buildIngester({ config, logger: createLogger({ level: 'silent' }), processor: false });
   base = await listen(ingester.app);
   metricsBase = await ingester.listenMetrics();
-  token = await notifyToken(
+  token = notifyToken(
     { campaignId: 'c-down', contactId: 'k1', attempt: 1 },
     { secret: config.notify.tokenSecret as string, audience: config.deploymentId, ttlMs: config.notify.tokenTtlMs },
   );

@@ -58,6 +58,8 @@ export class RejectsWriter {
     const finished = once(this.file, 'close');
     this.csv.end();
     await finished.catch(() => undefined);
-    if (this.failure) throw this.failure;
+    // The stream's 'error' listener may have set it while we waited (tsc still narrows it to undefined).
+    const failure = this.failure as Error | undefined;
+    if (failure) throw failure;
   }
 }

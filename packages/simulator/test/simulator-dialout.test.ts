@@ -142,7 +142,7 @@ describe('simulator dial-out over HTTP', () => {
 
     const bad = await got.put(`${sim.url}/__sim/config`, { json: { rate429: 2 }, throwHttpErrors: false, retry: { limit: 0 } });
     expect(bad.statusCode).toBe(400);
-    expect(JSON.parse(bad.body).error).toMatch(/^rate429\b/);
+    expect((JSON.parse(bad.body) as { error: string }).error).toMatch(/^rate429\b/);
     const typo = await got.put(`${sim.url}/__sim/config`, { json: { rate492: 0.1 }, throwHttpErrors: false, retry: { limit: 0 } });
     expect(typo.statusCode).toBe(400);
     const good = await got.put(`${sim.url}/__sim/config`, { json: { faults: '429=0.5', scripts: { '+15550007777': 'busy,human' } } }).json<Record<string, unknown>>();

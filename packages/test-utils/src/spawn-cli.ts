@@ -1,18 +1,19 @@
 import type { ChildProcess } from 'node:child_process';
 import { runDialer, spawnDialer, type ExitInfo } from '@dialer/cli';
 
+/** Its functions are closures (no `this`): they can be passed around on their own. */
 export interface CliProcess {
   child: ChildProcess;
   /** Everything written to stdout / stderr so far. */
-  stdout(): string;
-  stderr(): string;
+  stdout: () => string;
+  stderr: () => string;
   /** Resolves with the exit code (or the signal name) once the process has ended. */
   exited: Promise<number | string>;
   /** Resolves once `pattern` appears in stdout or stderr. */
-  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  kill(signal?: NodeJS.Signals): void;
+  waitForOutput: (pattern: RegExp, timeoutMs?: number) => Promise<RegExpMatchArray>;
+  kill: (signal?: NodeJS.Signals) => void;
   /** SIGTERM, SIGKILL after `graceMs`; resolves with the exit code (or signal name) once it has ended. */
-  stop(graceMs?: number): Promise<number | string>;
+  stop: (graceMs?: number) => Promise<number | string>;
 }
 
 const codeOf = (info: ExitInfo): number | string => info.code ?? info.signal ?? -1;

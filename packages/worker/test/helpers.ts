@@ -53,7 +53,7 @@ export async function startNotifyReceiver(ctx: TestContext, store: CampaignStore
   const received: NotifyReceiver['received'] = [];
   const tokenOpts = { secret: ctx.config.notify.tokenSecret as string, audience: ctx.config.deploymentId, ttlMs: ctx.config.notify.tokenTtlMs };
   app.post('/notify/:token', async (request, reply) => {
-    const ref = await readNotifyToken((request.params as { token: string }).token, tokenOpts);
+    const ref = readNotifyToken((request.params as { token: string }).token, tokenOpts);
     const parsed = parseNotification(request.body);
     if (!parsed.ok) return reply.code(400).send({ error: parsed.error });
     received.push({ ref, status: parsed.value.status });

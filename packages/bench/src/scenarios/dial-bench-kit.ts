@@ -183,7 +183,7 @@ export interface CliProcess {
   /** The address its ready line named ('' when the line carries none). */
   address: string;
   exited: Promise<unknown>;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 /**

@@ -245,7 +245,11 @@ async function takeStored(redis: RedisClient, prefix: string): Promise<number> {
     let count = 0;
     for (let start = 0; ; start += 1000) {
       const jobs = await queue.getJobs(['waiting'], start, start + 999);
-      for (const job of jobs) count += Array.isArray(job.data?.items) ? job.data.items.length : 1;
+      // The ingester stores a batch ({ items }) per job, the raw baseline one notification per job.
+      for (const job of jobs) {
+        const items = (job.data as { items?: unknown } | undefined)?.items;
+        count += Array.isArray(items) ? items.length : 1;
+      }
       if (jobs.length < 1000) break;
     }
     await queue.obliterate({ force: true });

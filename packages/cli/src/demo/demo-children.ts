@@ -95,7 +95,6 @@ export class DemoChild {
    */
   waitForLog(message: string, timeoutMs: number): Promise<LogEntry> {
     return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
       const waiter: LogWaiter = {
         match: (entry) => entry.msg === message,
         resolve: (entry) => {
@@ -103,11 +102,11 @@ export class DemoChild {
           resolve(entry);
         },
       };
-      this.waiters.add(waiter);
-      timer = setTimeout(() => {
+      const timer = setTimeout(() => {
         this.waiters.delete(waiter);
         reject(new Error(`${this.name} did not log "${message}" within ${Math.round(timeoutMs / 1000)} s: see ${this.logFile}`));
       }, timeoutMs);
+      this.waiters.add(waiter);
       void this.exited.then((info) => {
         if (!this.waiters.delete(waiter)) return;
         clearTimeout(timer);
@@ -132,7 +131,7 @@ export class DemoChild {
 /** Polls `url` until it answers 200 or `timeoutMs` passes. */
 export async function waitForHealthy(url: string, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let last = 'no answer';
+  let last: string;
   for (;;) {
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
