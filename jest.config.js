@@ -4,7 +4,9 @@ import { createRequire } from 'node:module';
 
 // libphonenumber-js's ESM build imports its metadata JSON without an import attribute, which Jest warns
 // about in every test file; its CommonJS build (what require() resolves) is the same code without the warning.
-const libphonenumberMax = createRequire(new URL('./packages/core/package.json', import.meta.url)).resolve('libphonenumber-js/max');
+const libphonenumberMax = createRequire(new URL('./packages/core/package.json', import.meta.url)).resolve(
+  'libphonenumber-js/max',
+);
 
 /** @type {import('jest').Config} */
 export default {

@@ -46,10 +46,15 @@ function findPnpm() {
   const version = manager.split('@')[1]?.split('+')[0] ?? '10';
   if (works('pnpm', ['--version'])) return { command: 'pnpm', prefix: [] };
   say(`pnpm is not installed: installing pnpm@${version} through npm`);
-  const global = spawnSync('npm', ['install', '-g', `pnpm@${version}`], { cwd: root, stdio: 'inherit', shell: windows });
+  const global = spawnSync('npm', ['install', '-g', `pnpm@${version}`], {
+    cwd: root,
+    stdio: 'inherit',
+    shell: windows,
+  });
   if (!global.error && global.status === 0 && works('pnpm', ['--version'])) return { command: 'pnpm', prefix: [] };
   say(`a global install was not possible (permissions?): using npx -y pnpm@${version} instead`);
-  if (!works('npx', ['-y', `pnpm@${version}`, '--version'])) fail(`could not run pnpm@${version} through npx either: install pnpm yourself (npm install -g pnpm@${version})`);
+  if (!works('npx', ['-y', `pnpm@${version}`, '--version']))
+    fail(`could not run pnpm@${version} through npx either: install pnpm yourself (npm install -g pnpm@${version})`);
   return { command: 'npx', prefix: ['-y', `pnpm@${version}`] };
 }
 
@@ -75,7 +80,8 @@ function newestUnder(dir) {
 function needsInstall() {
   const marker = join(root, 'node_modules', '.modules.yaml');
   if (!existsSync(marker)) return 'node_modules is missing';
-  if (mtime(join(root, 'pnpm-lock.yaml')) > mtime(join(root, 'node_modules', '.pnpm', 'lock.yaml'))) return 'pnpm-lock.yaml changed since the last install';
+  if (mtime(join(root, 'pnpm-lock.yaml')) > mtime(join(root, 'node_modules', '.pnpm', 'lock.yaml')))
+    return 'pnpm-lock.yaml changed since the last install';
   return undefined;
 }
 
@@ -110,7 +116,12 @@ const reasonToInstall = needsInstall();
 const reasonToBuild = needsBuild();
 if (reasonToInstall || reasonToBuild) {
   const pnpm = findPnpm();
-  if (reasonToInstall) run(pnpm.command, [...pnpm.prefix, 'install', '--frozen-lockfile'], `${reasonToInstall}, installing the dependencies`);
+  if (reasonToInstall)
+    run(
+      pnpm.command,
+      [...pnpm.prefix, 'install', '--frozen-lockfile'],
+      `${reasonToInstall}, installing the dependencies`,
+    );
   if (reasonToBuild) run(pnpm.command, [...pnpm.prefix, 'build'], `${reasonToBuild}, building`);
 } else say('dependencies installed and the dialer is built: nothing to prepare');
 runDemo(args);

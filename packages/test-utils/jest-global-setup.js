@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 async function builtFixture(file) {
   const url = new URL(`./dist/${file}`, import.meta.url);
-  if (!existsSync(url)) throw new Error(`${fileURLToPath(url)} is missing: run \`pnpm build\` before the tests (\`pnpm test\` does)`);
+  if (!existsSync(url))
+    throw new Error(`${fileURLToPath(url)} is missing: run \`pnpm build\` before the tests (\`pnpm test\` does)`);
   return import(url.href);
 }
 

@@ -28,13 +28,19 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--only') args.only = new Set((argv[++i] ?? '').toUpperCase().split(','));
     else if (a === '--json') args.json = true;
     else if (a === '--record') args.record = true;
-    else if (a !== '--') throw new Error(`unknown flag ${a} (known: --quick, --scale <f>, --only P1,P2, --json, --record)`);
+    else if (a !== '--')
+      throw new Error(`unknown flag ${a} (known: --quick, --scale <f>, --only P1,P2, --json, --record)`);
   }
   if (!(args.scale > 0)) throw new Error('--scale must be a positive number');
   return args;
 }
 
-async function runScenario(id: string, scenario: Scenario, ctx: BenchContext, durations: Record<string, number>): Promise<ScenarioRow[]> {
+async function runScenario(
+  id: string,
+  scenario: Scenario,
+  ctx: BenchContext,
+  durations: Record<string, number>,
+): Promise<ScenarioRow[]> {
   const started = Date.now();
   ctx.log(`${id}: starting`);
   try {
@@ -58,7 +64,12 @@ async function main(): Promise<void> {
     // Each scenario gets its own private Redis so one's memory figures never include another's keys.
     const redis = await startRedisServer();
     const workDir = mkdtempSync(join(tmpdir(), `dialer-bench-${id}-`));
-    const ctx: BenchContext = { redisUrl: redis.url, workDir, scale: args.scale, log: (m) => process.stderr.write(`[bench] ${m}\n`) };
+    const ctx: BenchContext = {
+      redisUrl: redis.url,
+      workDir,
+      scale: args.scale,
+      log: (m) => process.stderr.write(`[bench] ${m}\n`),
+    };
     try {
       rows.push(...(await runScenario(id, scenario, ctx, durations)));
     } finally {

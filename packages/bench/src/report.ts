@@ -16,9 +16,14 @@ function ratio(row: ScenarioRow): string {
 
 /** A Markdown table: scenario, metric, ours, baseline, ratio, target, pass. */
 export function formatTable(rows: ScenarioRow[]): string {
-  const lines = ['| scenario | metric | ours | raw baseline | ratio | target | ok |', '|---|---|---:|---:|---:|---|---|'];
+  const lines = [
+    '| scenario | metric | ours | raw baseline | ratio | target | ok |',
+    '|---|---|---:|---:|---:|---|---|',
+  ];
   for (const r of rows) {
-    lines.push(`| ${r.scenario} | ${r.metric} | ${fmt(r.value)} | ${fmt(r.baseline)} | ${ratio(r)} | ${r.target} | ${r.pass ? 'yes' : '**no**'} |`);
+    lines.push(
+      `| ${r.scenario} | ${r.metric} | ${fmt(r.value)} | ${fmt(r.baseline)} | ${ratio(r)} | ${r.target} | ${r.pass ? 'yes' : '**no**'} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -44,7 +49,9 @@ function packageVersion(name: string): string {
 /** `durations`: seconds each scenario took (baselines included), in run order. */
 export function recordResults(rows: ScenarioRow[], scale: number, durations: Record<string, number> = {}): void {
   const total = Object.values(durations).reduce((a, b) => a + b, 0);
-  const each = Object.entries(durations).map(([id, s]) => `${id} ${Math.round(s)} s`).join(', ');
+  const each = Object.entries(durations)
+    .map(([id, s]) => `${id} ${Math.round(s)} s`)
+    .join(', ');
   const cpu = cpus();
   const doc = [
     '# Benchmarks',

@@ -6,7 +6,13 @@
  */
 import type { BoardOptions } from '@bull-board/api/typings/app';
 import type { Queue } from 'bullmq';
-import { isDialerError, type CampaignControl, type CampaignQueues, type CampaignStore, type Logger } from '@dialer/core';
+import {
+  isDialerError,
+  type CampaignControl,
+  type CampaignQueues,
+  type CampaignStore,
+  type Logger,
+} from '@dialer/core';
 import {
   CLEANABLE_STATUSES,
   cleanRefusedMessage,
@@ -42,7 +48,10 @@ export function campaignHooks(deps: BoardHookDeps): BoardHooks {
   const notifyPausedBefore = new WeakMap<object, boolean>();
 
   const refuse = (ctx: HookContext, message: string, status: 403 | 409 = 403): BeforeResult => {
-    deps.logger.warn({ method: ctx.method, route: ctx.route, queue: queueOf(ctx) || undefined, status }, 'board action refused');
+    deps.logger.warn(
+      { method: ctx.method, route: ctx.route, queue: queueOf(ctx) || undefined, status },
+      'board action refused',
+    );
     return { allow: false, status, message };
   };
 
@@ -108,7 +117,8 @@ export function campaignHooks(deps: BoardHookDeps): BoardHooks {
             const name = queueOf(ctx);
             if (!deps.isCampaign(name)) return refuse(ctx, readOnlyMessage(name));
             const verdict = await onCampaign(ctx, rule.campaign, name);
-            if (verdict === ALLOW) deps.logger.info({ method: ctx.method, route: ctx.route, queue: name }, 'board action');
+            if (verdict === ALLOW)
+              deps.logger.info({ method: ctx.method, route: ctx.route, queue: name }, 'board action');
             return verdict;
           }
         }
@@ -149,7 +159,8 @@ async function pauseQuietly(deps: BoardHookDeps, id: string): Promise<void> {
     deps.logger.info({ campaignId: id }, 'campaign paused from the board');
   } catch (err) {
     // A cancelled or completed campaign has no state to change.
-    if (!isDialerError(err, 'DIALER_ERR_CAMPAIGN_STATE')) deps.logger.warn({ err, campaignId: id }, 'could not pause the campaign');
+    if (!isDialerError(err, 'DIALER_ERR_CAMPAIGN_STATE'))
+      deps.logger.warn({ err, campaignId: id }, 'could not pause the campaign');
   }
 }
 
@@ -158,7 +169,8 @@ async function resumeQuietly(deps: BoardHookDeps, id: string): Promise<void> {
     await deps.control.resumeCampaign(id);
     deps.logger.info({ campaignId: id }, 'campaign resumed from the board');
   } catch (err) {
-    if (!isDialerError(err, 'DIALER_ERR_CAMPAIGN_STATE')) deps.logger.warn({ err, campaignId: id }, 'could not resume the campaign');
+    if (!isDialerError(err, 'DIALER_ERR_CAMPAIGN_STATE'))
+      deps.logger.warn({ err, campaignId: id }, 'could not resume the campaign');
   }
 }
 

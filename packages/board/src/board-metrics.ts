@@ -34,7 +34,12 @@ export class BoardMetrics {
     if (deps.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'dialer_board_' });
     // collect() runs with `this` bound to the gauge.
     const snapshot = () => this.snapshot();
-    const gauge = <L extends string>(name: string, help: string, labelNames: L[], fill: (g: Gauge<L>, s: Snapshot) => void) =>
+    const gauge = <L extends string>(
+      name: string,
+      help: string,
+      labelNames: L[],
+      fill: (g: Gauge<L>, s: Snapshot) => void,
+    ) =>
       new Gauge<L>({
         name,
         help,
@@ -46,17 +51,30 @@ export class BoardMetrics {
           fill(this, s);
         },
       });
-    gauge('dialer_queue_jobs', 'Jobs per queue (campaign id, or internal.notifications) and BullMQ state', ['queue', 'state'], (g, s) => {
-      for (const c of s.campaigns) for (const st of JOB_STATES) g.set({ queue: c.campaign, state: st }, c.queue[st]);
-      for (const st of JOB_STATES) g.set({ queue: NOTIFY_BOARD_NAME, state: st }, s.notify[st] ?? 0);
-    });
-    gauge('dialer_live_calls', 'Calls in progress across every campaign (live-call semaphore)', [], (g, s) => g.set(s.live));
+    gauge(
+      'dialer_queue_jobs',
+      'Jobs per queue (campaign id, or internal.notifications) and BullMQ state',
+      ['queue', 'state'],
+      (g, s) => {
+        for (const c of s.campaigns) for (const st of JOB_STATES) g.set({ queue: c.campaign, state: st }, c.queue[st]);
+        for (const st of JOB_STATES) g.set({ queue: NOTIFY_BOARD_NAME, state: st }, s.notify[st] ?? 0);
+      },
+    );
+    gauge('dialer_live_calls', 'Calls in progress across every campaign (live-call semaphore)', [], (g, s) =>
+      g.set(s.live),
+    );
     gauge('dialer_campaign_live_calls', 'Calls in progress per campaign', ['campaign'], (g, s) => {
       for (const c of s.campaigns) g.set({ campaign: c.campaign }, c.live);
     });
-    gauge('dialer_campaign_state', 'Campaign state (1 for the current one; a queue paused in Bull Board counts as paused)', ['campaign', 'state'], (g, s) => {
-      for (const c of s.campaigns) for (const st of CAMPAIGN_STATES) g.set({ campaign: c.campaign, state: st }, c.state === st ? 1 : 0);
-    });
+    gauge(
+      'dialer_campaign_state',
+      'Campaign state (1 for the current one; a queue paused in Bull Board counts as paused)',
+      ['campaign', 'state'],
+      (g, s) => {
+        for (const c of s.campaigns)
+          for (const st of CAMPAIGN_STATES) g.set({ campaign: c.campaign, state: st }, c.state === st ? 1 : 0);
+      },
+    );
     gauge('dialer_campaign_contacts', 'Contacts imported per campaign', ['campaign'], (g, s) => {
       for (const c of s.campaigns) g.set({ campaign: c.campaign }, c.contacts);
     });
@@ -66,11 +84,17 @@ export class BoardMetrics {
     gauge('dialer_campaign_dialouts', 'Dial-outs made per campaign (monotonic; from Redis)', ['campaign'], (g, s) => {
       for (const c of s.campaigns) g.set({ campaign: c.campaign }, c.dialouts);
     });
-    gauge('dialer_campaign_redials', 'Re-dials scheduled per campaign (monotonic; from Redis)', ['campaign'], (g, s) => {
-      for (const c of s.campaigns) g.set({ campaign: c.campaign }, c.redials);
-    });
+    gauge(
+      'dialer_campaign_redials',
+      'Re-dials scheduled per campaign (monotonic; from Redis)',
+      ['campaign'],
+      (g, s) => {
+        for (const c of s.campaigns) g.set({ campaign: c.campaign }, c.redials);
+      },
+    );
     gauge('dialer_campaign_outcomes', 'Contacts ended per campaign and outcome', ['campaign', 'outcome'], (g, s) => {
-      for (const c of s.campaigns) for (const [outcome, n] of Object.entries(c.outcomes)) g.set({ campaign: c.campaign, outcome }, n ?? 0);
+      for (const c of s.campaigns)
+        for (const [outcome, n] of Object.entries(c.outcomes)) g.set({ campaign: c.campaign, outcome }, n ?? 0);
     });
   }
 

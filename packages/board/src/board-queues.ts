@@ -38,7 +38,11 @@ export class BoardQueues {
   constructor(private readonly opts: BoardQueuesOptions) {
     const { keys } = opts.store;
     // A reader: it must not rewrite the queue's meta (BullMQ would put the default event-stream length back).
-    this.#notify = new Queue(NOTIFY_QUEUE, { connection: opts.connection, prefix: keys.notifyQueuePrefix(), skipMetasUpdate: true });
+    this.#notify = new Queue(NOTIFY_QUEUE, {
+      connection: opts.connection,
+      prefix: keys.notifyQueuePrefix(),
+      skipMetasUpdate: true,
+    });
   }
 
   /** The internal queues' adapters (the board is created with them; campaigns are added as found). */
@@ -101,7 +105,9 @@ export class BoardQueues {
   private add(id: string): void {
     if (this.#campaigns.has(id) || !this.#board || this.#closed) return;
     this.#campaigns.add(id);
-    this.#board.addQueue(new BullMQAdapter(this.opts.queues.get(id), { description: `Campaign ${id}: one dial job per attempt` }));
+    this.#board.addQueue(
+      new BullMQAdapter(this.opts.queues.get(id), { description: `Campaign ${id}: one dial job per attempt` }),
+    );
     this.opts.logger.info({ campaignId: id }, 'campaign queue added to the board');
   }
 

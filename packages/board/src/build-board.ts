@@ -55,16 +55,30 @@ export function buildBoard(deps: BoardDeps): Board {
   const keys = createKeys(config.keyPrefix);
   const redis = createRedis(config.redisUrl, 'blocking', 'board');
   const subscriber = createRedis(config.redisUrl, 'blocking', 'board-events');
-  for (const [conn, name] of [[redis, 'main'], [subscriber, 'events']] as const) {
+  for (const [conn, name] of [
+    [redis, 'main'],
+    [subscriber, 'events'],
+  ] as const) {
     conn.on('error', (err: Error) => logger.warn({ err: err.message, connection: name }, 'redis connection error'));
   }
   const store = new CampaignStore(redis, keys);
   const queues = new CampaignQueues(redis, keys);
   const limits = new Limits(redis, keys);
   const control = new CampaignControl({ store, queues, limits });
-  const discovery = new BoardQueues({ store, queues, connection: redis, subscriber, logger, rescanIntervalMs: deps.rescanIntervalMs });
+  const discovery = new BoardQueues({
+    store,
+    queues,
+    connection: redis,
+    subscriber,
+    logger,
+    rescanIntervalMs: deps.rescanIntervalMs,
+  });
   const metrics = new BoardMetrics({
-    control, limits, notifyQueue: discovery.notifyQueue(), campaignIds: () => discovery.campaignIds(), defaultMetrics: deps.defaultMetrics,
+    control,
+    limits,
+    notifyQueue: discovery.notifyQueue(),
+    campaignIds: () => discovery.campaignIds(),
+    defaultMetrics: deps.defaultMetrics,
   });
 
   const serverAdapter = new FastifyAdapter();
@@ -90,16 +104,23 @@ export function buildBoard(deps: BoardDeps): Board {
   addSecurityHeaders(app);
   app.get('/healthz', async (_request, reply) => {
     const ok = redis.status === 'ready';
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', redis: redis.status, campaigns: discovery.campaignIds().length });
+    return reply
+      .code(ok ? 200 : 503)
+      .send({ status: ok ? 'ok' : 'unavailable', redis: redis.status, campaigns: discovery.campaignIds().length });
   });
   app.register(async (scope) => {
     if (credentials) await protect(scope, credentials);
-    scope.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+    scope.get('/metrics', async (_request, reply) =>
+      reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    );
     await scope.register(serverAdapter.registerPlugin(), { prefix: '/' });
   });
   app.addHook('onReady', async () => {
     await discovery.start(bullBoard);
-    logger.info({ campaigns: discovery.campaignIds().length, authentication: credentials ? 'basic' : 'open' }, 'board ready');
+    logger.info(
+      { campaigns: discovery.campaignIds().length, authentication: credentials ? 'basic' : 'open' },
+      'board ready',
+    );
   });
   app.addHook('onClose', async () => {
     await discovery.close();

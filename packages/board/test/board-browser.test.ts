@@ -37,14 +37,19 @@ let browser: Browser | undefined;
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
     // Never skip silently: the issue's "done when" rests on this test.
-    throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium; .ci/run does it) or set CHROMIUM_PATH`);
+    throw new Error(
+      `${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium; .ci/run does it) or set CHROMIUM_PATH`,
+    );
   }
   ctx = testContext();
   const store = new CampaignStore(ctx.redis, ctx.keys);
   queues = new CampaignQueues(ctx.redis, ctx.keys);
   await store.createCampaign(CAMPAIGN, resolveCampaignSettings({ caller: '+15550001111' }, ctx.config));
   const numbers = ['+12127365101', '+12127365102', '+12127365103'];
-  await store.addContacts(CAMPAIGN, numbers.map((p, i) => [contactIdFor(p), newContactRecord({ p, r: i + 2 })]));
+  await store.addContacts(
+    CAMPAIGN,
+    numbers.map((p, i) => [contactIdFor(p), newContactRecord({ p, r: i + 2 })]),
+  );
   for (const p of numbers) await queues.addAttempt(CAMPAIGN, contactIdFor(p), 1);
   board = await startBoard(ctx.env);
   // launch() runs the browser on a fresh temporary profile (--user-data-dir) of its own.

@@ -56,7 +56,10 @@ const api = (method: string, path: string, body?: unknown) =>
   });
 
 /** A campaign whose contacts have the listed dial jobs; returns each job's id by its label. */
-async function campaign(id: string, jobs: Record<string, 'completed' | 'failed' | 'waiting' | 'delayed' | 'prioritized'>): Promise<Record<string, string>> {
+async function campaign(
+  id: string,
+  jobs: Record<string, 'completed' | 'failed' | 'waiting' | 'delayed' | 'prioritized'>,
+): Promise<Record<string, string>> {
   await store.createCampaign(id, resolveCampaignSettings({ caller: '+15550001111' }, ctx.config));
   const ids: Record<string, string> = {};
   for (const [label, state] of Object.entries(jobs)) {
@@ -67,10 +70,18 @@ async function campaign(id: string, jobs: Record<string, 'completed' | 'failed' 
     ids[label] = jobId;
     if (state === 'waiting') await queues.addAttempt(id, contactId, 1);
     else if (state === 'delayed') await queues.addAttempt(id, contactId, 1, HOUR);
-    else if (state === 'prioritized') await queues.get(id).add(DIAL_JOB_NAME, { c: contactId, n: 1 }, { jobId, priority: 5 });
+    else if (state === 'prioritized')
+      await queues.get(id).add(DIAL_JOB_NAME, { c: contactId, n: 1 }, { jobId, priority: 5 });
     else await finish(id, contactId, jobId, state);
   }
-  await waitUntil(async () => ((await (await api('GET', '/api/queues')).json()) as { queues: { name: string }[] }).queues.some((q) => q.name === id), 10_000, `the board to list ${id}`);
+  await waitUntil(
+    async () =>
+      ((await (await api('GET', '/api/queues')).json()) as { queues: { name: string }[] }).queues.some(
+        (q) => q.name === id,
+      ),
+    10_000,
+    `the board to list ${id}`,
+  );
   return ids;
 }
 
@@ -78,7 +89,11 @@ async function campaign(id: string, jobs: Record<string, 'completed' | 'failed' 
 async function finish(id: string, contactId: string, jobId: string, state: 'completed' | 'failed'): Promise<void> {
   // One attempt, so that a failure is final (dial jobs retry transport failures 50 times).
   await queues.get(id).add(DIAL_JOB_NAME, { c: contactId, n: 1 }, { jobId, attempts: 1 });
-  const worker = new Worker(id, null, { connection: ctx.redis, prefix: ctx.keys.campaignQueuePrefix(id), autorun: false });
+  const worker = new Worker(id, null, {
+    connection: ctx.redis,
+    prefix: ctx.keys.campaignQueuePrefix(id),
+    autorun: false,
+  });
   try {
     const token = `test-${jobId}`;
     const job = await worker.getNextJob(token, { block: false });
@@ -97,7 +112,17 @@ async function snapshot(id: string) {
   const contacts: unknown[] = [];
   for await (const entry of store.contacts(id)) contacts.push(entry);
   return {
-    jobs: Object.fromEntries(await Promise.all(jobs.map(async (j) => [j.id!, { state: await j.getState(), data: j.data as unknown, delay: j.delay, priority: j.priority }] as const))),
+    jobs: Object.fromEntries(
+      await Promise.all(
+        jobs.map(
+          async (j) =>
+            [
+              j.id!,
+              { state: await j.getState(), data: j.data as unknown, delay: j.delay, priority: j.priority },
+            ] as const,
+        ),
+      ),
+    ),
     contacts: contacts.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
     paused: await queue.isPaused(),
     concurrency: await queue.getGlobalConcurrency(),
@@ -112,18 +137,33 @@ async function expectRefused(res: Response, hint: string): Promise<void> {
 describe('campaign queues', () => {
   it('cleans completed and failed jobs, never waiting, delayed, paused, prioritized or active ones', async () => {
     const id = 'guard-clean';
-    const jobs = await campaign(id, { done: 'completed', broken: 'failed', w1: 'waiting', w2: 'waiting', later: 'delayed', prio: 'prioritized' });
+    const jobs = await campaign(id, {
+      done: 'completed',
+      broken: 'failed',
+      w1: 'waiting',
+      w2: 'waiting',
+      later: 'delayed',
+      prio: 'prioritized',
+    });
     const before = await snapshot(id);
     for (const status of ['wait', 'waiting', 'delayed', 'paused', 'prioritized', 'active', 'waiting-children']) {
       await expectRefused(await api('PUT', `/api/queues/${id}/clean/${status}`), `dialer campaign cancel ${id} --yes`);
     }
     expect(await snapshot(id)).toEqual(before);
     // Bull Board cleans only jobs that finished more than 5 s ago: ask until they have gone.
-    for (const [status, jobId] of [['completed', jobs.done], ['failed', jobs.broken]] as const) {
-      await waitUntil(async () => {
-        expect((await api('PUT', `/api/queues/${id}/clean/${status}`)).status).toBe(200);
-        return (await queues.get(id).getJobState(jobId as string)) === 'unknown';
-      }, 20_000, `the ${status} job to be cleaned`, 500);
+    for (const [status, jobId] of [
+      ['completed', jobs.done],
+      ['failed', jobs.broken],
+    ] as const) {
+      await waitUntil(
+        async () => {
+          expect((await api('PUT', `/api/queues/${id}/clean/${status}`)).status).toBe(200);
+          return (await queues.get(id).getJobState(jobId as string)) === 'unknown';
+        },
+        20_000,
+        `the ${status} job to be cleaned`,
+        500,
+      );
     }
     const after = await snapshot(id);
     expect(Object.keys(after.jobs).sort()).toEqual([jobs.w1, jobs.w2, jobs.later, jobs.prio].sort());
@@ -132,10 +172,20 @@ describe('campaign queues', () => {
 
   it('removes a completed job only; retries a failed one and promotes delayed ones', async () => {
     const id = 'guard-job';
-    const jobs = await campaign(id, { done: 'completed', broken: 'failed', waiting: 'waiting', later: 'delayed', later2: 'delayed', prio: 'prioritized' });
+    const jobs = await campaign(id, {
+      done: 'completed',
+      broken: 'failed',
+      waiting: 'waiting',
+      later: 'delayed',
+      later2: 'delayed',
+      prio: 'prioritized',
+    });
     const before = await snapshot(id);
     for (const jobId of [jobs.waiting, jobs.later, jobs.prio, jobs.broken, 'no-such-job']) {
-      await expectRefused(await api('PUT', `/api/queues/${id}/${jobId}/clean`), 'only a completed dial job can be removed');
+      await expectRefused(
+        await api('PUT', `/api/queues/${id}/${jobId}/clean`),
+        'only a completed dial job can be removed',
+      );
     }
     expect(await snapshot(id)).toEqual(before);
 
@@ -156,16 +206,36 @@ describe('campaign queues', () => {
     const stranger = contactIdFor('+12125559999');
     const before = await snapshot(id);
     const refused: [string, string, unknown, string][] = [
-      ['POST', `/api/queues/${id}/add`, { name: DIAL_JOB_NAME, data: { c: stranger, n: 1 }, options: { jobId: attemptJobId(stranger, 1) } }, `dialer produce <file.csv> --campaign ${id}`],
-      ['PATCH', `/api/queues/${id}/${jobs.waiting}/update-data`, { jobData: { c: stranger, n: 2 } }, `dialer suppress add <number> --campaign ${id}`],
-      ['PATCH', `/api/queues/${id}/${jobs.later}/delay`, { runAt: Date.now() + 10 * HOUR }, `dialer campaign pause ${id}`],
+      [
+        'POST',
+        `/api/queues/${id}/add`,
+        { name: DIAL_JOB_NAME, data: { c: stranger, n: 1 }, options: { jobId: attemptJobId(stranger, 1) } },
+        `dialer produce <file.csv> --campaign ${id}`,
+      ],
+      [
+        'PATCH',
+        `/api/queues/${id}/${jobs.waiting}/update-data`,
+        { jobData: { c: stranger, n: 2 } },
+        `dialer suppress add <number> --campaign ${id}`,
+      ],
+      [
+        'PATCH',
+        `/api/queues/${id}/${jobs.later}/delay`,
+        { runAt: Date.now() + 10 * HOUR },
+        `dialer campaign pause ${id}`,
+      ],
       ['PATCH', `/api/queues/${id}/${jobs.waiting}/priority`, { priority: 1 }, `dialer campaign pause ${id}`],
       ['PUT', `/api/queues/${id}/concurrency`, { concurrency: 1 }, `dialer campaign pause ${id}`],
       ['PUT', `/api/queues/${id}/rate-limit`, { max: 1, duration: HOUR }, `dialer campaign pause ${id}`],
       ['PUT', `/api/queues/${id}/rate-limit/release`, undefined, `dialer campaign pause ${id}`],
       ['PUT', `/api/queues/${id}/empty`, undefined, `dialer campaign cancel ${id} --yes`],
       ['PUT', `/api/queues/${id}/obliterate`, { force: true }, `dialer campaign cancel ${id} --yes`],
-      ['PUT', `/api/queues/${id}/${jobs.waiting}/remove-unprocessed-children`, undefined, `dialer campaign cancel ${id} --yes`],
+      [
+        'PUT',
+        `/api/queues/${id}/${jobs.waiting}/remove-unprocessed-children`,
+        undefined,
+        `dialer campaign cancel ${id} --yes`,
+      ],
       ['PUT', `/api/queues/${id}/job-schedulers/any/remove`, undefined, `dialer produce`],
       ['PATCH', `/api/queues/${id}/job-schedulers/any`, { every: 1000 }, `dialer produce`],
       ['PUT', `/api/queues/${id}/job-schedulers/any/run`, undefined, `dialer produce`],
@@ -190,11 +260,17 @@ describe('the notification queue', () => {
   it('is read-only: every action on it is refused, whatever the client sends', async () => {
     const job = await notify.add('notification', { items: [] }, { jobId: 'guard-notify-1' });
     const before = { count: await notify.count(), data: (await notify.getJob('guard-notify-1'))?.data as unknown };
-    const listed = ((await (await api('GET', '/api/queues')).json()) as { queues: { name: string; readOnlyMode: boolean }[] }).queues;
+    const listed = (
+      (await (await api('GET', '/api/queues')).json()) as { queues: { name: string; readOnlyMode: boolean }[] }
+    ).queues;
     expect(listed.find((q) => q.name === NOTIFY)?.readOnlyMode).toBe(true);
     const q = `/api/queues/${NOTIFY}`;
     const requests: [string, string, unknown?][] = [
-      ['POST', `${q}/add`, { name: 'notification', data: { items: [{ c: 'x', k: 'y', n: 1, b: {}, r: 0 }] }, options: {} }],
+      [
+        'POST',
+        `${q}/add`,
+        { name: 'notification', data: { items: [{ c: 'x', k: 'y', n: 1, b: {}, r: 0 }] }, options: {} },
+      ],
       ['PATCH', `${q}/${job.id}/update-data`, { jobData: { items: [{ c: 'x', k: 'y', n: 1, b: {}, r: 0 }] } }],
       ['PUT', `${q}/${job.id}/clean`],
       ['PUT', `${q}/${job.id}/retry`],
@@ -212,8 +288,11 @@ describe('the notification queue', () => {
       ['PUT', `${q}/concurrency`, { concurrency: 1 }],
       ['PUT', `${q}/rate-limit`, { max: 1, duration: HOUR }],
     ];
-    for (const [method, path, body] of requests) await expectRefused(await api(method, path, body), `${NOTIFY} is read-only`);
-    expect({ count: await notify.count(), data: (await notify.getJob('guard-notify-1'))?.data as unknown }).toEqual(before);
+    for (const [method, path, body] of requests)
+      await expectRefused(await api(method, path, body), `${NOTIFY} is read-only`);
+    expect({ count: await notify.count(), data: (await notify.getJob('guard-notify-1'))?.data as unknown }).toEqual(
+      before,
+    );
     expect(await notify.isPaused()).toBe(false);
     expect(await notify.getGlobalConcurrency()).toBeNull();
   });
@@ -233,7 +312,10 @@ describe('pause all and resume all', () => {
     await control.cancelCampaign('guard-all-cancelled');
 
     expect((await api('PUT', '/api/queues/pause')).status).toBe(200);
-    expect(await store.getCampaign('guard-all')).toMatchObject({ state: 'paused', pauseReason: 'paused in Bull Board' });
+    expect(await store.getCampaign('guard-all')).toMatchObject({
+      state: 'paused',
+      pauseReason: 'paused in Bull Board',
+    });
     expect(await queues.get('guard-all').isPaused()).toBe(true);
     expect(await notify.isPaused()).toBe(false);
     expect(await queues.get('guard-all-cancelled').isPaused()).toBe(false);

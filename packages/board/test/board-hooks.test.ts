@@ -2,7 +2,15 @@
 // sends: a mutating route it does not have yet, and a "pause all" that pauses the notification queue.
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { Queue } from 'bullmq';
-import { CampaignControl, CampaignQueues, CampaignStore, Limits, NOTIFY_QUEUE, createLogger, resolveCampaignSettings } from '@dialer/core';
+import {
+  CampaignControl,
+  CampaignQueues,
+  CampaignStore,
+  Limits,
+  NOTIFY_QUEUE,
+  createLogger,
+  resolveCampaignSettings,
+} from '@dialer/core';
 import { testContext, type TestContext } from '@dialer/test-utils';
 import { campaignHooks } from '../src/board-hooks.js';
 
@@ -44,10 +52,18 @@ const context = (method: Context['method'], route: string, params: Record<string
 describe('board hooks', () => {
   it('refuse a mutating route they have not reviewed (a newer Bull Board), on a campaign queue too', async () => {
     for (const method of ['put', 'post', 'patch'] as const) {
-      const verdict = await hooks.before!(context(method, '/api/queues/:queueName/brand-new-action', { queueName: CAMPAIGN }));
-      expect(verdict).toMatchObject({ allow: false, status: 403, message: expect.stringContaining('not an action this board has reviewed') });
+      const verdict = await hooks.before!(
+        context(method, '/api/queues/:queueName/brand-new-action', { queueName: CAMPAIGN }),
+      );
+      expect(verdict).toMatchObject({
+        allow: false,
+        status: 403,
+        message: expect.stringContaining('not an action this board has reviewed'),
+      });
     }
-    expect(await hooks.before!(context('get', '/api/queues/:queueName/brand-new-view', { queueName: CAMPAIGN }))).toBeUndefined();
+    expect(
+      await hooks.before!(context('get', '/api/queues/:queueName/brand-new-view', { queueName: CAMPAIGN })),
+    ).toBeUndefined();
   });
 
   it('undo a pause of the notification queue caused by "pause all", and leave one made before alone', async () => {

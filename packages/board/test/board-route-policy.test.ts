@@ -19,7 +19,10 @@ const { appRoutes, buildHistoryRoutes } = require('@bull-board/api/dist/routes.j
 const keysOf = (routes: BullBoardRoute[]) =>
   routes.flatMap((r) => [r.method].flat().flatMap((m) => [r.route].flat().map((path) => `${m.toUpperCase()} ${path}`)));
 
-const installed = keysOf([...appRoutes.api, ...buildHistoryRoutes({}, { hasUsage: true, canPurge: true, hasLatency: true })]);
+const installed = keysOf([
+  ...appRoutes.api,
+  ...buildHistoryRoutes({}, { hasUsage: true, canPurge: true, hasLatency: true }),
+]);
 
 describe('board route policy', () => {
   it('has a rule for every route Bull Board registers, and for no route it does not', () => {
@@ -29,13 +32,19 @@ describe('board route policy', () => {
   });
 
   it('never treats a mutating route as a read', () => {
-    const mutatingReads = Object.entries(ROUTE_RULES).filter(([k, rule]) => !k.startsWith('GET ') && rule.kind === 'read');
+    const mutatingReads = Object.entries(ROUTE_RULES).filter(
+      ([k, rule]) => !k.startsWith('GET ') && rule.kind === 'read',
+    );
     expect(mutatingReads).toEqual([]);
   });
 
   it('refuses a mutating route it has not reviewed and lets an unknown read through', () => {
-    for (const method of ['post', 'put', 'patch', 'delete']) expect(ruleFor(method, '/api/queues/:queueName/something-new')).toBeUndefined();
+    for (const method of ['post', 'put', 'patch', 'delete'])
+      expect(ruleFor(method, '/api/queues/:queueName/something-new')).toBeUndefined();
     expect(ruleFor('get', '/api/queues/:queueName/something-new')).toEqual({ kind: 'read' });
-    expect(ruleFor('put', '/api/queues/:queueName/empty')).toEqual({ kind: 'queue', campaign: { kind: 'refuse', why: 'drop' } });
+    expect(ruleFor('put', '/api/queues/:queueName/empty')).toEqual({
+      kind: 'queue',
+      campaign: { kind: 'refuse', why: 'drop' },
+    });
   });
 });

@@ -1,7 +1,14 @@
 // The board over HTTP (the real `dialer board` process): authentication, discovery of campaigns created
 // while it runs, pause/resume meaning the same as the CLI, /healthz and /metrics. Real Redis, real ports.
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { CampaignQueues, CampaignStore, NOTIFY_QUEUE, contactIdFor, newContactRecord, resolveCampaignSettings } from '@dialer/core';
+import {
+  CampaignQueues,
+  CampaignStore,
+  NOTIFY_QUEUE,
+  contactIdFor,
+  newContactRecord,
+  resolveCampaignSettings,
+} from '@dialer/core';
 import { runCli, testContext, waitUntil, type TestContext } from '@dialer/test-utils';
 import { AUTH_HEADER, BOARD_PASSWORD, BOARD_USER, startBoard, type BoardProcess } from './helpers.js';
 
@@ -29,12 +36,18 @@ afterAll(async () => {
 async function createCampaign(id: string, count: number): Promise<void> {
   await store.createCampaign(id, resolveCampaignSettings({ caller: '+15550001111' }, ctx.config));
   const numbers = Array.from({ length: count }, (_, i) => `+1212736${String(i).padStart(4, '0')}`);
-  await store.addContacts(id, numbers.map((p, i) => [contactIdFor(p), newContactRecord({ p, r: i + 2 })]));
+  await store.addContacts(
+    id,
+    numbers.map((p, i) => [contactIdFor(p), newContactRecord({ p, r: i + 2 })]),
+  );
   for (const p of numbers) await queues.addAttempt(id, contactIdFor(p), 1);
 }
 
 const api = (path: string, init: RequestInit = {}, auth = true) =>
-  fetch(`${url}${path}`, { ...init, headers: { ...(auth ? { authorization: AUTH_HEADER } : {}), ...(init.headers ?? {}) } });
+  fetch(`${url}${path}`, {
+    ...init,
+    headers: { ...(auth ? { authorization: AUTH_HEADER } : {}), ...(init.headers ?? {}) },
+  });
 
 interface QueuesBody {
   queues: { name: string; counts: Record<string, number>; isPaused: boolean }[];
@@ -42,10 +55,14 @@ interface QueuesBody {
 
 /** Waits until the board lists the campaign (it learns of new ones from the events channel). */
 async function boardKnows(id: string): Promise<QueuesBody> {
-  return waitUntil(async () => {
-    const body = (await (await api('/api/queues')).json()) as QueuesBody;
-    return body.queues.some((q) => q.name === id) ? body : undefined;
-  }, 10_000, `the board to list ${id}`);
+  return waitUntil(
+    async () => {
+      const body = (await (await api('/api/queues')).json()) as QueuesBody;
+      return body.queues.some((q) => q.name === id) ? body : undefined;
+    },
+    10_000,
+    `the board to list ${id}`,
+  );
 }
 
 describe('board access', () => {
@@ -74,7 +91,9 @@ describe('board access', () => {
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Basic realm="dialer board"/);
     }
-    const wrong = await fetch(`${url}/api/queues`, { headers: { authorization: `Basic ${Buffer.from(`${BOARD_USER}:x${BOARD_PASSWORD}`).toString('base64')}` } });
+    const wrong = await fetch(`${url}/api/queues`, {
+      headers: { authorization: `Basic ${Buffer.from(`${BOARD_USER}:x${BOARD_PASSWORD}`).toString('base64')}` },
+    });
     expect(wrong.status).toBe(401);
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
@@ -101,8 +120,18 @@ describe('board headers', () => {
     ];
     for (const res of responses) {
       const csp = res.headers.get('content-security-policy') ?? '';
-      expect({ url: res.url, status: res.status, frame: res.headers.get('x-frame-options') }).toEqual({ url: res.url, status: res.status, frame: 'DENY' });
-      for (const directive of ["default-src 'none'", "script-src 'self'", "frame-ancestors 'none'", "connect-src 'self'"]) expect(csp).toContain(directive);
+      expect({ url: res.url, status: res.status, frame: res.headers.get('x-frame-options') }).toEqual({
+        url: res.url,
+        status: res.status,
+        frame: 'DENY',
+      });
+      for (const directive of [
+        "default-src 'none'",
+        "script-src 'self'",
+        "frame-ancestors 'none'",
+        "connect-src 'self'",
+      ])
+        expect(csp).toContain(directive);
       expect(csp).not.toMatch(/script-src[^;]*'unsafe-(inline|eval)'/);
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     }

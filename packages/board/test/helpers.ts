@@ -13,7 +13,14 @@ export interface BoardProcess {
 }
 
 export async function startBoard(env: NodeJS.ProcessEnv): Promise<BoardProcess> {
-  const proc = spawnCli(['board'], { BOARD_USER, BOARD_PASSWORD, ...env, BOARD_HOST: '127.0.0.1', BOARD_PORT: '0', LOG_LEVEL: 'info' });
+  const proc = spawnCli(['board'], {
+    BOARD_USER,
+    BOARD_PASSWORD,
+    ...env,
+    BOARD_HOST: '127.0.0.1',
+    BOARD_PORT: '0',
+    LOG_LEVEL: 'info',
+  });
   const [, url] = await proc.waitForOutput(/"address":"(http:\/\/127\.0\.0\.1:\d+)"/, 20_000);
   return {
     url: url as string,

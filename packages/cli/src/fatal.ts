@@ -40,5 +40,7 @@ export function fatalText(err: unknown): string {
 /** Prints an error the way users should see it ({@link fatalText}) and exits non-zero. */
 export function reportFatal(err: unknown): never {
   process.stderr.write(fatalText(err));
-  process.exit(err && typeof err === 'object' && 'exitCode' in err && typeof err.exitCode === 'number' ? err.exitCode : 1);
+  process.exit(
+    err && typeof err === 'object' && 'exitCode' in err && typeof err.exitCode === 'number' ? err.exitCode : 1,
+  );
 }

@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs';
  * scripts/node-version.mjs, made before it installs or builds.
  */
 export function requiredNode(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { engines?: { node?: unknown } };
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    engines?: { node?: unknown };
+  };
   const range = pkg.engines?.node;
   if (typeof range !== 'string') throw new Error('packages/cli/package.json has no engines.node');
   return range;

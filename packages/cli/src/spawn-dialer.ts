@@ -121,7 +121,11 @@ export function spawnDialer(args: string[], options: SpawnDialerOptions): Dialer
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`timed out waiting for ${pattern} in the output of dialer ${args[0] ?? ''}:\n${latest(out)}\n${latest(err)}`));
+        reject(
+          new Error(
+            `timed out waiting for ${pattern} in the output of dialer ${args[0] ?? ''}:\n${latest(out)}\n${latest(err)}`,
+          ),
+        );
       }, timeoutMs);
       listeners.add(check);
       check();

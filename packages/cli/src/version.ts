@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
  * (/app/package.json), and it is read only when asked for, so no other command depends on it.
  */
 export function productVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version?: unknown;
+  };
   if (typeof pkg.version !== 'string') throw new Error('the root package.json has no version');
   return pkg.version;
 }

@@ -21,7 +21,16 @@ import {
   type ContactRecord,
 } from '@dialer/core';
 import { buildIngester, type Ingester } from '@dialer/ingester';
-import { runCli, spawnCli, startSimulator, testContext, waitUntil, type CliProcess, type SimulatorHarness, type TestContext } from '@dialer/test-utils';
+import {
+  runCli,
+  spawnCli,
+  startSimulator,
+  testContext,
+  waitUntil,
+  type CliProcess,
+  type SimulatorHarness,
+  type TestContext,
+} from '@dialer/test-utils';
 
 // Dial at any hour: these tests are about control, not calling windows.
 const ANY_TIME = { window: { start: '00:00', end: '24:00' } };
@@ -70,13 +79,19 @@ afterEach(async () => {
  * `enqueue` false, the contacts and their jobs come later, together (a queued contact without its job is a
  * stranded one, which the ingester gives a job of its own).
  */
-async function seed(count: number, enqueue = true): Promise<{ id: string; numbers: string[]; enqueue: () => Promise<void> }> {
+async function seed(
+  count: number,
+  enqueue = true,
+): Promise<{ id: string; numbers: string[]; enqueue: () => Promise<void> }> {
   serial++;
   const id = `ctl${serial}-${Math.random().toString(36).slice(2, 7)}`;
   const numbers = Array.from({ length: count }, (_, i) => `+1212736${serial}${String(i).padStart(3, '0')}`);
   await store.createCampaign(id, resolveCampaignSettings({ ...ANY_TIME, caller: '+15550001111' }, ctx.config));
   const add = async () => {
-    await store.addContacts(id, numbers.map((p, i) => [contactIdFor(p), newContactRecord({ p, r: i + 2 })]));
+    await store.addContacts(
+      id,
+      numbers.map((p, i) => [contactIdFor(p), newContactRecord({ p, r: i + 2 })]),
+    );
     await Promise.all(numbers.map((p) => queues.addAttempt(id, contactIdFor(p), 1)));
   };
   if (enqueue) await add();
@@ -103,8 +118,14 @@ async function waitFor(id: string, check: () => Promise<boolean>, timeoutMs: num
     const states: Record<string, number> = {};
     for (const r of await records(id)) states[r.s] = (states[r.s] ?? 0) + 1;
     const status = await control.campaignStatus(id).catch(() => undefined);
-    const tails = workers.map((w, i) => `worker ${i} (exit ${String(w.child.exitCode ?? w.child.signalCode)}):\n${(w.stdout() + w.stderr()).split('\n').slice(-8).join('\n')}`);
-    throw new Error(`${(err as Error).message}\ncontact states ${JSON.stringify(states)}; status ${JSON.stringify(status)}\n${tails.join('\n')}`, { cause: err });
+    const tails = workers.map(
+      (w, i) =>
+        `worker ${i} (exit ${String(w.child.exitCode ?? w.child.signalCode)}):\n${(w.stdout() + w.stderr()).split('\n').slice(-8).join('\n')}`,
+    );
+    throw new Error(
+      `${(err as Error).message}\ncontact states ${JSON.stringify(states)}; status ${JSON.stringify(status)}\n${tails.join('\n')}`,
+      { cause: err },
+    );
   }
 }
 
@@ -118,7 +139,12 @@ describe('campaign control across two worker processes', () => {
     const pausedAt = Date.now();
 
     // Watch for a while after the pause: calls in progress end, nothing new starts.
-    await waitFor(id, async () => Date.now() > pausedAt + 2000 && (await settled(id)), 20_000, 'in-progress calls to finish');
+    await waitFor(
+      id,
+      async () => Date.now() > pausedAt + 2000 && (await settled(id)),
+      20_000,
+      'in-progress calls to finish',
+    );
     const times = await dialoutTimes(numbers);
     const late = times.filter((t) => t > pausedAt + 1000);
     expect(late).toEqual([]);
@@ -129,7 +155,12 @@ describe('campaign control across two worker processes', () => {
     expect(await control.campaignStatus(id)).toMatchObject({ state: 'paused', pauseReason: 'test pause', live: 0 });
 
     await control.resumeCampaign(id);
-    await waitFor(id, async () => (await store.getState(id)) === 'completed', 30_000, 'the campaign to complete after resume');
+    await waitFor(
+      id,
+      async () => (await store.getState(id)) === 'completed',
+      30_000,
+      'the campaign to complete after resume',
+    );
     const all = await dialoutTimes(numbers);
     // Every contact dialed exactly once: nothing lost or repeated across the pause.
     expect(all).toHaveLength(100);
@@ -156,7 +187,11 @@ describe('campaign control across two worker processes', () => {
     expect(cancelled.every((r) => r.a === 0 && /^campaign cancelled/.test(r.rs ?? ''))).toBe(true);
     // Calls placed before the cancel finished normally: one answered contact per dial-out.
     expect(answered).toHaveLength(times.length);
-    expect(await queues.get(id).getJobCounts('waiting', 'delayed', 'prioritized')).toEqual({ waiting: 0, delayed: 0, prioritized: 0 });
+    expect(await queues.get(id).getJobCounts('waiting', 'delayed', 'prioritized')).toEqual({
+      waiting: 0,
+      delayed: 0,
+      prioritized: 0,
+    });
 
     const status = await runCli(['campaign', 'status', id, '--json'], cliEnv);
     expect(status.code).toBe(0);
@@ -164,9 +199,16 @@ describe('campaign control across two worker processes', () => {
     expect(status.stdout.trim().split('\n')).toHaveLength(1);
     expect(Object.keys(json).slice(0, 6)).toEqual(['campaign', 'state', 'contacts', 'terminal', 'live', 'outcomes']);
     expect(json).toMatchObject({
-      campaign: id, state: 'cancelled', contacts: 400, terminal: 400, live: 0, pending: 0,
+      campaign: id,
+      state: 'cancelled',
+      contacts: 400,
+      terminal: 400,
+      live: 0,
+      pending: 0,
       outcomes: { cancelled: cancelled.length, 'answered-human': answered.length },
-      dialouts: times.length, pauseReason: null, eta: null,
+      dialouts: times.length,
+      pauseReason: null,
+      eta: null,
     });
     expect(Object.keys(json)).toEqual(expect.arrayContaining(['dialRate', 'redials', 'queue', 'createdAt']));
 
@@ -187,7 +229,9 @@ describe('campaign control across two worker processes', () => {
     expect(human.stdout).toMatch(/state\s+paused \(maintenance window\)/);
     await enqueue();
     const list = await runCli(['campaign', 'list', '--json'], cliEnv);
-    expect((JSON.parse(list.stdout) as { campaign: string; state: string }[]).find((c) => c.campaign === id)?.state).toBe('paused');
+    expect(
+      (JSON.parse(list.stdout) as { campaign: string; state: string }[]).find((c) => c.campaign === id)?.state,
+    ).toBe('paused');
     expect((await runCli(['campaign', 'resume', id], cliEnv)).stdout).toMatch(/resumed/);
     await waitFor(id, async () => (await store.getState(id)) === 'completed', 20_000, 'the campaign to complete');
     const missing = await runCli(['campaign', 'status', 'no-such-campaign', '--json'], cliEnv);
@@ -213,9 +257,18 @@ describe('dialer report after an end-to-end run', () => {
     await ctx.redis.sadd(ctx.keys.globalSuppress(), n(7));
     const csv = ['phone,name', ...scripts.map(([num, name]) => `${num},${name}`), 'not-a-number,Broken'].join('\n');
     writeFileSync(join(dir, 'contacts.csv'), `${csv}\n`);
-    writeFileSync(join(dir, 'settings.json'), JSON.stringify({ ...ANY_TIME, redial: { maxAttempts: 3, rules: { busy: { delayMs: 50 }, unavailable: { delayMs: 50 } } } }));
+    writeFileSync(
+      join(dir, 'settings.json'),
+      JSON.stringify({
+        ...ANY_TIME,
+        redial: { maxAttempts: 3, rules: { busy: { delayMs: 50 }, unavailable: { delayMs: 50 } } },
+      }),
+    );
     const id = `report-${Math.random().toString(36).slice(2, 7)}`;
-    const produced = await runCli(['produce', join(dir, 'contacts.csv'), '--campaign', id, '--settings', join(dir, 'settings.json'), '--json'], cliEnv);
+    const produced = await runCli(
+      ['produce', join(dir, 'contacts.csv'), '--campaign', id, '--settings', join(dir, 'settings.json'), '--json'],
+      cliEnv,
+    );
     expect(JSON.parse(produced.stdout)).toMatchObject({ accepted: 6, suppressed: 1, rejected: 1 });
     await waitFor(id, async () => (await store.getState(id)) === 'completed', 30_000, 'the campaign to complete');
 
@@ -224,18 +277,41 @@ describe('dialer report after an end-to-end run', () => {
     expect(res.code).toBe(0);
     const [header, ...lines] = readFileSync(out, 'utf8').trim().split('\n');
     expect(header).toBe(REPORT_COLUMNS.join(','));
-    const rows = new Map(lines.map((l) => {
-      const cells = l.split(',');
-      return [cells[0], Object.fromEntries(REPORT_COLUMNS.map((c, i) => [c, cells[i]]))] as const;
-    }));
+    const rows = new Map(
+      lines.map((l) => {
+        const cells = l.split(',');
+        return [cells[0], Object.fromEntries(REPORT_COLUMNS.map((c, i) => [c, cells[i]]))] as const;
+      }),
+    );
     expect(rows.size).toBe(7);
-    expect(rows.get(n(1))).toMatchObject({ name: 'Busy Then Human', outcome: 'answered-human', attempts: '2', machine_detection: 'amd_human_detected', row: '2' });
-    expect(rows.get(n(2))).toMatchObject({ outcome: 'answered-machine', attempts: '1', machine_detection: 'amd_machine_detected' });
-    expect(rows.get(n(3))).toMatchObject({ outcome: 'no-answer', attempts: '1', sip_code: '487', reason: '487 Request Terminated' });
+    expect(rows.get(n(1))).toMatchObject({
+      name: 'Busy Then Human',
+      outcome: 'answered-human',
+      attempts: '2',
+      machine_detection: 'amd_human_detected',
+      row: '2',
+    });
+    expect(rows.get(n(2))).toMatchObject({
+      outcome: 'answered-machine',
+      attempts: '1',
+      machine_detection: 'amd_machine_detected',
+    });
+    expect(rows.get(n(3))).toMatchObject({
+      outcome: 'no-answer',
+      attempts: '1',
+      sip_code: '487',
+      reason: '487 Request Terminated',
+    });
     expect(rows.get(n(4))).toMatchObject({ outcome: 'unavailable', attempts: '3', sip_code: '480' });
     expect(rows.get(n(5))).toMatchObject({ outcome: 'rejected', attempts: '1', sip_code: '404' });
     expect(rows.get(n(6))).toMatchObject({ outcome: 'failed', attempts: '1', sip_code: '603' });
-    expect(rows.get(n(7))).toMatchObject({ name: 'Do Not Call', outcome: 'suppressed', attempts: '0', conversation_id: '', row: '8' });
+    expect(rows.get(n(7))).toMatchObject({
+      name: 'Do Not Call',
+      outcome: 'suppressed',
+      attempts: '0',
+      conversation_id: '',
+      row: '8',
+    });
     // Answered calls carry their times, duration and conversation id.
     for (const i of [1, 2]) {
       const r = rows.get(n(i))!;

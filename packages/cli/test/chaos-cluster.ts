@@ -5,9 +5,26 @@ import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CampaignStore, createKeys, createRedis, loadConfig, type CampaignStats, type RedisClient, type ReportRow } from '@dialer/core';
+import {
+  CampaignStore,
+  createKeys,
+  createRedis,
+  loadConfig,
+  type CampaignStats,
+  type RedisClient,
+  type ReportRow,
+} from '@dialer/core';
 import type { SimulatorOptions } from '@dialer/simulator';
-import { freePort, runCli, spawnCli, startSimulator, testEnv, waitUntil, type CliProcess, type SimulatorHarness } from '@dialer/test-utils';
+import {
+  freePort,
+  runCli,
+  spawnCli,
+  startSimulator,
+  testEnv,
+  waitUntil,
+  type CliProcess,
+  type SimulatorHarness,
+} from '@dialer/test-utils';
 
 export interface ClusterOptions {
   /** Redis to use (default: the test run's private one). */
@@ -73,7 +90,14 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   // The running ingester's /metrics (its own port, from its start-up line).
   let ingesterMetrics = '';
   const cluster: Cluster = {
-    env, sim, store, redis, dir, workers: [], ingester: undefined, started: [],
+    env,
+    sim,
+    store,
+    redis,
+    dir,
+    workers: [],
+    ingester: undefined,
+    started: [],
     async startWorker() {
       const w = spawnCli(['worker'], env);
       cluster.started.push(w);
@@ -105,7 +129,13 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       await Promise.all(cluster.started.map((p) => p.stop(0)));
       // For debugging a failed run: CHAOS_LOG_DIR=/some/dir keeps every process's output there.
       const keep = process.env.CHAOS_LOG_DIR;
-      if (keep) cluster.started.forEach((p, i) => writeFileSync(join(keep, `${config.keyPrefix}-${i}-${p.child.spawnargs[2] ?? 'cli'}.log`), p.stdout() + p.stderr()));
+      if (keep)
+        cluster.started.forEach((p, i) =>
+          writeFileSync(
+            join(keep, `${config.keyPrefix}-${i}-${p.child.spawnargs[2] ?? 'cli'}.log`),
+            p.stdout() + p.stderr(),
+          ),
+        );
       await sim.close();
       redis.disconnect();
       rmSync(dir, { recursive: true, force: true });
@@ -114,7 +144,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   return cluster;
 }
 
-async function produce(c: Cluster, id: string, count: number, settings: Record<string, unknown>): Promise<Record<string, number>> {
+async function produce(
+  c: Cluster,
+  id: string,
+  count: number,
+  settings: Record<string, unknown>,
+): Promise<Record<string, number>> {
   const csv = join(c.dir, `${id}.csv`);
   const out = createWriteStream(csv);
   out.write('phone,name,account\n');
@@ -124,15 +159,26 @@ async function produce(c: Cluster, id: string, count: number, settings: Record<s
   out.end();
   await once(out, 'finish');
   const settingsFile = join(c.dir, `${id}.settings.json`);
-  writeFileSync(settingsFile, JSON.stringify({ caller: '+15550001111', window: { start: '00:00', end: '24:00' }, ...settings }));
+  writeFileSync(
+    settingsFile,
+    JSON.stringify({ caller: '+15550001111', window: { start: '00:00', end: '24:00' }, ...settings }),
+  );
   const res = await runCli(['produce', csv, '--campaign', id, '--settings', settingsFile, '--json'], c.env, 120_000);
   if (res.code !== 0) throw new Error(`produce failed (${res.code}): ${res.stderr}`);
   return JSON.parse(res.stdout) as Record<string, number>;
 }
 
 async function processingLag(metricsUrl: string): Promise<string> {
-  const text = await fetch(`${metricsUrl}/metrics`).then((r) => r.text(), (err: Error) => `unreachable: ${err.message}`);
-  const bucket = (le: string) => Number(new RegExp(`dialer_ingester_processing_seconds_bucket\\{le="${le.replace('+', '\\+')}"\\} (\\d+)`).exec(text)?.[1] ?? NaN);
+  const text = await fetch(`${metricsUrl}/metrics`).then(
+    (r) => r.text(),
+    (err: Error) => `unreachable: ${err.message}`,
+  );
+  const bucket = (le: string) =>
+    Number(
+      new RegExp(`dialer_ingester_processing_seconds_bucket\\{le="${le.replace('+', '\\+')}"\\} (\\d+)`).exec(
+        text,
+      )?.[1] ?? NaN,
+    );
   const all = bucket('+Inf');
   return `notifications applied ${all}, after > 1 s ${all - bucket('1')}, > 5 s ${all - bucket('5')}, > 10 s ${all - bucket('10')}`;
 }
@@ -185,7 +231,9 @@ export function phases(name: string): { mark(phase: string): void; print(extra?:
       last = now;
     },
     print(extra = '') {
-      process.stdout.write(`${name}: ${parts.join(', ')}; total ${((Date.now() - start) / 1000).toFixed(1)} s${extra ? `; ${extra}` : ''}\n`);
+      process.stdout.write(
+        `${name}: ${parts.join(', ')}; total ${((Date.now() - start) / 1000).toFixed(1)} s${extra ? `; ${extra}` : ''}\n`,
+      );
     },
   };
 }

@@ -20,8 +20,22 @@ describe('chaos: gateway faults', () => {
   it('20 % 5xx, 5 % 429, 5 % proxy 502/504, 2 % hanging replies: every contact terminal, no attempt dialed twice', async () => {
     const t = phases('chaos-gateway-faults');
     cluster = await startCluster({
-      env: { DIAL_RATE_PER_SECOND: '200', MAX_LIVE_CALLS: '5000', WORKER_CONCURRENCY: '40', LOST_AFTER_MS: '30000', SAVG_TIMEOUT_MS: '1000' },
-      sim: { outcomes: 'human=70,machine=10,busy=10,unavailable=5,no-answer=5', rate5xx: 0.2, rate429: 0.05, proxyErrorRate: 0.05, proxyPlacedRate: 0.5, hangRate: 0.02, hangMs: 30_000 },
+      env: {
+        DIAL_RATE_PER_SECOND: '200',
+        MAX_LIVE_CALLS: '5000',
+        WORKER_CONCURRENCY: '40',
+        LOST_AFTER_MS: '30000',
+        SAVG_TIMEOUT_MS: '1000',
+      },
+      sim: {
+        outcomes: 'human=70,machine=10,busy=10,unavailable=5,no-answer=5',
+        rate5xx: 0.2,
+        rate429: 0.05,
+        proxyErrorRate: 0.05,
+        proxyPlacedRate: 0.5,
+        hangRate: 0.02,
+        hangMs: 30_000,
+      },
     });
     const c = cluster;
     await c.startIngester();

@@ -21,7 +21,13 @@ describe('chaos: worker processes killed with SIGKILL', () => {
     // simulator inside this Jest process: on a loaded CI machine it once placed calls more than
     // SAVG_TIMEOUT_MS + 8 s after the worker's claim, and those attempts had ended `lost` and been re-dialed.
     cluster = await startCluster({
-      env: { DIAL_RATE_PER_SECOND: '400', MAX_LIVE_CALLS: '5000', WORKER_CONCURRENCY: '40', LOST_AFTER_MS: '30000', SAVG_TIMEOUT_MS: '5000' },
+      env: {
+        DIAL_RATE_PER_SECOND: '400',
+        MAX_LIVE_CALLS: '5000',
+        WORKER_CONCURRENCY: '40',
+        LOST_AFTER_MS: '30000',
+        SAVG_TIMEOUT_MS: '5000',
+      },
       sim: { outcomes: 'human=70,machine=10,busy=10,unavailable=5,no-answer=5' },
     });
     const c = cluster;

@@ -26,7 +26,10 @@ describe('chaos: Redis stopped and restarted mid-campaign', () => {
       redisUrl: server.url,
       env: { DIAL_RATE_PER_SECOND: '300', MAX_LIVE_CALLS: '5000', WORKER_CONCURRENCY: '40', LOST_AFTER_MS: '10000' },
       // Calls last long enough that many are in progress, and notified, while Redis is down.
-      sim: { outcomes: 'human=70,machine=10,busy=10,unavailable=5,no-answer=5', notifyDelayMs: { min: 300, max: 3000 } },
+      sim: {
+        outcomes: 'human=70,machine=10,busy=10,unavailable=5,no-answer=5',
+        notifyDelayMs: { min: 300, max: 3000 },
+      },
     });
     const c = cluster;
     await c.startIngester();
@@ -39,7 +42,11 @@ describe('chaos: Redis stopped and restarted mid-campaign', () => {
     await server.stop();
     const downFrom = Date.now();
     // Down for at least 3 s, and until the gateway has seen the ingester refuse a few notifications.
-    await c.sim.waitFor((s) => (s.stats().notifications.byReceiverStatus['503'] ?? 0) >= refusedBefore + 20 && Date.now() - downFrom >= 3000, 30_000);
+    await c.sim.waitFor(
+      (s) =>
+        (s.stats().notifications.byReceiverStatus['503'] ?? 0) >= refusedBefore + 20 && Date.now() - downFrom >= 3000,
+      30_000,
+    );
     const downUntil = Date.now();
     await server.restart();
     t.mark(`dialing, then Redis down ${((downUntil - downFrom) / 1000).toFixed(1)} s`);
@@ -50,11 +57,15 @@ describe('chaos: Redis stopped and restarted mid-campaign', () => {
     t.mark('verify');
     expect(verdict.problems).toEqual([]);
     // Never a 2xx for a notification sent and answered entirely while Redis was down.
-    const duringOutage = (await c.sim.notifications()).filter((n) => n.sentAt >= downFrom && n.doneAt !== undefined && n.doneAt <= downUntil);
+    const duringOutage = (await c.sim.notifications()).filter(
+      (n) => n.sentAt >= downFrom && n.doneAt !== undefined && n.doneAt <= downUntil,
+    );
     expect(duringOutage.length).toBeGreaterThan(0);
     expect(duringOutage.filter((n) => n.receiverStatus !== undefined && n.receiverStatus < 300)).toEqual([]);
     // The same processes did it all: nobody restarted them.
     expect([c.ingester!, ...c.workers].every(alive)).toBe(true);
-    t.print(`${verdict.dialouts} dial-outs, ${duringOutage.length} notifications refused during the outage, outcomes ${JSON.stringify(verdict.outcomes)}`);
+    t.print(
+      `${verdict.dialouts} dial-outs, ${duringOutage.length} notifications refused during the outage, outcomes ${JSON.stringify(verdict.outcomes)}`,
+    );
   }, 600_000);
 });

@@ -1,6 +1,15 @@
 // What every chaos test checks at the end, against the simulator's record of dial-outs and notifications
 // (what the "gateway" experienced) and the campaign report (what the operator gets).
-import { OUTCOMES, classifyNotification, contactIdsFor, createKeys, loadConfig, parseNotification, type ContactRecord, type ReportRow } from '@dialer/core';
+import {
+  OUTCOMES,
+  classifyNotification,
+  contactIdsFor,
+  createKeys,
+  loadConfig,
+  parseNotification,
+  type ContactRecord,
+  type ReportRow,
+} from '@dialer/core';
 import type { DialoutRecord, NotificationRecord } from '@dialer/simulator';
 import { chaosNumber, type Cluster } from './chaos-cluster.js';
 
@@ -49,12 +58,19 @@ function is2xx(n: NotificationRecord): boolean {
  * - every final notification the gateway got a 2xx for was applied: its attempt ended with its outcome
  *   (the contact's last outcome, or a re-dial when the policy re-dials that outcome).
  */
-export async function verifyCampaign(c: Cluster, campaignId: string, count: number, redialOutcomes: string[]): Promise<Verdict> {
+export async function verifyCampaign(
+  c: Cluster,
+  campaignId: string,
+  count: number,
+  redialOutcomes: string[],
+): Promise<Verdict> {
   const problems: string[] = [];
   const stats = await c.store.stats(campaignId);
   const outcomeSum = Object.values(stats.outcomes).reduce((a, b) => a + (b ?? 0), 0);
   if (stats.contacts !== count || stats.terminal !== count || outcomeSum !== count) {
-    problems.push(`stats: contacts ${stats.contacts}, terminal ${stats.terminal}, outcomes ${outcomeSum}, expected ${count}`);
+    problems.push(
+      `stats: contacts ${stats.contacts}, terminal ${stats.terminal}, outcomes ${outcomeSum}, expected ${count}`,
+    );
   }
   const rows = await c.report(campaignId);
   problems.push(...checkReport(rows, count));
@@ -67,7 +83,11 @@ export async function verifyCampaign(c: Cluster, campaignId: string, count: numb
   // requests timed out on our side (uncertain): the gateway may still place such a call, late.
   if (problems.length > 0) problems.unshift(`ingester: ${await c.processingLag()}`, ...backlogWarnings(c));
   return {
-    problems: problems.slice(0, 30), dialouts: wire.dialouts, placed: wire.placed, proxyUnplaced: wire.proxyUnplaced, notified2xx,
+    problems: problems.slice(0, 30),
+    dialouts: wire.dialouts,
+    placed: wire.placed,
+    proxyUnplaced: wire.proxyUnplaced,
+    notified2xx,
     outcomes: stats.outcomes as Record<string, number>,
   };
 }
@@ -76,7 +96,10 @@ function backlogWarnings(c: Cluster): string[] {
   const lines = c.started.flatMap((p) => (p.stdout() + p.stderr()).split('\n'));
   const lagging = lines.filter((l) => l.includes('lags more than LOST_AFTER_MS'));
   const uncertain = lines.filter((l) => l.includes('dial-out outcome unknown')).length;
-  return [`workers: ${uncertain} dial-outs timed out (uncertain)`, ...lagging.slice(0, 3).map((l) => `ingester: ${l.slice(0, 300)}`)];
+  return [
+    `workers: ${uncertain} dial-outs timed out (uncertain)`,
+    ...lagging.slice(0, 3).map((l) => `ingester: ${l.slice(0, 300)}`),
+  ];
 }
 
 function checkReport(rows: ReportRow[], count: number): string[] {
@@ -85,7 +108,8 @@ function checkReport(rows: ReportRow[], count: number): string[] {
   const phones = new Set(rows.map((r) => r.phone));
   if (phones.size !== rows.length) problems.push('report has a contact twice');
   for (let i = 0; i < count; i++) if (!phones.has(chaosNumber(i))) problems.push(`report misses ${chaosNumber(i)}`);
-  for (const r of rows) if (!(OUTCOMES as readonly string[]).includes(r.outcome)) problems.push(`${r.phone}: not terminal (${r.outcome})`);
+  for (const r of rows)
+    if (!(OUTCOMES as readonly string[]).includes(r.outcome)) problems.push(`${r.phone}: not terminal (${r.outcome})`);
   return problems;
 }
 
@@ -127,8 +151,17 @@ async function checkDialouts(c: Cluster, campaignId: string, records: Map<string
     }
   }
   for (const [key, n] of perAttempt) if (n > 1) problems.push(`attempt ${key} placed ${n} calls`);
-  for (const [key, n] of ambiguousPerAttempt) if (n > 1) problems.push(`attempt ${key} sent again after an answer that may have placed a call (${n} requests)`);
-  const callOutcomes = new Set(['answered-human', 'answered-machine', 'answered', 'busy', 'unavailable', 'no-answer', 'failed']);
+  for (const [key, n] of ambiguousPerAttempt)
+    if (n > 1) problems.push(`attempt ${key} sent again after an answer that may have placed a call (${n} requests)`);
+  const callOutcomes = new Set([
+    'answered-human',
+    'answered-machine',
+    'answered',
+    'busy',
+    'unavailable',
+    'no-answer',
+    'failed',
+  ]);
   for (const [id, rec] of records) {
     const calls = placedPerContact.get(id) ?? 0;
     if (rec.o && callOutcomes.has(rec.o) && calls === 0) problems.push(`${id}: outcome ${rec.o} without a placed call`);
@@ -157,13 +190,17 @@ async function checkNotifications(
     const cls = classifyNotification(parsed.value);
     if (!cls.terminal) continue;
     checked++;
-    const applied = a.attempt < rec.n ? redialOutcomes.includes(cls.outcome) : rec.o === cls.outcome || rec.o === 'cancelled';
+    const applied =
+      a.attempt < rec.n ? redialOutcomes.includes(cls.outcome) : rec.o === cls.outcome || rec.o === 'cancelled';
     // The timing says which side was late: the notification (sent long after the dial-out) or its application.
     const next = placedAt.get(`${a.contactId}/${a.attempt + 1}`);
     const timing =
       `dial-out received ${a.receivedAt}, notification sent +${n.sentAt - a.receivedAt} ms, answered +${(n.doneAt ?? NaN) - a.receivedAt} ms` +
       (next === undefined ? '' : `, attempt ${a.attempt + 1} received ${next - a.receivedAt} ms`);
-    if (!applied) problems.push(`${a.contactId}/${a.attempt}: 2xx for ${cls.outcome} not applied (contact at attempt ${rec.n}, outcome ${rec.o}; ${timing})`);
+    if (!applied)
+      problems.push(
+        `${a.contactId}/${a.attempt}: 2xx for ${cls.outcome} not applied (contact at attempt ${rec.n}, outcome ${rec.o}; ${timing})`,
+      );
   }
   return checked;
 }

@@ -18,7 +18,9 @@ describe('dialer command', () => {
   });
 
   it('prints the product version (the root package.json version) with --version and -V, and exits 0', async () => {
-    const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     for (const flag of ['--version', '-V']) {
       const res = await runCli([flag], {});
       expect(res).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
@@ -32,7 +34,11 @@ describe('dialer command', () => {
   });
 
   it('runs the simulator with `dialer sim` and stops cleanly on SIGTERM', async () => {
-    const sim = spawnCli(['sim', '--port', '0'], { SAVG_CLIENT_ID: TEST_SECRETS.SAVG_CLIENT_ID, SAVG_CLIENT_SECRET: TEST_SECRETS.SAVG_CLIENT_SECRET, LOG_LEVEL: 'info' });
+    const sim = spawnCli(['sim', '--port', '0'], {
+      SAVG_CLIENT_ID: TEST_SECRETS.SAVG_CLIENT_ID,
+      SAVG_CLIENT_SECRET: TEST_SECRETS.SAVG_CLIENT_SECRET,
+      LOG_LEVEL: 'info',
+    });
     const [, url] = await sim.waitForOutput(/"address":"(http:\/\/127\.0\.0\.1:\d+)"/);
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);

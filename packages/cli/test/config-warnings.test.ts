@@ -2,9 +2,19 @@
 import { describe, it, expect } from '@jest/globals';
 import { spawnCli, testEnv } from '@dialer/test-utils';
 
-const SHORT = { LOST_AFTER_MS: '30000', LOG_LEVEL: 'info', INGESTER_PORT: '0', WORKER_METRICS_PORT: '0', INGESTER_METRICS_PORT: '0' };
+const SHORT = {
+  LOST_AFTER_MS: '30000',
+  LOG_LEVEL: 'info',
+  INGESTER_PORT: '0',
+  WORKER_METRICS_PORT: '0',
+  INGESTER_METRICS_PORT: '0',
+};
 
-async function warningsOf(args: string[], ready: RegExp, env: NodeJS.ProcessEnv): Promise<{ level: number; msg: string }[]> {
+async function warningsOf(
+  args: string[],
+  ready: RegExp,
+  env: NodeJS.ProcessEnv,
+): Promise<{ level: number; msg: string }[]> {
   const p = spawnCli(args, env);
   try {
     await p.waitForOutput(ready, 30_000);
@@ -23,11 +33,18 @@ async function warningsOf(args: string[], ready: RegExp, env: NodeJS.ProcessEnv)
 describe('start-up warnings', () => {
   it('the ingester warns once about a LOST_AFTER_MS under 10 minutes', async () => {
     const warnings = await warningsOf(['ingester'], /ingester started/, testEnv(SHORT));
-    expect(warnings).toEqual([expect.objectContaining({ msg: expect.stringMatching(/^LOST_AFTER_MS is 30 s, under 10 minutes/) })]);
+    expect(warnings).toEqual([
+      expect.objectContaining({ msg: expect.stringMatching(/^LOST_AFTER_MS is 30 s, under 10 minutes/) }),
+    ]);
   });
 
   it('the worker warns once about it too, and about plain http allowed by ALLOW_INSECURE_HTTP', async () => {
-    const env = testEnv({ ...SHORT, SAVG_BASE_URL: 'http://127.0.0.1:9', NOTIFY_BASE_URL: 'http://notify.invalid:8080', ALLOW_INSECURE_HTTP: '1' });
+    const env = testEnv({
+      ...SHORT,
+      SAVG_BASE_URL: 'http://127.0.0.1:9',
+      NOTIFY_BASE_URL: 'http://notify.invalid:8080',
+      ALLOW_INSECURE_HTTP: '1',
+    });
     const warnings = await warningsOf(['worker'], /worker ready/, env);
     expect(warnings.map((w) => w.msg)).toEqual([
       expect.stringMatching(/^LOST_AFTER_MS is 30 s/),

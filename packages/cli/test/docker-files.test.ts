@@ -58,7 +58,9 @@ describe('docker/docker-compose.yml', () => {
   const program = buildProgram();
 
   it('has redis, ingester, worker, board, and the simulator under the dev profile', () => {
-    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['redis', 'ingester', 'worker', 'board', 'sim']));
+    expect(Object.keys(compose.services)).toEqual(
+      expect.arrayContaining(['redis', 'ingester', 'worker', 'board', 'sim']),
+    );
     expect(compose.services.sim?.profiles).toContain('dev');
     expect(compose.services.ingester?.profiles).toBeUndefined();
   });
@@ -103,7 +105,10 @@ describe('docker/docker-compose.yml', () => {
 
 describe('docker/Dockerfile', () => {
   const dockerfile = read('docker/Dockerfile');
-  const lines = dockerfile.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = dockerfile
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
 
   it('is multi-stage and runs the CLI as a non-root user', () => {
     const froms = lines.filter((l) => /^FROM\s/i.test(l));
@@ -118,13 +123,15 @@ describe('docker/Dockerfile', () => {
     expect(lines.some((l) => /npm install -g "?pnpm@/.test(l))).toBe(true);
   });
 
-  it('keeps the store\'s Lua scripts, which the runtime reads from packages/core/src/store/lua', () => {
+  it("keeps the store's Lua scripts, which the runtime reads from packages/core/src/store/lua", () => {
     const run = dockerfile.replace(/\\\n/g, ' ');
     const removal = run.indexOf('rm -rf packages/*/src');
     expect(removal).toBeGreaterThan(-1);
     expect(run.lastIndexOf('mv packages/core/src/store/lua /tmp/store-lua', removal)).toBeGreaterThan(-1);
     expect(run.indexOf('mv /tmp/store-lua packages/core/src/store/lua', removal)).toBeGreaterThan(removal);
-    expect(readdirSync(join(ROOT, 'packages/core/src/store/lua')).filter((f) => f.endsWith('.lua')).length).toBeGreaterThan(10);
+    expect(
+      readdirSync(join(ROOT, 'packages/core/src/store/lua')).filter((f) => f.endsWith('.lua')).length,
+    ).toBeGreaterThan(10);
   });
 });
 
@@ -144,9 +151,13 @@ describe('.env.example', () => {
 
 describe('docker/grafana-dashboard.json', () => {
   it('uses only metric names some process registers', () => {
-    const dashboard = JSON.parse(read('docker/grafana-dashboard.json')) as { panels: { targets?: { expr: string }[] }[] };
+    const dashboard = JSON.parse(read('docker/grafana-dashboard.json')) as {
+      panels: { targets?: { expr: string }[] }[];
+    };
     const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
-    const used = new Set(exprs.flatMap((e) => [...e.matchAll(/\b(dialer_[a-z_]+?)(?:_bucket|_sum|_count)?\b/g)].map((m) => m[1]!)));
+    const used = new Set(
+      exprs.flatMap((e) => [...e.matchAll(/\b(dialer_[a-z_]+?)(?:_bucket|_sum|_count)?\b/g)].map((m) => m[1]!)),
+    );
     const sources = readdirSync(join(ROOT, 'packages'))
       .flatMap((pkg) => {
         try {

@@ -22,15 +22,21 @@ async function thrown(run: () => unknown): Promise<unknown> {
 
 describe('fatal error text', () => {
   it('prints a coded error as before when it has no cause', () => {
-    expect(fatalText(new DialerError('DIALER_ERR_CSV', 'x.csv has no header row'))).toBe('dialer: DIALER_ERR_CSV: x.csv has no header row\n');
+    expect(fatalText(new DialerError('DIALER_ERR_CSV', 'x.csv has no header row'))).toBe(
+      'dialer: DIALER_ERR_CSV: x.csv has no header row\n',
+    );
   });
 
   it('ends with the cause chain: messages only, one line each, nearest first', () => {
     const root = new Error('connect ECONNREFUSED 10.0.0.5:6379');
     const middle = new Error('Redis not ready after 5000 ms', { cause: root });
-    const text = fatalText(new DialerError('DIALER_ERR_REDIS', 'Redis is unreachable (REDIS_URL)', undefined, { cause: middle }));
+    const text = fatalText(
+      new DialerError('DIALER_ERR_REDIS', 'Redis is unreachable (REDIS_URL)', undefined, { cause: middle }),
+    );
     expect(text).toBe(
-      'dialer: DIALER_ERR_REDIS: Redis is unreachable (REDIS_URL)\n' + '  cause: Redis not ready after 5000 ms\n' + '  cause: connect ECONNREFUSED 10.0.0.5:6379\n',
+      'dialer: DIALER_ERR_REDIS: Redis is unreachable (REDIS_URL)\n' +
+        '  cause: Redis not ready after 5000 ms\n' +
+        '  cause: connect ECONNREFUSED 10.0.0.5:6379\n',
     );
     expect(text).not.toMatch(/\n\s+at /);
   });
@@ -45,12 +51,16 @@ describe('fatal error text', () => {
 
   it('leaves out a cause the message already quotes in full, and stops on a cycle', () => {
     const errno = new Error("ENOENT: no such file or directory, open 'x.txt'");
-    const quoted = fatalText(new DialerError('DIALER_ERR_CSV', `Cannot read x.txt: ${errno.message}`, undefined, { cause: errno }));
+    const quoted = fatalText(
+      new DialerError('DIALER_ERR_CSV', `Cannot read x.txt: ${errno.message}`, undefined, { cause: errno }),
+    );
     expect(quoted).toBe("dialer: DIALER_ERR_CSV: Cannot read x.txt: ENOENT: no such file or directory, open 'x.txt'\n");
     const a = new Error('a');
     const b = new Error('b', { cause: a });
     a.cause = b;
-    expect(fatalText(new DialerError('DIALER_ERR_REDIS', 'top', undefined, { cause: a }))).toBe('dialer: DIALER_ERR_REDIS: top\n  cause: a\n  cause: b\n');
+    expect(fatalText(new DialerError('DIALER_ERR_REDIS', 'top', undefined, { cause: a }))).toBe(
+      'dialer: DIALER_ERR_REDIS: top\n  cause: a\n  cause: b\n',
+    );
   });
 
   it('prints the causes of an unexpected error too (its stack, but not theirs), and causes that are not Errors', () => {
@@ -62,7 +72,9 @@ describe('fatal error text', () => {
 
 describe('CLI errors that wrap another carry it as cause', () => {
   it('an unreadable do-not-call file', async () => {
-    const err = await thrown(() => readSuppressFile(join(tmpdir(), 'no-such-dnc-file.txt'), 'US', async () => undefined));
+    const err = await thrown(() =>
+      readSuppressFile(join(tmpdir(), 'no-such-dnc-file.txt'), 'US', async () => undefined),
+    );
     expect(err).toMatchObject({ code: 'DIALER_ERR_CSV', cause: { code: 'ENOENT' } });
   });
 

@@ -9,7 +9,10 @@ describe('dialer ingester ports', () => {
   it('serves /metrics on its metrics port and 404 on the webhook port; both named in the started line', async () => {
     const p = spawnCli(['ingester'], testEnv({ LOG_LEVEL: 'info', INGESTER_PORT: '0', INGESTER_METRICS_PORT: '0' }));
     try {
-      const [, address, metrics] = await p.waitForOutput(/"address":"([^"]+)","metrics":"([^"]+)"[^\n]*"msg":"ingester started"/, 30_000);
+      const [, address, metrics] = await p.waitForOutput(
+        /"address":"([^"]+)","metrics":"([^"]+)"[^\n]*"msg":"ingester started"/,
+        30_000,
+      );
       expect(address).not.toBe(metrics);
       expect((await fetch(`${address}/metrics`)).status).toBe(404);
       expect((await fetch(`${address}/healthz`)).status).toBe(200);
@@ -30,7 +33,11 @@ describe('dialer ingester ports', () => {
     await once(blocker, 'listening');
     try {
       const port = (blocker.address() as { port: number }).port;
-      const res = await runCli(['ingester'], testEnv({ INGESTER_PORT: '0', INGESTER_METRICS_PORT: String(port) }), 30_000);
+      const res = await runCli(
+        ['ingester'],
+        testEnv({ INGESTER_PORT: '0', INGESTER_METRICS_PORT: String(port) }),
+        30_000,
+      );
       expect(res.code).toBe(1);
       expect(res.stderr).toMatch(/DIALER_ERR_CONFIG.*INGESTER_METRICS_PORT/);
     } finally {

@@ -14,9 +14,15 @@ function enginesNode(file: URL): unknown {
 
 describe('required Node version', () => {
   it(`is ${REQUIRED} in the root package.json and every package's`, () => {
-    const files = [new URL('package.json', root), ...readdirSync(new URL('packages/', root), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => new URL(`packages/${d.name}/package.json`, root))];
+    const files = [
+      new URL('package.json', root),
+      ...readdirSync(new URL('packages/', root), { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => new URL(`packages/${d.name}/package.json`, root)),
+    ];
     expect(files.length).toBeGreaterThan(5);
-    for (const file of files) expect({ file: file.pathname, node: enginesNode(file) }).toEqual({ file: file.pathname, node: REQUIRED });
+    for (const file of files)
+      expect({ file: file.pathname, node: enginesNode(file) }).toEqual({ file: file.pathname, node: REQUIRED });
     expect(requiredNode()).toBe(REQUIRED);
   });
 
@@ -35,7 +41,8 @@ describe('required Node version', () => {
     });
 
     it(`${name}: accepts 20.19 and anything newer`, () => {
-      for (const ok of ['20.19.0', 'v20.19.5', '20.20.0', '21.0.0', '22.12.0', '24.1.0']) expect(check(ok, REQUIRED)).toBeUndefined();
+      for (const ok of ['20.19.0', 'v20.19.5', '20.20.0', '21.0.0', '22.12.0', '24.1.0'])
+        expect(check(ok, REQUIRED)).toBeUndefined();
     });
   }
 

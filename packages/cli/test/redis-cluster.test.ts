@@ -8,7 +8,17 @@ import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CampaignStore, Limits, createKeys, createRedis, targetFor, waitForRedis, type Keys, type RedisClient, type ReportRow } from '@dialer/core';
+import {
+  CampaignStore,
+  Limits,
+  createKeys,
+  createRedis,
+  targetFor,
+  waitForRedis,
+  type Keys,
+  type RedisClient,
+  type ReportRow,
+} from '@dialer/core';
 import type { SimOutcome } from '@dialer/simulator';
 import {
   TEST_SECRETS,
@@ -110,7 +120,9 @@ function prepareFiles(): string[] {
 }
 
 function tails(): string {
-  return processes.map((p, i) => `process ${i}:\n${(p.stdout() + p.stderr()).split('\n').slice(-6).join('\n')}`).join('\n');
+  return processes
+    .map((p, i) => `process ${i}:\n${(p.stdout() + p.stderr()).split('\n').slice(-6).join('\n')}`)
+    .join('\n');
 }
 
 describe('a campaign run on a 3-master Redis Cluster (real processes)', () => {
@@ -118,20 +130,33 @@ describe('a campaign run on a 3-master Redis Cluster (real processes)', () => {
     const files = prepareFiles();
     const settings = join(dir, 'settings.json');
     const produced = await Promise.all(
-      CAMPAIGNS.map((id, c) => runCli(['produce', files[c]!, '--campaign', id, '--settings', settings, '--json'], { ...env, LOG_LEVEL: 'warn' })),
+      CAMPAIGNS.map((id, c) =>
+        runCli(['produce', files[c]!, '--campaign', id, '--settings', settings, '--json'], {
+          ...env,
+          LOG_LEVEL: 'warn',
+        }),
+      ),
     );
     for (const [c, run] of produced.entries()) {
       expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code: 0 });
-      expect(JSON.parse(run.stdout)).toMatchObject({ campaign: CAMPAIGNS[c], rows: PER_CAMPAIGN, accepted: PER_CAMPAIGN, rejected: 0 });
+      expect(JSON.parse(run.stdout)).toMatchObject({
+        campaign: CAMPAIGNS[c],
+        rows: PER_CAMPAIGN,
+        accepted: PER_CAMPAIGN,
+        rejected: 0,
+      });
     }
 
-    const completed = async () => (await Promise.all(CAMPAIGNS.map((id) => store.getState(id)))).every((s) => s === 'completed');
+    const completed = async () =>
+      (await Promise.all(CAMPAIGNS.map((id) => store.getState(id)))).every((s) => s === 'completed');
     await waitUntil(completed, 60_000, 'every campaign completed').catch((err: Error) => {
       throw new Error(`${err.message}\n${tails()}`);
     });
 
     const dialouts = await sim.dialouts();
-    const reports = await Promise.all(CAMPAIGNS.map((id) => runCli(['report', id, '--format', 'json'], { ...env, LOG_LEVEL: 'warn' })));
+    const reports = await Promise.all(
+      CAMPAIGNS.map((id) => runCli(['report', id, '--format', 'json'], { ...env, LOG_LEVEL: 'warn' })),
+    );
     for (const [c, id] of CAMPAIGNS.entries()) {
       const report = reports[c]!;
       expect({ code: report.code, stderr: report.stderr }).toMatchObject({ code: 0 });
@@ -143,7 +168,12 @@ describe('a campaign run on a 3-master Redis Cluster (real processes)', () => {
         expect([id, i, row?.outcome, row?.attempts]).toEqual([id, i, plan.outcome, plan.attempts]);
         // No double dial: the gateway saw exactly one request per attempt, each with its own notify URL.
         const calls = dialouts.filter((d) => d.request?.target === targetFor(phoneOf(c, i)));
-        expect([id, i, calls.length, new Set(calls.map((d) => d.request?.notifyurl)).size]).toEqual([id, i, plan.attempts, plan.attempts]);
+        expect([id, i, calls.length, new Set(calls.map((d) => d.request?.notifyurl)).size]).toEqual([
+          id,
+          i,
+          plan.attempts,
+          plan.attempts,
+        ]);
       }
     }
 
@@ -152,12 +182,19 @@ describe('a campaign run on a 3-master Redis Cluster (real processes)', () => {
     await waitUntil(async () => (await limits.liveCount()) === 0, 10_000, 'every live-call slot released');
 
     const spread = await keysPerNode(cluster, `${keys.prefix}:*`);
-    const dbsize = await Promise.all(cluster.nodes.map(async (n) => {
-      const client = cluster.nodeClient(n);
-      return client.dbsize().finally(() => client.disconnect());
-    }));
-    console.log(`keys per master by hash tag (prefix ${keys.prefix}; DBSIZE ${dbsize.join(', ')}):\n${JSON.stringify(spread, null, 2)}`);
-    const mastersOf = (id: string) => Object.entries(spread).filter(([, counts]) => (counts[id] ?? 0) > 0).map(([node]) => node);
+    const dbsize = await Promise.all(
+      cluster.nodes.map(async (n) => {
+        const client = cluster.nodeClient(n);
+        return client.dbsize().finally(() => client.disconnect());
+      }),
+    );
+    console.log(
+      `keys per master by hash tag (prefix ${keys.prefix}; DBSIZE ${dbsize.join(', ')}):\n${JSON.stringify(spread, null, 2)}`,
+    );
+    const mastersOf = (id: string) =>
+      Object.entries(spread)
+        .filter(([, counts]) => (counts[id] ?? 0) > 0)
+        .map(([node]) => node);
     // Each campaign's keys (records and its BullMQ queue) sit on one master; together they use all three.
     for (const id of CAMPAIGNS) expect([id, mastersOf(id).length]).toEqual([id, 1]);
     expect(new Set(CAMPAIGNS.map((id) => mastersOf(id)[0])).size).toBe(3);

@@ -1,10 +1,25 @@
 // `dialer report --out`: a file people open in a spreadsheet, so formula cells are defused, the file is
 // private (0600) and never written through a symbolic link.
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  existsSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CampaignStore, contactIdFor, newContactRecord, resolveCampaignSettings, type ContactRecord } from '@dialer/core';
+import {
+  CampaignStore,
+  contactIdFor,
+  newContactRecord,
+  resolveCampaignSettings,
+  type ContactRecord,
+} from '@dialer/core';
 import { runCli, testContext, type TestContext } from '@dialer/test-utils';
 import { writeReport } from '../src/commands/report-writer.js';
 
@@ -27,7 +42,10 @@ beforeAll(async () => {
   await store.createCampaign(id, resolveCampaignSettings({ caller: '+15550001111' }, ctx.config));
   await store.addContacts(
     id,
-    contacts.map(([p, extra], i) => [contactIdFor(p), { ...newContactRecord({ p, r: i + 2 }), s: 't', a: 1, o: 'failed', sip: 603, ...extra }]),
+    contacts.map(([p, extra], i) => [
+      contactIdFor(p),
+      { ...newContactRecord({ p, r: i + 2 }), s: 't', a: 1, o: 'failed', sip: 603, ...extra },
+    ]),
   );
 });
 afterAll(async () => {
@@ -47,14 +65,21 @@ describe('dialer report --out', () => {
     expect(statSync(out).mode & 0o777).toBe(0o600);
     expect(existsSync(`${out}.partial`)).toBe(false);
     const text = readFileSync(out, 'utf8');
-    const lines = new Map(text.trim().split('\n').slice(1).map((l) => [l.slice(0, 12), l]));
+    const lines = new Map(
+      text
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => [l.slice(0, 12), l]),
+    );
     expect(lines.get('+14155550100')).toContain(`"'=HYPERLINK(""https://evil.example"",""click"")"`);
     expect(lines.get('+14155550101')).toMatch(/^\+14155550101,'@SUM\(A1:A9\),failed,1,603,'-2\+3,/);
     expect(lines.get('+14155550102')).toMatch(/^\+14155550102,'\t=1,failed,1,603,'\+cmd,/);
     expect(lines.get('+14155550103')).toMatch(/^\+14155550103,Plain Name,failed,1,603,486 Busy Here,/);
     // No cell of the file starts with a formula character unless it is a plain number.
     for (const line of text.trim().split('\n')) {
-      for (const cell of line.split(',')) expect(/^[=+\-@\t\r]/.test(cell) && !/^[+-]?\d+(\.\d+)?$/.test(cell)).toBe(false);
+      for (const cell of line.split(','))
+        expect(/^[=+\-@\t\r]/.test(cell) && !/^[+-]?\d+(\.\d+)?$/.test(cell)).toBe(false);
     }
   });
 

@@ -7,7 +7,15 @@ import { describe, it, expect, afterAll } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CampaignStore, contactIdFor, contactIdsFor, createKeys, createRedis, loadConfig, type ContactIdFn } from '@dialer/core';
+import {
+  CampaignStore,
+  contactIdFor,
+  contactIdsFor,
+  createKeys,
+  createRedis,
+  loadConfig,
+  type ContactIdFn,
+} from '@dialer/core';
 import { notifyToken, freePort, runCli, spawnCli, testEnv, waitUntil, type CliProcess } from '@dialer/test-utils';
 import { chaosNumber } from './chaos-cluster.js';
 
@@ -29,23 +37,45 @@ function start(args: string[], env: NodeJS.ProcessEnv): CliProcess {
   return p;
 }
 
-async function once(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | string; stdout: string; stderr: string }> {
+async function once(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | string; stdout: string; stderr: string }> {
   const r = await runCli(args, env, 60_000);
   oneShots.push(r);
   return r;
 }
 
-const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const post = (url: string, body: unknown) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 describe('secrets and privacy', () => {
   it('a full run at LOG_LEVEL=trace logs no JWT, no secret and no full phone number', async () => {
     const [simPort, ingesterPort] = [await freePort(), await freePort()];
     const env = testEnv({
-      LOG_LEVEL: 'trace', SAVG_BASE_URL: `http://127.0.0.1:${simPort}`, NOTIFY_BASE_URL: `http://127.0.0.1:${ingesterPort}`,
-      INGESTER_PORT: String(ingesterPort), WORKER_METRICS_PORT: '0', INGESTER_METRICS_PORT: '0', DIAL_RATE_PER_SECOND: '50', SAVG_TIMEOUT_MS: '1000',
-      LOST_AFTER_MS: '4000', WATCHDOG_INTERVAL_MS: '250', WORKER_LOCK_MS: '2000', BOARD_USER: 'ops', BOARD_PASSWORD, BOARD_PORT: '0',
+      LOG_LEVEL: 'trace',
+      SAVG_BASE_URL: `http://127.0.0.1:${simPort}`,
+      NOTIFY_BASE_URL: `http://127.0.0.1:${ingesterPort}`,
+      INGESTER_PORT: String(ingesterPort),
+      WORKER_METRICS_PORT: '0',
+      INGESTER_METRICS_PORT: '0',
+      DIAL_RATE_PER_SECOND: '50',
+      SAVG_TIMEOUT_MS: '1000',
+      LOST_AFTER_MS: '4000',
+      WATCHDOG_INTERVAL_MS: '250',
+      WORKER_LOCK_MS: '2000',
+      BOARD_USER: 'ops',
+      BOARD_PASSWORD,
+      BOARD_PORT: '0',
     });
-    const simEnv = { ...env, SIM_PORT: String(simPort), SIM_INTERIM_EVENTS: 'true', SIM_FAULTS: '5xx=0.1,429=0.05,hang=0.1,dup=0.2', SIM_HANG_MS: '3000', SIM_NOTIFY_DELAY_MS: '20-200' };
+    const simEnv = {
+      ...env,
+      SIM_PORT: String(simPort),
+      SIM_INTERIM_EVENTS: 'true',
+      SIM_FAULTS: '5xx=0.1,429=0.05,hang=0.1,dup=0.2',
+      SIM_HANG_MS: '3000',
+      SIM_NOTIFY_DELAY_MS: '20-200',
+    };
     const sim = start(['sim'], simEnv);
     const ingester = start(['ingester'], env);
     await Promise.all([sim.waitForOutput(/listening/, 30_000), ingester.waitForOutput(/ingester started/, 30_000)]);
@@ -54,9 +84,19 @@ describe('secrets and privacy', () => {
     await Promise.all([worker.waitForOutput(/worker ready/, 30_000), board.waitForOutput(/board listening/, 30_000)]);
 
     const csv = join(dir, 'people.csv');
-    writeFileSync(csv, `phone,name,email\n${Array.from({ length: CONTACTS }, (_, i) => `${chaosNumber(i)},Person ${i},p${i}@example.com`).join('\n')}\n`);
+    writeFileSync(
+      csv,
+      `phone,name,email\n${Array.from({ length: CONTACTS }, (_, i) => `${chaosNumber(i)},Person ${i},p${i}@example.com`).join('\n')}\n`,
+    );
     const settings = join(dir, 'settings.json');
-    writeFileSync(settings, JSON.stringify({ caller: '+15550001111', window: { start: '00:00', end: '24:00' }, redial: { rules: { busy: { delayMs: 0 }, lost: { delayMs: 0 } } } }));
+    writeFileSync(
+      settings,
+      JSON.stringify({
+        caller: '+15550001111',
+        window: { start: '00:00', end: '24:00' },
+        redial: { rules: { busy: { delayMs: 0 }, lost: { delayMs: 0 } } },
+      }),
+    );
     expect((await once(['produce', csv, '--campaign', 'privacy', '--settings', settings, '--json'], env)).code).toBe(0);
 
     const config = loadConfig(env);
@@ -66,7 +106,12 @@ describe('secrets and privacy', () => {
     try {
       const keys = createKeys(config.keyPrefix);
       const store = new CampaignStore(redis, keys);
-      await waitUntil(async () => (await store.stats('privacy')).terminal === CONTACTS, 90_000, 'campaign finished', 200);
+      await waitUntil(
+        async () => (await store.stats('privacy')).terminal === CONTACTS,
+        90_000,
+        'campaign finished',
+        200,
+      );
       contactIdKey = await redis.get(keys.contactIdKey());
       keyedIds = await contactIdsFor(redis, keys, config, 'privacy');
     } finally {
@@ -81,7 +126,13 @@ describe('secrets and privacy', () => {
     const boardUrl = (await board.waitForOutput(/"address":"(http:\/\/127\.0\.0\.1:\d+)"/))[1] as string;
     const auth = `Basic ${Buffer.from(`ops:${BOARD_PASSWORD}`).toString('base64')}`;
     expect((await fetch(`${boardUrl}/`)).status).toBe(401);
-    expect((await fetch(`${boardUrl}/`, { headers: { authorization: `Basic ${Buffer.from('ops:wrong').toString('base64')}` } })).status).toBe(401);
+    expect(
+      (
+        await fetch(`${boardUrl}/`, {
+          headers: { authorization: `Basic ${Buffer.from('ops:wrong').toString('base64')}` },
+        })
+      ).status,
+    ).toBe(401);
     expect((await fetch(`${boardUrl}/`, { headers: { authorization: auth } })).status).toBe(200);
 
     for (const p of [worker, ingester, board, sim]) p.kill('SIGTERM');
@@ -95,7 +146,9 @@ describe('secrets and privacy', () => {
     expect(logs.match(/eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]{5,}/g) ?? []).toEqual([]);
     const secrets = [env.SAVG_CLIENT_SECRET!, env.NOTIFY_TOKEN_SECRET!, BOARD_PASSWORD, auth.slice(6), contactIdKey!];
     expect(secrets.filter((secret) => logs.includes(secret))).toEqual([]);
-    const leaked = Array.from({ length: CONTACTS }, (_, i) => chaosNumber(i)).filter((n) => logs.includes(n) || logs.includes(n.slice(2)));
+    const leaked = Array.from({ length: CONTACTS }, (_, i) => chaosNumber(i)).filter(
+      (n) => logs.includes(n) || logs.includes(n.slice(2)),
+    );
     expect(leaked).toEqual([]);
     expect(['15550001111', '@example.com'].filter((text) => logs.includes(text))).toEqual([]);
     // Contact ids are logged, keyed: none is the bare digest of a number, which gives the number back.

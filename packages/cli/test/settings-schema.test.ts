@@ -6,7 +6,10 @@ import { campaignSettingsInputSchema, loadConfig, resolveCampaignSettings } from
 import { runCli } from '@dialer/test-utils';
 
 const root = new URL('../../../', import.meta.url);
-const example = JSON.parse(readFileSync(new URL('docs/examples/campaign.json', root), 'utf8')) as Record<string, unknown>;
+const example = JSON.parse(readFileSync(new URL('docs/examples/campaign.json', root), 'utf8')) as Record<
+  string,
+  unknown
+>;
 const design = readFileSync(new URL('docs/design.md', root), 'utf8');
 const topLevelKeys = Object.keys(campaignSettingsInputSchema.shape);
 
@@ -75,17 +78,36 @@ describe('campaign settings file', () => {
     expect(schema.type).toBe('object');
     expect(schema.additionalProperties).toBe(false);
     expect(Object.keys(schema.properties ?? {}).sort()).toEqual([...topLevelKeys].sort());
-    expect(nestedPaths(schema)).toEqual(expect.arrayContaining(['timers.noSpeechTimeoutMs', 'redial.rules', 'redial.rules.<outcome>.delayMs', 'window.days']));
+    expect(nestedPaths(schema)).toEqual(
+      expect.arrayContaining([
+        'timers.noSpeechTimeoutMs',
+        'redial.rules',
+        'redial.rules.<outcome>.delayMs',
+        'window.days',
+      ]),
+    );
     expect(schema.properties?.redial?.properties?.rules?.propertyNames?.enum).toContain('busy');
     expect(unknownKeys(example, schema)).toEqual([]);
     // The walker does see keys the schema refuses (so the line above means something).
-    const wrong = { ...example, nope: 1, window: { ...(example.window as object), until: '20:00' }, redial: { rules: { bogus: {}, busy: { delay: 1 } } } };
-    expect(unknownKeys(wrong, schema).sort()).toEqual(['nope', 'redial.rules.bogus', 'redial.rules.busy.delay', 'window.until']);
+    const wrong = {
+      ...example,
+      nope: 1,
+      window: { ...(example.window as object), until: '20:00' },
+      redial: { rules: { bogus: {}, busy: { delay: 1 } } },
+    };
+    expect(unknownKeys(wrong, schema).sort()).toEqual([
+      'nope',
+      'redial.rules.bogus',
+      'redial.rules.busy.delay',
+      'window.until',
+    ]);
   });
 
   it('docs/design.md documents every key of the schema and shows the example file', async () => {
     const reference = section('Settings reference');
-    const missing = [...topLevelKeys, ...nestedPaths(await printedSchema())].filter((key) => !reference.includes(`\`${key}\``));
+    const missing = [...topLevelKeys, ...nestedPaths(await printedSchema())].filter(
+      (key) => !reference.includes(`\`${key}\``),
+    );
     expect(missing).toEqual([]);
     const block = /Example \(every key[\s\S]*?```json\n([\s\S]*?)```/.exec(reference)?.[1];
     expect(block).toBeDefined();

@@ -8,7 +8,10 @@ import { CLI_MAIN, runDialer, spawnDialer } from '@dialer/cli';
 import { TEST_SECRETS } from '@dialer/test-utils';
 
 const env = { PATH: process.env.PATH };
-const SIM_CREDENTIALS = { SAVG_CLIENT_ID: TEST_SECRETS.SAVG_CLIENT_ID, SAVG_CLIENT_SECRET: TEST_SECRETS.SAVG_CLIENT_SECRET };
+const SIM_CREDENTIALS = {
+  SAVG_CLIENT_ID: TEST_SECRETS.SAVG_CLIENT_ID,
+  SAVG_CLIENT_SECRET: TEST_SECRETS.SAVG_CLIENT_SECRET,
+};
 
 describe('spawnDialer', () => {
   it('runs the built main of this package, from the sources as well as from dist', () => {
@@ -37,7 +40,10 @@ describe('spawnDialer', () => {
 
   it('stop() ends a running process (its group when detached) and resolves with how it ended', async () => {
     // `dialer sim` keeps running until stopped.
-    const p = spawnDialer(['sim', '--port', '0'], { env: { ...env, ...SIM_CREDENTIALS, LOG_LEVEL: 'info' }, detached: true });
+    const p = spawnDialer(['sim', '--port', '0'], {
+      env: { ...env, ...SIM_CREDENTIALS, LOG_LEVEL: 'info' },
+      detached: true,
+    });
     await p.waitForOutput(/SAVG simulator listening/, 30_000);
     const exit = await p.stop(10_000);
     expect(exit.code === 0 || exit.signal === 'SIGTERM').toBe(true);

@@ -30,7 +30,8 @@ afterEach(async () => {
 
 const cli = (...args: string[]) => runCli(['suppress', ...args], ctx.env);
 /** A list as stored (checked in Redis directly: each CLI run costs a process start). */
-const members = async (campaignId?: string) => (await ctx.redis.smembers(campaignId ? ctx.keys.campaignSuppress(campaignId) : ctx.keys.globalSuppress())).sort();
+const members = async (campaignId?: string) =>
+  (await ctx.redis.smembers(campaignId ? ctx.keys.campaignSuppress(campaignId) : ctx.keys.globalSuppress())).sort();
 
 describe('dialer suppress', () => {
   it('adds, lists and removes numbers, normalized like contacts, globally or per campaign', async () => {
@@ -61,7 +62,18 @@ describe('dialer suppress', () => {
 
   it('imports a file: header with a phone column, comments, rejects counted by line', async () => {
     const file = join(dir, 'dnc.csv');
-    writeFileSync(file, ['name,phone', 'Ann,+13125550101', '# a comment', 'Bob,312-555-0102', 'Cy,not a number', '', 'Di,+13125550101'].join('\n'));
+    writeFileSync(
+      file,
+      [
+        'name,phone',
+        'Ann,+13125550101',
+        '# a comment',
+        'Bob,312-555-0102',
+        'Cy,not a number',
+        '',
+        'Di,+13125550101',
+      ].join('\n'),
+    );
     const res = await cli('import', file, '--campaign', 'imp', '--default-country', 'US', '--json');
     expect(res.code).toBe(0);
     expect(JSON.parse(res.stdout)).toEqual({ list: 'imp', rows: 4, added: 2, already: 1, rejected: 1 });
@@ -80,7 +92,11 @@ describe('dialer suppress', () => {
     await lists.add(['+13035550103'], { campaignId: 'pre' });
     const produce = () => runCli(['produce', csv, '--campaign', 'pre', '--json'], ctx.env);
     expect(JSON.parse((await produce()).stdout)).toMatchObject({ accepted: 1, suppressed: 2 });
-    const jobs = async () => (await queues.get('pre').getJobCounts('waiting', 'delayed', 'prioritized', 'active', 'completed')) as Record<string, number>;
+    const jobs = async () =>
+      (await queues.get('pre').getJobCounts('waiting', 'delayed', 'prioritized', 'active', 'completed')) as Record<
+        string,
+        number
+      >;
     const before = await jobs();
     expect(Object.values(before).reduce((a, b) => a + b, 0)).toBe(1);
     expect(JSON.parse((await produce()).stdout)).toMatchObject({ accepted: 0, suppressed: 0, duplicates: 3 });
@@ -97,10 +113,20 @@ describe('dialer suppress', () => {
     expect((await cli('add', '+16025550102', '--campaign', 'late')).code).toBe(0);
     const listed = await contactIdOf(ctx, 'late', '+16025550102');
     const env = { ...ctx.env, SAVG_BASE_URL: sim.url, NOTIFY_BASE_URL: 'http://127.0.0.1:9' };
-    const worker = buildWorker({ config: loadConfig(env), logger: createLogger({ level: 'silent' }), metricsServer: false, defaultMetrics: false, rescanIntervalMs: 200 });
+    const worker = buildWorker({
+      config: loadConfig(env),
+      logger: createLogger({ level: 'silent' }),
+      metricsServer: false,
+      defaultMetrics: false,
+      rescanIntervalMs: 200,
+    });
     try {
       await worker.start();
-      await waitUntil(async () => (await store.getContact('late', listed))?.s === 't', 15_000, 'the listed contact to end');
+      await waitUntil(
+        async () => (await store.getContact('late', listed))?.s === 't',
+        15_000,
+        'the listed contact to end',
+      );
       await sim.waitFor(async () => (await sim.dialouts()).length >= 1, 15_000);
     } finally {
       await worker.close();

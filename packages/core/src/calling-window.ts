@@ -124,4 +124,3 @@ export function nextWindowOpening(window: CallingWindow, zoneName: string, now: 
   }
   return undefined;
 }
-

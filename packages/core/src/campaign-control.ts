@@ -104,7 +104,10 @@ export class CampaignControl {
    * stop fetching its jobs). Calls in progress finish normally. Pausing a paused campaign keeps its reason.
    */
   async pauseCampaign(id: string, reason?: string): Promise<ControlResult> {
-    const change = await this.deps.store.transition(id, 'pause', { reason: reason ?? 'paused by operator', now: this.now() });
+    const change = await this.deps.store.transition(id, 'pause', {
+      reason: reason ?? 'paused by operator',
+      now: this.now(),
+    });
     const previous = refuseUnless(id, change, 'pause');
     await this.queue(id).pause();
     return { campaign: id, state: 'paused', previous };
@@ -130,7 +133,11 @@ export class CampaignControl {
   async cancelCampaign(id: string, onProgress?: (ended: number) => void | Promise<void>): Promise<CancelResult> {
     const change = await this.deps.store.transition(id, 'cancel', { now: this.now() });
     if (change.result === 'refused' && change.previous === 'completed') {
-      throw new DialerError('DIALER_ERR_CAMPAIGN_STATE', `Campaign "${id}" is completed: there is nothing left to cancel`, { campaignId: id, state: 'completed' });
+      throw new DialerError(
+        'DIALER_ERR_CAMPAIGN_STATE',
+        `Campaign "${id}" is completed: there is nothing left to cancel`,
+        { campaignId: id, state: 'completed' },
+      );
     }
     refuseUnless(id, change, 'cancel');
     const { cancelled, inProgress } = await this.endPending(id, onProgress);
@@ -142,7 +149,10 @@ export class CampaignControl {
   }
 
   /** Ends every q/w contact, one HSCAN page at a time (bounded memory; each page's scripts are pipelined). */
-  private async endPending(id: string, onProgress?: (ended: number) => void | Promise<void>): Promise<{ cancelled: number; inProgress: number }> {
+  private async endPending(
+    id: string,
+    onProgress?: (ended: number) => void | Promise<void>,
+  ): Promise<{ cancelled: number; inProgress: number }> {
     const { store } = this.deps;
     let cancelled = 0;
     let inProgress = 0;
@@ -158,7 +168,17 @@ export class CampaignControl {
       if (state !== 'queued' && state !== 'waiting') continue;
       page.push(
         store.attempts
-          .end({ campaignId: id, contactId, attempt: rec.n, from: 'before-dial', outcome: 'cancelled', fields: { rs: CANCELLED_REASON } }, this.now())
+          .end(
+            {
+              campaignId: id,
+              contactId,
+              attempt: rec.n,
+              from: 'before-dial',
+              outcome: 'cancelled',
+              fields: { rs: CANCELLED_REASON },
+            },
+            this.now(),
+          )
           .then(({ result }) => {
             if (result === 'terminal' || result === 'completed') cancelled++;
           }),
@@ -256,7 +276,11 @@ export interface OpenedCampaignControl {
  * Connects to Redis (failing with DIALER_ERR_REDIS after `timeoutMs` instead of hanging) and builds the
  * control. The connection rides out short Redis blips, like the long-running processes' connections.
  */
-export async function openCampaignControl(config: DialerConfig, name = 'dialer-control', timeoutMs = 5000): Promise<OpenedCampaignControl> {
+export async function openCampaignControl(
+  config: DialerConfig,
+  name = 'dialer-control',
+  timeoutMs = 5000,
+): Promise<OpenedCampaignControl> {
   const redis = createRedis(config.redisUrl, 'blocking', name);
   let lastError: string | undefined;
   redis.on('error', (err: Error) => {
@@ -267,7 +291,12 @@ export async function openCampaignControl(config: DialerConfig, name = 'dialer-c
   } catch (err) {
     redis.disconnect();
     // The URL may carry a password: name the host only.
-    throw new DialerError('DIALER_ERR_REDIS', `Redis is unreachable (REDIS_URL)${lastError ? `: ${lastError}` : ''}`, undefined, { cause: err });
+    throw new DialerError(
+      'DIALER_ERR_REDIS',
+      `Redis is unreachable (REDIS_URL)${lastError ? `: ${lastError}` : ''}`,
+      undefined,
+      { cause: err },
+    );
   }
   const keys = createKeys(config.keyPrefix);
   const store = new CampaignStore(redis, keys);
@@ -287,7 +316,10 @@ export async function openCampaignControl(config: DialerConfig, name = 'dialer-c
 }
 
 /** The state everyone should see: a running campaign whose queue is paused (Bull Board) is paused. */
-export function effectiveState(meta: CampaignMeta, queuePaused: boolean): { state: CampaignState; pauseReason: string | null } {
+export function effectiveState(
+  meta: CampaignMeta,
+  queuePaused: boolean,
+): { state: CampaignState; pauseReason: string | null } {
   if (meta.state === 'running' && queuePaused) return { state: 'paused', pauseReason: QUEUE_PAUSED_REASON };
   return { state: meta.state, pauseReason: meta.state === 'paused' ? (meta.pauseReason ?? null) : null };
 }
@@ -298,7 +330,10 @@ function refuseUnless(id: string, change: StateChange, action: string): Campaign
     throw new DialerError('DIALER_ERR_CAMPAIGN_NOT_FOUND', `No campaign named "${id}"`, { campaignId: id });
   }
   if (change.result === 'refused') {
-    throw new DialerError('DIALER_ERR_CAMPAIGN_STATE', `Campaign "${id}" is ${change.previous}: it cannot ${action}`, { campaignId: id, state: change.previous });
+    throw new DialerError('DIALER_ERR_CAMPAIGN_STATE', `Campaign "${id}" is ${change.previous}: it cannot ${action}`, {
+      campaignId: id,
+      state: change.previous,
+    });
   }
   return change.previous;
 }

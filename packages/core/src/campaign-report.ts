@@ -78,7 +78,11 @@ function outcomeLabel(record: ContactRecord): string {
 }
 
 /** Streams every contact's row (HSCAN order, not CSV order: sort by `row` downstream if needed). */
-export async function* reportRows(store: CampaignStore, campaignId: string, pageSize = 1000): AsyncGenerator<ReportRow> {
+export async function* reportRows(
+  store: CampaignStore,
+  campaignId: string,
+  pageSize = 1000,
+): AsyncGenerator<ReportRow> {
   await store.requireCampaign(campaignId);
   for await (const [, record] of store.contacts(campaignId, pageSize)) yield reportRow(record);
 }

@@ -106,7 +106,10 @@ export function resolveCampaignSettings(input: unknown, config: DialerConfig): C
   // Windows past midnight (22:00–02:00) are not supported: which day `days` would name is ambiguous.
   const start = s.window?.start ?? '08:00';
   const end = s.window?.end ?? '21:00';
-  if (end <= start) throw settingsError([`window: end (${end}) must be after start (${start}); windows past midnight are not supported`]);
+  if (end <= start)
+    throw settingsError([
+      `window: end (${end}) must be after start (${start}); windows past midnight are not supported`,
+    ]);
   const maxAttempts = s.redial?.maxAttempts ?? config.redial.maxAttempts;
   const rulesIn = s.redial?.rules ?? { busy: {}, unavailable: {} };
   const rules: Partial<Record<Outcome, RedialRule>> = {};

@@ -9,10 +9,14 @@ export interface ClassifierInput {
 }
 
 export type Classification =
-  | { terminal: false; status: string }
-  | { terminal: true; outcome: Outcome; sipCode?: number };
+  { terminal: false; status: string } | { terminal: true; outcome: Outcome; sipCode?: number };
 
-const MACHINE = new Set(['amd_machine_detected', 'amd_machine_stopped_speaking', 'amd_tone_detected', 'amd_fax_detected']);
+const MACHINE = new Set([
+  'amd_machine_detected',
+  'amd_machine_stopped_speaking',
+  'amd_tone_detected',
+  'amd_fax_detected',
+]);
 
 // SIP final responses, by what they mean for a campaign (RFC 3261 §21 plus common carrier usage).
 const BY_SIP: Record<number, Outcome> = {
@@ -49,7 +53,10 @@ function answeredOutcome(machineDetection: string | undefined): Outcome {
   return 'answered';
 }
 
-function failedOutcome(reason: string | undefined, reasonCode: string | undefined): { outcome: Outcome; sipCode?: number } {
+function failedOutcome(
+  reason: string | undefined,
+  reasonCode: string | undefined,
+): { outcome: Outcome; sipCode?: number } {
   const sipCode = sipCodeOf(reason);
   if (sipCode !== undefined) return { outcome: BY_SIP[sipCode] ?? 'failed', sipCode };
   const phrase = `${reason ?? ''} ${reasonCode ?? ''}`;

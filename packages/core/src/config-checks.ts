@@ -44,7 +44,10 @@ export function combinationProblems(c: CombinationInputs): string[] {
     );
   }
   if (!c.allowInsecureHttp) {
-    for (const [name, url] of [['SAVG_BASE_URL', c.savgBaseUrl], ['NOTIFY_BASE_URL', c.notifyBaseUrl]] as const) {
+    for (const [name, url] of [
+      ['SAVG_BASE_URL', c.savgBaseUrl],
+      ['NOTIFY_BASE_URL', c.notifyBaseUrl],
+    ] as const) {
       const bad = insecure(url);
       if (bad) {
         problems.push(
@@ -77,9 +80,15 @@ export function configWarnings(config: WarningInputs): string[] {
     );
   }
   // loadConfig refused these unless ALLOW_INSECURE_HTTP was set: say so at every start.
-  for (const [name, url] of [['SAVG_BASE_URL', config.savg.baseUrl], ['NOTIFY_BASE_URL', config.notify.baseUrl]] as const) {
+  for (const [name, url] of [
+    ['SAVG_BASE_URL', config.savg.baseUrl],
+    ['NOTIFY_BASE_URL', config.notify.baseUrl],
+  ] as const) {
     const bad = insecure(url);
-    if (bad) warnings.push(`${name} uses plain http to ${bad.hostname} (ALLOW_INSECURE_HTTP is set): traffic to it is unencrypted`);
+    if (bad)
+      warnings.push(
+        `${name} uses plain http to ${bad.hostname} (ALLOW_INSECURE_HTTP is set): traffic to it is unencrypted`,
+      );
   }
   return warnings;
 }

@@ -39,7 +39,14 @@ export const DEFAULTS = {
 export type ConfigRole = 'worker' | 'ingester' | 'board' | 'producer' | 'cli';
 
 const REQUIRED: Record<ConfigRole, readonly string[]> = {
-  worker: ['SAVG_BASE_URL', 'SAVG_BOT_ID', 'SAVG_CLIENT_ID', 'SAVG_CLIENT_SECRET', 'NOTIFY_BASE_URL', 'NOTIFY_TOKEN_SECRET'],
+  worker: [
+    'SAVG_BASE_URL',
+    'SAVG_BOT_ID',
+    'SAVG_CLIENT_ID',
+    'SAVG_CLIENT_SECRET',
+    'NOTIFY_BASE_URL',
+    'NOTIFY_TOKEN_SECRET',
+  ],
   ingester: ['NOTIFY_TOKEN_SECRET'],
   board: [],
   producer: [],
@@ -47,14 +54,19 @@ const REQUIRED: Record<ConfigRole, readonly string[]> = {
 };
 
 const int = (min: number) => z.coerce.number().int().min(min);
-const url = z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL');
+const url = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL');
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 const envSchema = z.object({
-  REDIS_URL: z.string().regex(/^(rediss?|redis\+cluster|rediss\+cluster):\/\//, 'must start with redis://, rediss:// or redis+cluster://'),
+  REDIS_URL: z
+    .string()
+    .regex(/^(rediss?|redis\+cluster|rediss\+cluster):\/\//, 'must start with redis://, rediss:// or redis+cluster://'),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
   DEPLOYMENT_ID: z.string(),
   LOG_LEVEL: logLevel,
@@ -155,7 +167,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, role: ConfigRole = 'cli'): Di
   const missing = REQUIRED[role].filter((k) => e[k as keyof Env] === undefined);
   if (missing.length > 0) fail(missing.map((k) => `${k} is required for the ${role}`));
   if (role === 'board' && !(e.BOARD_USER && e.BOARD_PASSWORD) && !e.BOARD_OPEN) {
-    fail(['BOARD_USER and BOARD_PASSWORD are required (or BOARD_OPEN=true to run without authentication on 127.0.0.1)']);
+    fail([
+      'BOARD_USER and BOARD_PASSWORD are required (or BOARD_OPEN=true to run without authentication on 127.0.0.1)',
+    ]);
   }
   const combined = combinationProblems({
     notifyTokenTtlMs: e.NOTIFY_TOKEN_TTL_MS,
@@ -184,15 +198,29 @@ function toConfig(e: Env): DialerConfig {
       trunk: e.SAVG_TRUNK,
       timeoutMs: e.SAVG_TIMEOUT_MS,
     },
-    notify: { baseUrl: e.NOTIFY_BASE_URL?.replace(/\/+$/, ''), tokenSecret: e.NOTIFY_TOKEN_SECRET, tokenTtlMs: e.NOTIFY_TOKEN_TTL_MS },
+    notify: {
+      baseUrl: e.NOTIFY_BASE_URL?.replace(/\/+$/, ''),
+      tokenSecret: e.NOTIFY_TOKEN_SECRET,
+      tokenTtlMs: e.NOTIFY_TOKEN_TTL_MS,
+    },
     contactIdKey: e.CONTACT_ID_KEY,
     ingester: { host: e.INGESTER_HOST, port: e.INGESTER_PORT, bodyLimit: e.INGESTER_BODY_LIMIT },
-    pacing: { ratePerSecond: e.DIAL_RATE_PER_SECOND, maxLiveCalls: e.MAX_LIVE_CALLS, workerConcurrency: e.WORKER_CONCURRENCY },
+    pacing: {
+      ratePerSecond: e.DIAL_RATE_PER_SECOND,
+      maxLiveCalls: e.MAX_LIVE_CALLS,
+      workerConcurrency: e.WORKER_CONCURRENCY,
+    },
     redial: { maxAttempts: e.REDIAL_MAX_ATTEMPTS, delayMs: e.REDIAL_DELAY_MS },
     lostAfterMs: e.LOST_AFTER_MS,
     watchdogIntervalMs: e.WATCHDOG_INTERVAL_MS,
     reconcileGraceMs: e.RECONCILE_GRACE_MS,
-    board: { host: e.BOARD_HOST, port: e.BOARD_PORT, user: e.BOARD_USER, password: e.BOARD_PASSWORD, open: e.BOARD_OPEN },
+    board: {
+      host: e.BOARD_HOST,
+      port: e.BOARD_PORT,
+      user: e.BOARD_USER,
+      password: e.BOARD_PASSWORD,
+      open: e.BOARD_OPEN,
+    },
     metrics: { host: e.METRICS_HOST, workerPort: e.WORKER_METRICS_PORT, ingesterPort: e.INGESTER_METRICS_PORT },
     workerLockMs: e.WORKER_LOCK_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

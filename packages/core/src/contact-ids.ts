@@ -80,7 +80,12 @@ export function contactIdHasher(scheme: ContactIdScheme): ContactIdFn {
  * `create`, the first caller stores one (SET NX, then everyone reads back the winner's); without, a
  * deployment that has none yet gets undefined.
  */
-export async function deploymentContactIdKey(redis: RedisClient, keys: Keys, config: DialerConfig, create: boolean): Promise<string | undefined> {
+export async function deploymentContactIdKey(
+  redis: RedisClient,
+  keys: Keys,
+  config: DialerConfig,
+  create: boolean,
+): Promise<string | undefined> {
   if (config.contactIdKey) return config.contactIdKey;
   const at = keys.contactIdKey();
   if (create) await redis.set(at, randomBytes(32).toString('base64url'), 'NX');
@@ -109,9 +114,13 @@ export async function resolveContactIdScheme(
   const [settings, label] = await redis.hmget(keys.campaignMeta(campaignId), 'settings', CONTACT_IDS_FIELD);
   if (settings !== null && label === null) return { kind: 'sha256' };
   if (label !== null && !label.startsWith(HMAC_LABEL)) {
-    throw new DialerError('DIALER_ERR_CONFIG', `Campaign "${campaignId}" has contact ids of an unknown kind ("${label}"): was it created by a newer version of the dialer?`, {
-      campaignId,
-    });
+    throw new DialerError(
+      'DIALER_ERR_CONFIG',
+      `Campaign "${campaignId}" has contact ids of an unknown kind ("${label}"): was it created by a newer version of the dialer?`,
+      {
+        campaignId,
+      },
+    );
   }
   // An existing campaign's key is only ever read: a new one could not be the campaign's.
   const secret = await deploymentContactIdKey(redis, keys, config, create && label === null);
@@ -131,7 +140,12 @@ export async function resolveContactIdScheme(
 }
 
 /** The contact ids of a campaign, as it has them (or, for a campaign not created yet, as it will). */
-export async function contactIdsFor(redis: RedisClient, keys: Keys, config: DialerConfig, campaignId: string): Promise<ContactIdFn> {
+export async function contactIdsFor(
+  redis: RedisClient,
+  keys: Keys,
+  config: DialerConfig,
+  campaignId: string,
+): Promise<ContactIdFn> {
   return contactIdHasher(await resolveContactIdScheme(redis, keys, config, campaignId));
 }
 
@@ -139,7 +153,13 @@ export async function contactIdsFor(redis: RedisClient, keys: Keys, config: Dial
  * After a create that found the campaign already there (another import created it in the meantime): refuses
  * to go on with ids of another scheme than the campaign's, since each would be a second contact.
  */
-export async function checkCampaignContactIds(redis: RedisClient, keys: Keys, config: DialerConfig, campaignId: string, scheme: ContactIdScheme): Promise<void> {
+export async function checkCampaignContactIds(
+  redis: RedisClient,
+  keys: Keys,
+  config: DialerConfig,
+  campaignId: string,
+  scheme: ContactIdScheme,
+): Promise<void> {
   const theirs = await resolveContactIdScheme(redis, keys, config, campaignId, { create: false });
   if (contactIdSchemeLabel(theirs) !== contactIdSchemeLabel(scheme)) {
     throw new DialerError(

@@ -82,7 +82,11 @@ export class CampaignQueues {
 
   /** Adds (or re-ensures) the job for attempt n of a contact. */
   async addAttempt(campaignId: string, contactId: string, attempt: number, delayMs = 0): Promise<void> {
-    await this.get(campaignId).add(DIAL_JOB_NAME, { c: contactId, n: attempt }, dialJobOptions(contactId, attempt, delayMs));
+    await this.get(campaignId).add(
+      DIAL_JOB_NAME,
+      { c: contactId, n: attempt },
+      dialJobOptions(contactId, attempt, delayMs),
+    );
   }
 
   /**
@@ -91,7 +95,12 @@ export class CampaignQueues {
    * Only for an attempt whose contact is still queued or waiting for it (the caller checked). Safe when several
    * processes do it at once: the id is deterministic, so at most one job exists.
    */
-  async ensureAttempt(campaignId: string, contactId: string, attempt: number, delayMs = 0): Promise<'present' | 'added' | 'replaced'> {
+  async ensureAttempt(
+    campaignId: string,
+    contactId: string,
+    attempt: number,
+    delayMs = 0,
+  ): Promise<'present' | 'added' | 'replaced'> {
     const queue = this.get(campaignId);
     const jobId = attemptJobId(contactId, attempt);
     const job = await queue.getJob(jobId);

@@ -9,15 +9,18 @@ export const ERROR_CODES = {
   DIALER_ERR_SETTINGS: 'A campaign settings file is invalid; the message names the key.',
   DIALER_ERR_CSV: 'The CSV file is unusable (missing, unreadable, no header, no phone column, bad encoding).',
   DIALER_ERR_CAMPAIGN_NOT_FOUND: 'The campaign id names no campaign.',
-  DIALER_ERR_CAMPAIGN_STATE: 'The campaign is in a state that does not allow the operation (e.g. resuming a cancelled campaign).',
+  DIALER_ERR_CAMPAIGN_STATE:
+    'The campaign is in a state that does not allow the operation (e.g. resuming a cancelled campaign).',
   DIALER_ERR_PHONE: 'A phone number could not be normalized to E.164 (or is not a SIP URI).',
   DIALER_ERR_TOKEN: 'A notify token is missing, forged, expired or from another deployment.',
   DIALER_ERR_NOTIFICATION: 'A notification body is malformed.',
-  DIALER_ERR_SAVG_UNAVAILABLE: 'SAVG could not be reached, or refused the request (408/503, or 502/504 with its own JSON error); the dial-out is retried without spending an attempt.',
+  DIALER_ERR_SAVG_UNAVAILABLE:
+    'SAVG could not be reached, or refused the request (408/503, or 502/504 with its own JSON error); the dial-out is retried without spending an attempt.',
   DIALER_ERR_REDIS: 'Redis is unreachable or refused a command.',
   DIALER_ERR_BOARD_AUTH: 'The board has no credentials configured and was not told to run open on 127.0.0.1.',
   DIALER_ERR_REDIS_SERVER: 'No redis-server binary was found to start a private Redis.',
-  DIALER_ERR_OUTPUT_FILE: 'An output file (report, rejects) cannot be written safely: the path is a symbolic link, not a regular file, or cannot be created.',
+  DIALER_ERR_OUTPUT_FILE:
+    'An output file (report, rejects) cannot be written safely: the path is a symbolic link, not a regular file, or cannot be created.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -36,11 +36,29 @@ export {
   type ContactIdScheme,
   type ContactIdFn,
 } from './contact-ids.js';
-export { isWindowOpen, nextWindowOpening, instantOfWallTime, wallClockMs, type CallingWindow } from './calling-window.js';
+export {
+  isWindowOpen,
+  nextWindowOpening,
+  instantOfWallTime,
+  wallClockMs,
+  type CallingWindow,
+} from './calling-window.js';
 export { timeZoneOfNumber, contactTimeZone } from './phone-timezone.js';
 export { SuppressionList, normalizeSuppressed, type SuppressionScope, type NormalizedEntry } from './suppression.js';
-export { newContactRecord, suppressedContactRecord, type ContactRecord, type AttemptResultFields } from './store/contact-record.js';
-export { CampaignStore, type CampaignMeta, type CampaignStats, type CampaignAction, type StateChange, type StrandedContact } from './store/campaign-store.js';
+export {
+  newContactRecord,
+  suppressedContactRecord,
+  type ContactRecord,
+  type AttemptResultFields,
+} from './store/contact-record.js';
+export {
+  CampaignStore,
+  type CampaignMeta,
+  type CampaignStats,
+  type CampaignAction,
+  type StateChange,
+  type StrandedContact,
+} from './store/campaign-store.js';
 export {
   AttemptStore,
   deadlineMember,
@@ -67,10 +85,24 @@ export {
   type QueueStatus,
   type StatusOptions,
 } from './campaign-control.js';
-export { REPORT_COLUMNS, PENDING_LABELS, reportRow, reportRows, reportCells, type ReportColumn, type ReportRow } from './campaign-report.js';
+export {
+  REPORT_COLUMNS,
+  PENDING_LABELS,
+  reportRow,
+  reportRows,
+  reportCells,
+  type ReportColumn,
+  type ReportRow,
+} from './campaign-report.js';
 export { escapeFormulaCell, escapeFormulaCells, createPrivateFile, refuseSymlink } from './safe-output.js';
 // Child-process plumbing (the demo, the tests, the bench): node built-ins only, nothing runs at import.
-export { findRedisServer, pingRedis, launchRedisServer, type LaunchRedisOptions, type LaunchedRedis } from './process/redis-server.js';
+export {
+  findRedisServer,
+  pingRedis,
+  launchRedisServer,
+  type LaunchRedisOptions,
+  type LaunchedRedis,
+} from './process/redis-server.js';
 export { freePort, acceptsConnections, waitForPort, type WaitForPortOptions } from './process/ports.js';
 export { stopProcess, signalProcess, processExited, hasExited, type StopOptions } from './process/stop-process.js';
 export {

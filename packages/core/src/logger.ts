@@ -3,7 +3,20 @@ import { maskPhone, scrubText } from './mask.js';
 
 export type { Logger } from 'pino';
 
-const SECRET_KEYS = ['auth', 'authorization', 'secret', 'clientSecret', 'tokenSecret', 'contactIdKey', 'password', 'token', 'jwt', 'notifyurl', 'notifyUrl', 'cookie'];
+const SECRET_KEYS = [
+  'auth',
+  'authorization',
+  'secret',
+  'clientSecret',
+  'tokenSecret',
+  'contactIdKey',
+  'password',
+  'token',
+  'jwt',
+  'notifyurl',
+  'notifyUrl',
+  'cookie',
+];
 const PHONE_KEYS = ['phone', 'target', 'number', 'caller', 'msisdn'];
 
 // pino's redact paths match exact nesting levels; cover the shapes our logs use (top level, one and two levels deep).

@@ -36,7 +36,12 @@ export function buildMetricsApp(registry: MetricsRegistry, health: () => HealthR
  * Listens on `host:port` and returns the address (the bound port when `port` is 0). A port in use is a
  * configuration error naming `variable`: two processes on one host need two ports.
  */
-export async function listenMetricsApp(app: FastifyInstance, host: string, port: number, variable: string): Promise<string> {
+export async function listenMetricsApp(
+  app: FastifyInstance,
+  host: string,
+  port: number,
+  variable: string,
+): Promise<string> {
   try {
     return await app.listen({ host, port });
   } catch (err) {

@@ -21,7 +21,15 @@ export function createNotifyTokenSigner(opts: NotifyTokenOptions): NotifyTokenSi
     sign(ref, nowMs = Date.now()) {
       const iat = Math.floor(nowMs / 1000);
       // Claim order as jose writes them: the payload given to SignJWT, then iss, aud, iat, exp.
-      const claims = { c: ref.campaignId, k: ref.contactId, n: ref.attempt, iss: NOTIFY_TOKEN_ISSUER, aud: opts.audience, iat, exp: iat + ttlSeconds };
+      const claims = {
+        c: ref.campaignId,
+        k: ref.contactId,
+        n: ref.attempt,
+        iss: NOTIFY_TOKEN_ISSUER,
+        aud: opts.audience,
+        iat,
+        exp: iat + ttlSeconds,
+      };
       const input = `${HEADER}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
       return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
     },

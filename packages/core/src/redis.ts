@@ -29,7 +29,8 @@ export function parseRedisUrl(url: string): RedisTarget {
   const nodes = hostsPart.split(',').filter(Boolean).map(parseHostPort);
   // The first colon separates user and password; a password may contain more (or be percent-encoded).
   const colon = auth.indexOf(':');
-  const [username, password] = colon >= 0 ? [auth.slice(0, colon), auth.slice(colon + 1)] : [undefined, auth || undefined];
+  const [username, password] =
+    colon >= 0 ? [auth.slice(0, colon), auth.slice(colon + 1)] : [undefined, auth || undefined];
   const options: RedisOptions = {
     username: username ? decodeURIComponent(username) : undefined,
     password: password ? decodeURIComponent(password) : undefined,
@@ -64,7 +65,9 @@ export function createRedis(url: string, purpose: RedisPurpose, connectionName?:
       clusterRetryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 6), 3000),
       // With TLS, connect to the names the cluster announces instead of addresses ioredis resolved itself, so
       // the certificate's host name matches (managed services such as ElastiCache need this).
-      ...(target.options.tls ? { dnsLookup: (address: string, callback: (err: null, address: string) => void) => callback(null, address) } : {}),
+      ...(target.options.tls
+        ? { dnsLookup: (address: string, callback: (err: null, address: string) => void) => callback(null, address) }
+        : {}),
     });
   }
   const [node] = target.nodes;

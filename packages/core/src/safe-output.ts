@@ -23,7 +23,12 @@ export function escapeFormulaCells(values: readonly string[]): string[] {
 
 function refuse(path: string, what: string, why: string, cause?: unknown): never {
   const reason = cause instanceof Error ? `: ${cause.message}` : '';
-  throw new DialerError('DIALER_ERR_OUTPUT_FILE', `Refusing to write the ${what} ${path}: ${why}${reason}`, { file: path }, cause === undefined ? undefined : { cause });
+  throw new DialerError(
+    'DIALER_ERR_OUTPUT_FILE',
+    `Refusing to write the ${what} ${path}: ${why}${reason}`,
+    { file: path },
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 function lstatOrUndefined(path: string, what: string): Stats | undefined {

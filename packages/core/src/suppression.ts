@@ -29,7 +29,8 @@ export class SuppressionList {
   key(scope: SuppressionScope = {}): string {
     const id = scope.campaignId;
     if (id === undefined) return this.keys.globalSuppress();
-    if (!CAMPAIGN_ID_PATTERN.test(id)) throw new DialerError('DIALER_ERR_CAMPAIGN_NOT_FOUND', `"${id}" is not a valid campaign id`, { campaignId: id });
+    if (!CAMPAIGN_ID_PATTERN.test(id))
+      throw new DialerError('DIALER_ERR_CAMPAIGN_NOT_FOUND', `"${id}" is not a valid campaign id`, { campaignId: id });
     return this.keys.campaignSuppress(id);
   }
 

@@ -53,7 +53,9 @@ describe('isWindowOpen / nextWindowOpening', () => {
     // Sat 01:00 UTC is still Fri 20:00 in New York (closed) → Mon 09:00 New York.
     expect(nextWindowOpening(weekdays, NY, at('2026-12-05T01:00:00Z'))).toBe(at('2026-12-07T14:00:00Z'));
     // Mon 06:00 UTC is already Mon 19:00 in Auckland (closed) → Tue 09:00 Auckland.
-    expect(nextWindowOpening(weekdays, 'Pacific/Auckland', at('2026-12-07T06:00:00Z'))).toBe(at('2026-12-07T20:00:00Z'));
+    expect(nextWindowOpening(weekdays, 'Pacific/Auckland', at('2026-12-07T06:00:00Z'))).toBe(
+      at('2026-12-07T20:00:00Z'),
+    );
   });
 
   it('handles a window opening in the spring-forward gap and one lying entirely in it', () => {
@@ -99,7 +101,9 @@ describe('time zone of a number', () => {
 
   it('accepts several zones that keep one clock, refuses zones with different clocks', () => {
     // The UK prefix maps to London, Jersey, Guernsey and the Isle of Man: one clock.
-    expect(['Europe/London', 'Europe/Guernsey', 'Europe/Isle_of_Man', 'Europe/Jersey']).toContain(timeZoneOfNumber('+447700900123'));
+    expect(['Europe/London', 'Europe/Guernsey', 'Europe/Isle_of_Man', 'Europe/Jersey']).toContain(
+      timeZoneOfNumber('+447700900123'),
+    );
     // Alaska's 907 covers Anchorage and Adak (an hour apart); 709 Newfoundland and Puerto Rico in the data.
     expect(timeZoneOfNumber('+19075550100')).toBeUndefined();
     expect(timeZoneOfNumber('+17095550100')).toBeUndefined();
@@ -122,6 +126,9 @@ describe('window settings', () => {
     } catch (err) {
       expect(isDialerError(err, 'DIALER_ERR_SETTINGS')).toBe(true);
     }
-    expect(resolveCampaignSettings({ window: { start: '00:00', end: '24:00' } }, config).window).toMatchObject({ start: '00:00', end: '24:00' });
+    expect(resolveCampaignSettings({ window: { start: '00:00', end: '24:00' } }, config).window).toMatchObject({
+      start: '00:00',
+      end: '24:00',
+    });
   });
 });

@@ -3,12 +3,81 @@ import { classifyNotification, parseNotification, toNewSpelling, type Outcome } 
 
 // The six sample notifications on the vendor's API page, verbatim, with the outcome each must classify to.
 const VENDOR_SAMPLES: [Record<string, unknown>, Outcome][] = [
-  [{ conversationId: '29e2d933-527e-429c-95b9-ba4f7c7bxxxx', reasonCode: 'caller-disconnected', status: 'completed', reason: '200 OK', duration: 14, machinedetection: 'amd_human_detected', callconnecttime: '5/8/2023,11:32:49AM', callDisconnectTime: '5/8/2023,11:33:03AM' }, 'answered-human'],
-  [{ conversationId: '29e2d933-527e-429c-95b9-ba4f7c7bxxxx', reasonCode: 'SAVG-disconnected', status: 'completed', reason: '200 OK', duration: 14, machinedetection: 'amd_machine_detected', callconnecttime: '5/8/2023,11:32:49AM', callDisconnectTime: '5/8/2023,11:33:03AM' }, 'answered-machine'],
-  [{ conversationId: '4e010fea-cd93-47a0-a548-36d5f621xxxx', reasonCode: 'caller-disconnected', status: 'completed', reason: '200 OK', duration: 10, machinedetection: 'disabled', callconnecttime: '5/8/2023,11:29:55AM', callDisconnectTime: '5/8/2023,11:30:05AM' }, 'answered'],
-  [{ conversationId: '305ae3c4-b527-4bfd-ad75-9b6abdaaxxxx', status: 'failed', reason: '503 Service Unavailable', machinedetection: 'disconnect', callconnecttime: '5/8/2023,11:31:30AM', reasonCode: 'Service Unavailable', callDisconnectTime: '5/8/2023,11:31:30AM' }, 'failed'],
-  [{ conversationId: '80af8588-31c7-4877-a798-a3603c30xxxx', status: 'failed', reason: '486 Busy Here', machinedetection: 'disconnect', callconnecttime: '5/8/2023,11:36:33AM', reasonCode: 'Busy Here', callDisconnectTime: '5/8/2023,11:36:33AM' }, 'busy'],
-  [{ conversationId: '40a95de6-949a-4403-b735-233daxxxx', status: 'failed', reason: '480 Temporarily Unavailable', machinedetection: 'disconnect', callconnecttime: '5/8/2023,11:37:46AM', reasonCode: 'Temporarily Unavailable', callDisconnectTime: '5/8/2023,11:37:46AM' }, 'unavailable'],
+  [
+    {
+      conversationId: '29e2d933-527e-429c-95b9-ba4f7c7bxxxx',
+      reasonCode: 'caller-disconnected',
+      status: 'completed',
+      reason: '200 OK',
+      duration: 14,
+      machinedetection: 'amd_human_detected',
+      callconnecttime: '5/8/2023,11:32:49AM',
+      callDisconnectTime: '5/8/2023,11:33:03AM',
+    },
+    'answered-human',
+  ],
+  [
+    {
+      conversationId: '29e2d933-527e-429c-95b9-ba4f7c7bxxxx',
+      reasonCode: 'SAVG-disconnected',
+      status: 'completed',
+      reason: '200 OK',
+      duration: 14,
+      machinedetection: 'amd_machine_detected',
+      callconnecttime: '5/8/2023,11:32:49AM',
+      callDisconnectTime: '5/8/2023,11:33:03AM',
+    },
+    'answered-machine',
+  ],
+  [
+    {
+      conversationId: '4e010fea-cd93-47a0-a548-36d5f621xxxx',
+      reasonCode: 'caller-disconnected',
+      status: 'completed',
+      reason: '200 OK',
+      duration: 10,
+      machinedetection: 'disabled',
+      callconnecttime: '5/8/2023,11:29:55AM',
+      callDisconnectTime: '5/8/2023,11:30:05AM',
+    },
+    'answered',
+  ],
+  [
+    {
+      conversationId: '305ae3c4-b527-4bfd-ad75-9b6abdaaxxxx',
+      status: 'failed',
+      reason: '503 Service Unavailable',
+      machinedetection: 'disconnect',
+      callconnecttime: '5/8/2023,11:31:30AM',
+      reasonCode: 'Service Unavailable',
+      callDisconnectTime: '5/8/2023,11:31:30AM',
+    },
+    'failed',
+  ],
+  [
+    {
+      conversationId: '80af8588-31c7-4877-a798-a3603c30xxxx',
+      status: 'failed',
+      reason: '486 Busy Here',
+      machinedetection: 'disconnect',
+      callconnecttime: '5/8/2023,11:36:33AM',
+      reasonCode: 'Busy Here',
+      callDisconnectTime: '5/8/2023,11:36:33AM',
+    },
+    'busy',
+  ],
+  [
+    {
+      conversationId: '40a95de6-949a-4403-b735-233daxxxx',
+      status: 'failed',
+      reason: '480 Temporarily Unavailable',
+      machinedetection: 'disconnect',
+      callconnecttime: '5/8/2023,11:37:46AM',
+      reasonCode: 'Temporarily Unavailable',
+      callDisconnectTime: '5/8/2023,11:37:46AM',
+    },
+    'unavailable',
+  ],
 ];
 
 function classifyRaw(body: Record<string, unknown>) {
@@ -29,32 +98,63 @@ describe('classifyNotification', () => {
   });
 
   it('reads the SIP code first', () => {
-    expect(classifyNotification({ status: 'failed', reason: '486 Something Else', reasonCode: 'Temporarily Unavailable' })).toEqual({ terminal: true, outcome: 'busy', sipCode: 486 });
-    expect(classifyNotification({ status: 'failed', reason: '487 Request Terminated' })).toMatchObject({ outcome: 'no-answer', sipCode: 487 });
+    expect(
+      classifyNotification({ status: 'failed', reason: '486 Something Else', reasonCode: 'Temporarily Unavailable' }),
+    ).toEqual({ terminal: true, outcome: 'busy', sipCode: 486 });
+    expect(classifyNotification({ status: 'failed', reason: '487 Request Terminated' })).toMatchObject({
+      outcome: 'no-answer',
+      sipCode: 487,
+    });
     expect(classifyNotification({ status: 'failed', reason: '404 Not Found' })).toMatchObject({ outcome: 'rejected' });
-    expect(classifyNotification({ status: 'failed', reason: '603 Decline' })).toMatchObject({ outcome: 'failed', sipCode: 603 });
-    expect(classifyNotification({ status: 'failed', reason: '600 Busy Everywhere' })).toMatchObject({ outcome: 'busy' });
+    expect(classifyNotification({ status: 'failed', reason: '603 Decline' })).toMatchObject({
+      outcome: 'failed',
+      sipCode: 603,
+    });
+    expect(classifyNotification({ status: 'failed', reason: '600 Busy Everywhere' })).toMatchObject({
+      outcome: 'busy',
+    });
   });
 
   it('falls back to the phrase when there is no code', () => {
-    expect(classifyNotification({ status: 'failed', reason: 'Busy Here' })).toEqual({ terminal: true, outcome: 'busy' });
-    expect(classifyNotification({ status: 'failed', reason: '', reasonCode: 'Temporarily Unavailable' })).toEqual({ terminal: true, outcome: 'unavailable' });
-    expect(classifyNotification({ status: 'failed', reasonCode: 'Service Unavailable' })).toEqual({ terminal: true, outcome: 'failed' });
-    expect(classifyNotification({ status: 'failed', reason: 'no answer' })).toEqual({ terminal: true, outcome: 'no-answer' });
+    expect(classifyNotification({ status: 'failed', reason: 'Busy Here' })).toEqual({
+      terminal: true,
+      outcome: 'busy',
+    });
+    expect(classifyNotification({ status: 'failed', reason: '', reasonCode: 'Temporarily Unavailable' })).toEqual({
+      terminal: true,
+      outcome: 'unavailable',
+    });
+    expect(classifyNotification({ status: 'failed', reasonCode: 'Service Unavailable' })).toEqual({
+      terminal: true,
+      outcome: 'failed',
+    });
+    expect(classifyNotification({ status: 'failed', reason: 'no answer' })).toEqual({
+      terminal: true,
+      outcome: 'no-answer',
+    });
   });
 
   it('compares status case-insensitively and treats other statuses as interim', () => {
-    expect(classifyNotification({ status: 'COMPLETED', reason: '200 OK', machineDetection: 'AMD_HUMAN_DETECTED' })).toMatchObject({ outcome: 'answered-human' });
-    expect(classifyNotification({ status: 'Call-In-Progress', machineDetection: 'amd_human_detected' })).toEqual({ terminal: false, status: 'call-in-progress' });
+    expect(
+      classifyNotification({ status: 'COMPLETED', reason: '200 OK', machineDetection: 'AMD_HUMAN_DETECTED' }),
+    ).toMatchObject({ outcome: 'answered-human' });
+    expect(classifyNotification({ status: 'Call-In-Progress', machineDetection: 'amd_human_detected' })).toEqual({
+      terminal: false,
+      status: 'call-in-progress',
+    });
     expect(classifyNotification({ status: 'answered' })).toEqual({ terminal: false, status: 'answered' });
   });
 
   it('maps machine-like detections to answered-machine and undecided ones to answered', () => {
     for (const amd of ['amd_machine_stopped_speaking', 'amd_tone_detected']) {
-      expect(classifyNotification({ status: 'completed', reason: '200 OK', machineDetection: amd })).toMatchObject({ outcome: 'answered-machine' });
+      expect(classifyNotification({ status: 'completed', reason: '200 OK', machineDetection: amd })).toMatchObject({
+        outcome: 'answered-machine',
+      });
     }
     for (const amd of ['amd_no_speech_detected', 'amd_decision_timeout', 'amd_error', 'amd_stopped', undefined]) {
-      expect(classifyNotification({ status: 'completed', reason: '200 OK', machineDetection: amd })).toMatchObject({ outcome: 'answered' });
+      expect(classifyNotification({ status: 'completed', reason: '200 OK', machineDetection: amd })).toMatchObject({
+        outcome: 'answered',
+      });
     }
   });
 });

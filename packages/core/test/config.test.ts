@@ -34,7 +34,14 @@ describe('loadConfig', () => {
 
   it('names every missing variable a worker needs', () => {
     const msg = errorOf(() => loadConfig({}, 'worker'));
-    for (const name of ['SAVG_BASE_URL', 'SAVG_BOT_ID', 'SAVG_CLIENT_ID', 'SAVG_CLIENT_SECRET', 'NOTIFY_BASE_URL', 'NOTIFY_TOKEN_SECRET']) {
+    for (const name of [
+      'SAVG_BASE_URL',
+      'SAVG_BOT_ID',
+      'SAVG_CLIENT_ID',
+      'SAVG_CLIENT_SECRET',
+      'NOTIFY_BASE_URL',
+      'NOTIFY_TOKEN_SECRET',
+    ]) {
       expect(msg).toContain(name);
     }
   });
@@ -44,7 +51,9 @@ describe('loadConfig', () => {
     expect(errorOf(() => loadConfig({ MAX_LIVE_CALLS: '0' }))).toContain('MAX_LIVE_CALLS');
     expect(errorOf(() => loadConfig({ REDIS_URL: 'localhost:6379' }))).toContain('REDIS_URL');
     expect(errorOf(() => loadConfig({ LOG_LEVEL: 'loud' }))).toContain('LOG_LEVEL');
-    expect(errorOf(() => loadConfig({ ...workerEnv, NOTIFY_TOKEN_SECRET: 'short' }, 'worker'))).toContain('NOTIFY_TOKEN_SECRET must be at least 32');
+    expect(errorOf(() => loadConfig({ ...workerEnv, NOTIFY_TOKEN_SECRET: 'short' }, 'worker'))).toContain(
+      'NOTIFY_TOKEN_SECRET must be at least 32',
+    );
     expect(errorOf(() => loadConfig({ ...workerEnv, SAVG_BASE_URL: 'ftp://x' }, 'worker'))).toContain('SAVG_BASE_URL');
   });
 
@@ -71,14 +80,24 @@ describe('combinations that break a guarantee', () => {
     const msg = errorOf(() => loadConfig({ NOTIFY_TOKEN_TTL_MS: '3600000', LOST_AFTER_MS: '3600000' }));
     for (const name of ['NOTIFY_TOKEN_TTL_MS', 'LOST_AFTER_MS', 'SAVG_TIMEOUT_MS']) expect(msg).toContain(name);
     // Any role: every process of a deployment reads the same environment.
-    expect(errorOf(() => loadConfig({ ...workerEnv, NOTIFY_TOKEN_TTL_MS: '60000', LOST_AFTER_MS: '60000' }, 'worker'))).toContain('NOTIFY_TOKEN_TTL_MS');
+    expect(
+      errorOf(() => loadConfig({ ...workerEnv, NOTIFY_TOKEN_TTL_MS: '60000', LOST_AFTER_MS: '60000' }, 'worker')),
+    ).toContain('NOTIFY_TOKEN_TTL_MS');
     expect(loadConfig({ NOTIFY_TOKEN_TTL_MS: '3615000', LOST_AFTER_MS: '3600000' }).notify.tokenTtlMs).toBe(3_615_000);
-    expect(loadConfig({ NOTIFY_TOKEN_TTL_MS: '61000', LOST_AFTER_MS: '60000', SAVG_TIMEOUT_MS: '1000' }).lostAfterMs).toBe(60_000);
+    expect(
+      loadConfig({ NOTIFY_TOKEN_TTL_MS: '61000', LOST_AFTER_MS: '60000', SAVG_TIMEOUT_MS: '1000' }).lostAfterMs,
+    ).toBe(60_000);
   });
 
   it('refuses plain http to a host that is not loopback unless ALLOW_INSECURE_HTTP is set', () => {
     for (const name of ['SAVG_BASE_URL', 'NOTIFY_BASE_URL']) {
-      for (const url of ['http://sim:4010', 'http://10.0.0.5:8080', 'http://dialer.example.com', 'http://[2001:db8::1]:80', 'http://128.0.0.1']) {
+      for (const url of [
+        'http://sim:4010',
+        'http://10.0.0.5:8080',
+        'http://dialer.example.com',
+        'http://[2001:db8::1]:80',
+        'http://128.0.0.1',
+      ]) {
         const msg = errorOf(() => loadConfig({ ...workerEnv, [name]: url }, 'worker'));
         expect(msg).toContain(name);
         expect(msg).toContain('ALLOW_INSECURE_HTTP');
@@ -86,10 +105,21 @@ describe('combinations that break a guarantee', () => {
         expect(errorOf(() => loadConfig({ [name]: url }))).toContain(name);
       }
       for (const allow of ['1', 'true', 'yes']) {
-        expect(() => loadConfig({ ...workerEnv, [name]: 'http://sim:4010', ALLOW_INSECURE_HTTP: allow }, 'worker')).not.toThrow();
+        expect(() =>
+          loadConfig({ ...workerEnv, [name]: 'http://sim:4010', ALLOW_INSECURE_HTTP: allow }, 'worker'),
+        ).not.toThrow();
       }
-      expect(errorOf(() => loadConfig({ ...workerEnv, [name]: 'http://sim:4010', ALLOW_INSECURE_HTTP: '0' }, 'worker'))).toContain(name);
-      for (const url of ['http://127.0.0.1:8080', 'http://127.3.2.1', 'http://localhost:4010', 'http://LOCALHOST', 'http://[::1]:9000', 'https://sim:4010']) {
+      expect(
+        errorOf(() => loadConfig({ ...workerEnv, [name]: 'http://sim:4010', ALLOW_INSECURE_HTTP: '0' }, 'worker')),
+      ).toContain(name);
+      for (const url of [
+        'http://127.0.0.1:8080',
+        'http://127.3.2.1',
+        'http://localhost:4010',
+        'http://LOCALHOST',
+        'http://[::1]:9000',
+        'https://sim:4010',
+      ]) {
         expect(() => loadConfig({ ...workerEnv, [name]: url }, 'worker')).not.toThrow();
       }
     }
@@ -103,7 +133,9 @@ describe('combinations that break a guarantee', () => {
     expect(short).toHaveLength(1);
     expect(short[0]).toContain('LOST_AFTER_MS');
     expect(short[0]).toContain('599 s');
-    const insecure = configWarnings(loadConfig({ ...workerEnv, SAVG_BASE_URL: 'http://sim:4010', ALLOW_INSECURE_HTTP: '1' }, 'worker'));
+    const insecure = configWarnings(
+      loadConfig({ ...workerEnv, SAVG_BASE_URL: 'http://sim:4010', ALLOW_INSECURE_HTTP: '1' }, 'worker'),
+    );
     expect(insecure).toEqual([expect.stringContaining('SAVG_BASE_URL')]);
     expect(insecure[0]).toContain('ALLOW_INSECURE_HTTP');
   });

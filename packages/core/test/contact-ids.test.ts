@@ -17,7 +17,8 @@ import {
 import { testContext, testEnv, type TestContext } from '@dialer/test-utils';
 
 const NUMBER = '+12025550143';
-const referenceId = (secret: string, number: string) => createHmac('sha256', secret).update(number).digest('base64url').slice(0, 16);
+const referenceId = (secret: string, number: string) =>
+  createHmac('sha256', secret).update(number).digest('base64url').slice(0, 16);
 
 let ctx: TestContext;
 beforeAll(() => {
@@ -27,13 +28,30 @@ afterAll(async () => ctx.close());
 
 /** A meta as the importer writes it: settings, and the scheme label when there is one. */
 async function seedCampaign(c: TestContext, id: string, label?: string): Promise<void> {
-  await c.redis.hset(c.keys.campaignMeta(id), 'settings', '{}', 'state', 'running', ...(label ? [CONTACT_IDS_FIELD, label] : []));
+  await c.redis.hset(
+    c.keys.campaignMeta(id),
+    'settings',
+    '{}',
+    'state',
+    'running',
+    ...(label ? [CONTACT_IDS_FIELD, label] : []),
+  );
 }
 
 describe('keyed contact ids', () => {
   it('are the HMAC-SHA256 of the number, for any key and number (short, long, non-ASCII, keys over one block)', () => {
     // Around the 85-character scratch buffer: ASCII, 2- and 3-byte UTF-8, and longer ones (hashed apart).
-    const numbers = [NUMBER, 'sip:bot@example.com', `sip:${'x'.repeat(79)}@e`, '日'.repeat(85), `sip:${'é'.repeat(75)}@e`, `sip:${'x'.repeat(80)}@e`, `sip:${'y'.repeat(300)}@e`, 'sip:日本@例え.jp', ''];
+    const numbers = [
+      NUMBER,
+      'sip:bot@example.com',
+      `sip:${'x'.repeat(79)}@e`,
+      '日'.repeat(85),
+      `sip:${'é'.repeat(75)}@e`,
+      `sip:${'x'.repeat(80)}@e`,
+      `sip:${'y'.repeat(300)}@e`,
+      'sip:日本@例え.jp',
+      '',
+    ];
     for (let k = 0; k < 40; k++) {
       const secret = randomBytes(randomInt(24, 160)).toString('base64url');
       const ids = hmacContactIds(secret);
@@ -67,7 +85,9 @@ describe('keyed contact ids', () => {
   });
 
   it('CONTACT_ID_KEY must be at least 32 characters', () => {
-    expect(() => loadConfig(testEnv({ CONTACT_ID_KEY: 'short' }))).toThrow(/CONTACT_ID_KEY must be at least 32 characters/);
+    expect(() => loadConfig(testEnv({ CONTACT_ID_KEY: 'short' }))).toThrow(
+      /CONTACT_ID_KEY must be at least 32 characters/,
+    );
     expect(loadConfig(testEnv({ CONTACT_ID_KEY: 'k'.repeat(32) })).contactIdKey).toBe('k'.repeat(32));
     expect(loadConfig(testEnv()).contactIdKey).toBeUndefined();
   });
@@ -79,7 +99,9 @@ describe("a deployment's contact id key", () => {
     // Separate connections, so the first uses really race.
     const clients = Array.from({ length: 6 }, () => createRedis(ctx.config.redisUrl, 'blocking', 'test'));
     try {
-      const schemes = await Promise.all(clients.map((redis, i) => resolveContactIdScheme(redis, ctx.keys, ctx.config, `fresh-${i}`)));
+      const schemes = await Promise.all(
+        clients.map((redis, i) => resolveContactIdScheme(redis, ctx.keys, ctx.config, `fresh-${i}`)),
+      );
       const secrets = new Set(schemes.map((s) => (s.kind === 'hmac' ? s.secret : 'sha256')));
       expect(secrets.size).toBe(1);
       const [secret] = [...secrets];
@@ -123,7 +145,10 @@ describe("a deployment's contact id key", () => {
 describe("a campaign's contact ids", () => {
   it('a campaign created before keyed ids (no scheme in its meta) keeps bare SHA-256 ids', async () => {
     // As the importer of earlier versions created campaigns.
-    await new CampaignStore(ctx.redis, ctx.keys).createCampaign('legacy', resolveCampaignSettings({ caller: '+15550001111' }, ctx.config));
+    await new CampaignStore(ctx.redis, ctx.keys).createCampaign(
+      'legacy',
+      resolveCampaignSettings({ caller: '+15550001111' }, ctx.config),
+    );
     expect(await resolveContactIdScheme(ctx.redis, ctx.keys, ctx.config, 'legacy')).toEqual({ kind: 'sha256' });
     expect((await contactIdsFor(ctx.redis, ctx.keys, ctx.config, 'legacy'))(NUMBER)).toBe(contactIdFor(NUMBER));
   });
@@ -135,10 +160,16 @@ describe("a campaign's contact ids", () => {
       const stored = await resolveContactIdScheme(c.redis, c.keys, c.config, 'made-before');
       await seedCampaign(c, 'made-before', contactIdSchemeLabel(stored));
       await seedCampaign(c, 'made-with-env', contactIdSchemeLabel({ kind: 'hmac', secret: 'e'.repeat(40) }));
-      const refused = { name: 'DialerError', code: 'DIALER_ERR_CONFIG', details: expect.objectContaining({ variable: 'CONTACT_ID_KEY' }) };
+      const refused = {
+        name: 'DialerError',
+        code: 'DIALER_ERR_CONFIG',
+        details: expect.objectContaining({ variable: 'CONTACT_ID_KEY' }),
+      };
 
       // CONTACT_ID_KEY set after the campaign was made with the key kept in Redis.
-      await expect(resolveContactIdScheme(c.redis, c.keys, withKey('f'.repeat(40)), 'made-before')).rejects.toMatchObject({
+      await expect(
+        resolveContactIdScheme(c.redis, c.keys, withKey('f'.repeat(40)), 'made-before'),
+      ).rejects.toMatchObject({
         ...refused,
         message: expect.stringMatching(/Campaign "made-before" .*CONTACT_ID_KEY/),
       });
@@ -147,11 +178,17 @@ describe("a campaign's contact ids", () => {
         ...refused,
         message: expect.stringMatching(/Campaign "made-with-env" .*CONTACT_ID_KEY is unset/),
       });
-      expect(await resolveContactIdScheme(c.redis, c.keys, withKey('e'.repeat(40)), 'made-with-env')).toEqual({ kind: 'hmac', secret: 'e'.repeat(40) });
+      expect(await resolveContactIdScheme(c.redis, c.keys, withKey('e'.repeat(40)), 'made-with-env')).toEqual({
+        kind: 'hmac',
+        secret: 'e'.repeat(40),
+      });
 
       // The key kept in Redis deleted: not silently replaced by a new one.
       await c.redis.del(c.keys.contactIdKey());
-      await expect(resolveContactIdScheme(c.redis, c.keys, c.config, 'made-before')).rejects.toMatchObject({ ...refused, message: expect.stringMatching(/gone/) });
+      await expect(resolveContactIdScheme(c.redis, c.keys, c.config, 'made-before')).rejects.toMatchObject({
+        ...refused,
+        message: expect.stringMatching(/gone/),
+      });
       expect(await c.redis.exists(c.keys.contactIdKey())).toBe(0);
     } finally {
       await c.close();
@@ -160,6 +197,9 @@ describe("a campaign's contact ids", () => {
 
   it('a scheme this version does not know is refused', async () => {
     await seedCampaign(ctx, 'future', 'argon:xyz');
-    await expect(resolveContactIdScheme(ctx.redis, ctx.keys, ctx.config, 'future')).rejects.toMatchObject({ code: 'DIALER_ERR_CONFIG', message: expect.stringMatching(/unknown kind/) });
+    await expect(resolveContactIdScheme(ctx.redis, ctx.keys, ctx.config, 'future')).rejects.toMatchObject({
+      code: 'DIALER_ERR_CONFIG',
+      message: expect.stringMatching(/unknown kind/),
+    });
   });
 });

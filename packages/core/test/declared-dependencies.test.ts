@@ -51,10 +51,13 @@ function specifiersOf(file: string): string[] {
  */
 function undeclaredImports(packageDir: string, packagesDir: string): string[] {
   const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as Manifest;
-  const runtime = new Set(Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies, ...manifest.optionalDependencies }));
+  const runtime = new Set(
+    Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies, ...manifest.optionalDependencies }),
+  );
   const dev = new Set(Object.keys(manifest.devDependencies ?? {}));
   const problems = new Map<string, Set<string>>();
-  const report = (problem: string, file: string) => problems.set(problem, (problems.get(problem) ?? new Set()).add(file));
+  const report = (problem: string, file: string) =>
+    problems.set(problem, (problems.get(problem) ?? new Set()).add(file));
   for (const file of codeFiles(packageDir)) {
     const where = relative(packageDir, file);
     for (const specifier of specifiersOf(file)) {
@@ -69,7 +72,8 @@ function undeclaredImports(packageDir: string, packagesDir: string): string[] {
       const name = packageNameOf(specifier);
       if (name === manifest.name || runtime.has(name)) continue;
       if (!dev.has(name)) report(`${name}: not declared in ${manifest.name}'s package.json`, where);
-      else if (where.startsWith(`src${sep}`)) report(`${name}: a devDependency of ${manifest.name}, imported by its sources`, where);
+      else if (where.startsWith(`src${sep}`))
+        report(`${name}: a devDependency of ${manifest.name}, imported by its sources`, where);
     }
   }
   return [...problems].map(([problem, files]) => `${problem} (${[...files].join(', ')})`);
@@ -100,7 +104,14 @@ describe('declared dependencies', () => {
     }
 
     it('reports undeclared, dev-only-in-sources and cross-package relative imports, and nothing else', () => {
-      write('a/package.json', JSON.stringify({ name: '@x/a', dependencies: { zod: '1' }, devDependencies: { jose: '1', '@x/b': 'workspace:*' } }));
+      write(
+        'a/package.json',
+        JSON.stringify({
+          name: '@x/a',
+          dependencies: { zod: '1' },
+          devDependencies: { jose: '1', '@x/b': 'workspace:*' },
+        }),
+      );
       write('b/package.json', JSON.stringify({ name: '@x/b' }));
       write('b/src/index.ts', 'export const b = 1;\n');
       write(

@@ -18,7 +18,8 @@ function sourceFiles(): string[] {
     }
   };
   for (const pkg of readdirSync(PACKAGES, { withFileTypes: true })) {
-    if (pkg.isDirectory() && readdirSync(join(PACKAGES, pkg.name)).includes('src')) walk(join(PACKAGES, pkg.name, 'src'));
+    if (pkg.isDirectory() && readdirSync(join(PACKAGES, pkg.name)).includes('src'))
+      walk(join(PACKAGES, pkg.name, 'src'));
   }
   return files;
 }

@@ -1,7 +1,13 @@
 // jose's own JWT signing and verification of notify tokens, as an independent reference: the product signs and
 // verifies them with its fast synchronous signer and verifier, and these tests check both agree with jose.
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
-import { DialerError, NOTIFY_TOKEN_ISSUER, type AttemptRef, type NotifyTokenOptions, type TokenFailure } from '@dialer/core';
+import {
+  DialerError,
+  NOTIFY_TOKEN_ISSUER,
+  type AttemptRef,
+  type NotifyTokenOptions,
+  type TokenFailure,
+} from '@dialer/core';
 
 const key = (secret: string) => new TextEncoder().encode(secret);
 
@@ -25,10 +31,17 @@ function failure(err: unknown): TokenFailure {
 
 export async function joseVerify(token: string, opts: NotifyTokenOptions, nowMs = Date.now()): Promise<AttemptRef> {
   try {
-    const { payload } = await jwtVerify(token, key(opts.secret), { algorithms: ['HS256'], issuer: NOTIFY_TOKEN_ISSUER, audience: opts.audience, currentDate: new Date(nowMs) });
+    const { payload } = await jwtVerify(token, key(opts.secret), {
+      algorithms: ['HS256'],
+      issuer: NOTIFY_TOKEN_ISSUER,
+      audience: opts.audience,
+      currentDate: new Date(nowMs),
+    });
     const { c, k, n } = payload as { c?: unknown; k?: unknown; n?: unknown };
     if (typeof c !== 'string' || typeof k !== 'string' || typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
-      throw new DialerError('DIALER_ERR_TOKEN', 'notify token lacks campaign/contact/attempt claims', { reason: 'malformed' });
+      throw new DialerError('DIALER_ERR_TOKEN', 'notify token lacks campaign/contact/attempt claims', {
+        reason: 'malformed',
+      });
     }
     return { campaignId: c, contactId: k, attempt: n };
   } catch (err) {

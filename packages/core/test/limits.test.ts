@@ -16,7 +16,13 @@ beforeEach(() => {
 afterEach(async () => ctx.close());
 
 const req = (member: string, extra: Partial<AdmissionRequest> = {}): AdmissionRequest => ({
-  member, scope: { campaignId: 'adm', trunk: 'T1' }, limits: { global: 100, campaign: 100, trunk: 100 }, leaseMs: 60_000, globalRate: 10, campaignRate: 4, ...extra,
+  member,
+  scope: { campaignId: 'adm', trunk: 'T1' },
+  limits: { global: 100, campaign: 100, trunk: 100 },
+  leaseMs: 60_000,
+  globalRate: 10,
+  campaignRate: 4,
+  ...extra,
 });
 
 describe('pacing', () => {
@@ -31,7 +37,8 @@ describe('pacing', () => {
   });
 
   it('refuses instants further ahead than maxAhead, takes nothing, and says when to retry; the global rate binds every campaign', async () => {
-    const slow = (member: string, campaignId: string) => req(member, { scope: { campaignId }, globalRate: 1, campaignRate: undefined, maxAheadMs: 1000 });
+    const slow = (member: string, campaignId: string) =>
+      req(member, { scope: { campaignId }, globalRate: 1, campaignRate: undefined, maxAheadMs: 1000 });
     expect(await limits.admit(slow('a/x/1', 'a'), T0)).toEqual({ kind: 'admitted', waitMs: 0 });
     expect(await limits.admit(slow('b/x/1', 'b'), T0)).toEqual({ kind: 'admitted', waitMs: 1000 });
     expect(await limits.admit(slow('a/y/1', 'a'), T0)).toEqual({ kind: 'busy', retryInMs: 1000 });
@@ -41,7 +48,17 @@ describe('pacing', () => {
 
 describe('live calls', () => {
   it('caps calls per scope, releases, and expires leaked leases', async () => {
-    const capped = (member: string, now = T0) => limits.admit(req(member, { limits: { global: 100, campaign: 2, trunk: 5 }, leaseMs: 1000, globalRate: 1000, campaignRate: undefined, maxAheadMs: 60_000 }), now);
+    const capped = (member: string, now = T0) =>
+      limits.admit(
+        req(member, {
+          limits: { global: 100, campaign: 2, trunk: 5 },
+          leaseMs: 1000,
+          globalRate: 1000,
+          campaignRate: undefined,
+          maxAheadMs: 60_000,
+        }),
+        now,
+      );
     expect(await capped('adm/a/1')).toMatchObject({ kind: 'admitted' });
     expect(await capped('adm/b/1')).toMatchObject({ kind: 'admitted' });
     expect(await capped('adm/c/1')).toEqual({ kind: 'full', scope: 2 });
@@ -54,7 +71,14 @@ describe('live calls', () => {
   });
 
   it('an attempt that already holds its slot is admitted again (re-delivery); a full schedule takes nothing', async () => {
-    const r = (m: string) => req(m, { scope: { campaignId: 'adm2', trunk: 'T1' }, limits: { global: 100, campaign: 1 }, globalRate: 1000, campaignRate: 1, maxAheadMs: 1000 });
+    const r = (m: string) =>
+      req(m, {
+        scope: { campaignId: 'adm2', trunk: 'T1' },
+        limits: { global: 100, campaign: 1 },
+        globalRate: 1000,
+        campaignRate: 1,
+        maxAheadMs: 1000,
+      });
     expect(await limits.admit(r('adm2/a/1'), T0)).toEqual({ kind: 'admitted', waitMs: 0 });
     expect(await limits.admit(r('adm2/a/1'), T0)).toEqual({ kind: 'admitted', waitMs: 1000 });
     expect(await limits.admit(r('adm2/a/1'), T0)).toEqual({ kind: 'busy', retryInMs: 1000 });
@@ -66,7 +90,15 @@ describe('live calls', () => {
 
   it('applies the trunk cap across campaigns', async () => {
     const onTrunk = (member: string, campaignId: string) =>
-      limits.admit(req(member, { scope: { campaignId, trunk: 'shared' }, limits: { global: 100, campaign: 100, trunk: 1 }, globalRate: 1000, campaignRate: undefined }), T0);
+      limits.admit(
+        req(member, {
+          scope: { campaignId, trunk: 'shared' },
+          limits: { global: 100, campaign: 100, trunk: 1 },
+          globalRate: 1000,
+          campaignRate: undefined,
+        }),
+        T0,
+      );
     expect(await onTrunk('x/a/1', 'x')).toMatchObject({ kind: 'admitted' });
     expect(await onTrunk('y/a/1', 'y')).toEqual({ kind: 'full', scope: 3 });
   });

@@ -49,7 +49,15 @@ async function cases(): Promise<[string, string, number][]> {
   const [h, p, s] = good.split('.') as [string, string, string];
   const claims = decodeJwt(good);
   const iat = Math.floor(NOW / 1000);
-  const base = { c: ref.campaignId, k: ref.contactId, n: ref.attempt, iss: 'savg-dialer', aud: 'prod', iat, exp: iat + 60 };
+  const base = {
+    c: ref.campaignId,
+    k: ref.contactId,
+    n: ref.attempt,
+    iss: 'savg-dialer',
+    aud: 'prod',
+    iat,
+    exp: iat + 60,
+  };
   return [
     ['valid', good, NOW],
     ['valid just before expiry', good, (iat + 59) * 1000 + 999],
@@ -99,7 +107,7 @@ describe('createNotifyTokenVerifier', () => {
   it('agrees on randomly corrupted tokens', async () => {
     const good = await signNotifyToken(ref, opts, NOW);
     let seed = 7;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.';
     for (let i = 0; i < 300; i++) {
       const at = Math.floor(random() * good.length);

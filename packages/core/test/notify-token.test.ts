@@ -1,10 +1,18 @@
 import { describe, it, expect } from '@jest/globals';
 import { SignJWT, decodeJwt } from 'jose';
-import { createNotifyTokenSigner, createNotifyTokenVerifier, isDialerError, type AttemptRef, type NotifyTokenOptions } from '@dialer/core';
+import {
+  createNotifyTokenSigner,
+  createNotifyTokenVerifier,
+  isDialerError,
+  type AttemptRef,
+  type NotifyTokenOptions,
+} from '@dialer/core';
 
 // The product's signer and verifier, as the worker and the ingester use them.
-const signNotifyToken = async (r: AttemptRef, o: NotifyTokenOptions, nowMs = Date.now()) => createNotifyTokenSigner(o).sign(r, nowMs);
-const verifyNotifyToken = async (token: string, o: NotifyTokenOptions, nowMs = Date.now()) => createNotifyTokenVerifier(o).verify(token, nowMs);
+const signNotifyToken = async (r: AttemptRef, o: NotifyTokenOptions, nowMs = Date.now()) =>
+  createNotifyTokenSigner(o).sign(r, nowMs);
+const verifyNotifyToken = async (token: string, o: NotifyTokenOptions, nowMs = Date.now()) =>
+  createNotifyTokenVerifier(o).verify(token, nowMs);
 
 const opts = { secret: 'n'.repeat(40), audience: 'prod', ttlMs: 60_000 };
 const ref: AttemptRef = { campaignId: 'spring', contactId: 'abcDEF123_-xyz01', attempt: 2 };

@@ -2,14 +2,27 @@
 // (the reference below is normalizeNumber as it was before the fast path) on every country's example
 // numbers, their near misses and random digits behind every calling code.
 import { describe, expect, it } from '@jest/globals';
-import { getCountries, getCountryCallingCode, getExampleNumber, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import {
+  getCountries,
+  getCountryCallingCode,
+  getExampleNumber,
+  parsePhoneNumberFromString,
+  type CountryCode,
+} from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/mobile/examples';
 import { normalizeNumber } from '../src/phone.js';
 import { fastE164 } from '../src/phone-fast.js';
 
 function reference(cleaned: string, defaultCountry?: string) {
   const parsed = parsePhoneNumberFromString(cleaned, defaultCountry as CountryCode | undefined);
-  if (!parsed) return { ok: false, reason: cleaned.startsWith('+') || defaultCountry ? 'not a phone number' : 'not in international format and no default country given' };
+  if (!parsed)
+    return {
+      ok: false,
+      reason:
+        cleaned.startsWith('+') || defaultCountry
+          ? 'not a phone number'
+          : 'not in international format and no default country given',
+    };
   if (!parsed.isValid()) return { ok: false, reason: 'invalid phone number' };
   return { ok: true, number: parsed.number, target: `tel:${parsed.number}`, country: parsed.country };
 }
@@ -48,7 +61,9 @@ describe('E.164 fast path', () => {
   const numbers = candidates();
 
   it.each([undefined, 'US', 'GB', 'DE'])('answers as libphonenumber does (default country %s)', (defaultCountry) => {
-    const mismatches = numbers.filter((n) => JSON.stringify(normalizeNumber(n, defaultCountry)) !== JSON.stringify(reference(n, defaultCountry)));
+    const mismatches = numbers.filter(
+      (n) => JSON.stringify(normalizeNumber(n, defaultCountry)) !== JSON.stringify(reference(n, defaultCountry)),
+    );
     expect(mismatches.slice(0, 10)).toEqual([]);
   });
 
@@ -60,6 +75,7 @@ describe('E.164 fast path', () => {
   });
 
   it('leaves formatted and national numbers to libphonenumber', () => {
-    for (const n of ['+1 212 555 0123', '(212) 555-0123', '2125550123', '+44 020 7946 0958', '+800 1234 5678']) expect(fastE164(n)).toBeUndefined();
+    for (const n of ['+1 212 555 0123', '(212) 555-0123', '2125550123', '+44 020 7946 0958', '+800 1234 5678'])
+      expect(fastE164(n)).toBeUndefined();
   });
 });

@@ -6,7 +6,15 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { acceptsConnections, findRedisServer, freePort, launchRedisServer, pingRedis, stopProcess, waitForPort } from '@dialer/core';
+import {
+  acceptsConnections,
+  findRedisServer,
+  freePort,
+  launchRedisServer,
+  pingRedis,
+  stopProcess,
+  waitForPort,
+} from '@dialer/core';
 import { waitUntil } from '@dialer/test-utils';
 
 const dirs: string[] = [];
@@ -44,7 +52,9 @@ function stubborn(detached: boolean, withGrandchild = false): { child: ChildProc
     : `process.on('SIGTERM', () => {}); console.log(process.pid); setInterval(() => {}, 1000)`;
   const child = spawn(process.execPath, ['-e', script], { detached, stdio: ['ignore', 'pipe', 'ignore'] });
   children.push(child);
-  const printed = new Promise<number>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+  const printed = new Promise<number>((resolve) =>
+    child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))),
+  );
   return { child, printed };
 }
 

@@ -16,10 +16,11 @@ describe('README configuration table', () => {
     expect(rowOf(variable)).toBeDefined();
   });
 
-  it.each(Object.entries(DEFAULTS).filter(([, v]) => typeof v === 'number').map(([k, v]) => [k, v]))(
-    'gives %s its real default %s',
-    (variable, value) => {
-      expect(rowOf(String(variable))).toContain(`\`${String(value)}\``);
-    },
-  );
+  it.each(
+    Object.entries(DEFAULTS)
+      .filter(([, v]) => typeof v === 'number')
+      .map(([k, v]) => [k, v]),
+  )('gives %s its real default %s', (variable, value) => {
+    expect(rowOf(String(variable))).toContain(`\`${String(value)}\``);
+  });
 });

@@ -56,15 +56,27 @@ describe('REDIS_URL', () => {
   it('parses a cluster seed list, with credentials, TLS and IPv6', () => {
     expect(parseRedisUrl('redis+cluster://10.0.0.1:7000,10.0.0.2:7001')).toMatchObject({
       cluster: true,
-      nodes: [{ host: '10.0.0.1', port: 7000 }, { host: '10.0.0.2', port: 7001 }],
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: '10.0.0.2', port: 7001 },
+      ],
     });
     const tls = parseRedisUrl('rediss+cluster://app:p%40ss:word@cfg.example.com:6379');
     expect(tls).toMatchObject({ cluster: true, nodes: [{ host: 'cfg.example.com', port: 6379 }] });
     expect(tls.options).toMatchObject({ username: 'app', password: 'p@ss:word', tls: {} });
-    expect(parseRedisUrl('redis+cluster://[::1]:7000,[::1]')).toMatchObject({ nodes: [{ host: '::1', port: 7000 }, { host: '::1', port: 6379 }] });
+    expect(parseRedisUrl('redis+cluster://[::1]:7000,[::1]')).toMatchObject({
+      nodes: [
+        { host: '::1', port: 7000 },
+        { host: '::1', port: 6379 },
+      ],
+    });
     // A cluster has one database: a path is ignored there, honoured on a single Redis.
     expect(parseRedisUrl('redis+cluster://h:7000/3').options.db).toBeUndefined();
-    expect(parseRedisUrl('redis://:secret@h:6380/3')).toMatchObject({ cluster: false, nodes: [{ host: 'h', port: 6380 }], options: { password: 'secret', db: 3 } });
+    expect(parseRedisUrl('redis://:secret@h:6380/3')).toMatchObject({
+      cluster: false,
+      nodes: [{ host: 'h', port: 6380 }],
+      options: { password: 'secret', db: 3 },
+    });
   });
 
   it('connects with the ioredis Cluster client when given a cluster', async () => {
@@ -80,7 +92,12 @@ describe('REDIS_URL', () => {
 async function seed(id: string, numbers: string[]): Promise<string[]> {
   await store.createCampaign(id, settings, { now: T0 });
   const ids = numbers.map(contactIdFor);
-  expect(await store.addContacts(id, ids.map((c, i) => [c, newContactRecord({ p: numbers[i]!, r: i + 2 })]))).toEqual(ids.map(() => 1));
+  expect(
+    await store.addContacts(
+      id,
+      ids.map((c, i) => [c, newContactRecord({ p: numbers[i]!, r: i + 2 })]),
+    ),
+  ).toEqual(ids.map(() => 1));
   return ids;
 }
 
@@ -88,19 +105,59 @@ describe('contact state machine scripts on a cluster', () => {
   it('runs begin, dialed, interim, settle, end (re-dial, terminal, completed) for campaigns on every master', async () => {
     for (const [i, id] of CAMPAIGNS.entries()) {
       const [a, b] = await seed(id, [`+1555010${i}001`, `+1555010${i}002`]);
-      expect((await store.attempts.begin({ campaignId: id, contactId: a!, attempt: 1 }, { deadline: T0 + 5000, now: T0 }))).toMatchObject({ kind: 'begun' });
-      expect(await store.attempts.dialed({ campaignId: id, contactId: a!, attempt: 1 }, { sid: `sid-${id}`, callId: `call-${id}`, now: T0 })).toBe('dialed');
+      expect(
+        await store.attempts.begin({ campaignId: id, contactId: a!, attempt: 1 }, { deadline: T0 + 5000, now: T0 }),
+      ).toMatchObject({ kind: 'begun' });
+      expect(
+        await store.attempts.dialed(
+          { campaignId: id, contactId: a!, attempt: 1 },
+          { sid: `sid-${id}`, callId: `call-${id}`, now: T0 },
+        ),
+      ).toBe('dialed');
       expect(await store.attempts.bySid(id, `sid-${id}`)).toEqual({ campaignId: id, contactId: a, attempt: 1 });
-      expect(await store.attempts.interim({ campaignId: id, contactId: a!, attempt: 1 }, { amd: 'amd_human_detected' }, T0)).toBe('interim');
-      const redial = await store.attempts.end({ campaignId: id, contactId: a!, attempt: 1, from: 'call', outcome: 'busy', fields: { sip: 486 }, redialDelayMs: 0 }, T0);
+      expect(
+        await store.attempts.interim({ campaignId: id, contactId: a!, attempt: 1 }, { amd: 'amd_human_detected' }, T0),
+      ).toBe('interim');
+      const redial = await store.attempts.end(
+        {
+          campaignId: id,
+          contactId: a!,
+          attempt: 1,
+          from: 'call',
+          outcome: 'busy',
+          fields: { sip: 486 },
+          redialDelayMs: 0,
+        },
+        T0,
+      );
       expect(redial.result).toBe('redial');
-      expect((await store.attempts.begin({ campaignId: id, contactId: a!, attempt: 2 }, { deadline: T0 + 5000, now: T0 }))).toMatchObject({ kind: 'begun' });
-      expect(await store.attempts.settle({ campaignId: id, contactId: a!, attempt: 2 }, 'not-placed', T0)).toBe('settled');
-      expect((await store.attempts.begin({ campaignId: id, contactId: a!, attempt: 2 }, { deadline: T0 + 5000, now: T0 }))).toMatchObject({ kind: 'begun' });
-      expect(await store.attempts.dueDeadlines(id, T0 + 5000)).toContainEqual({ campaignId: id, contactId: a, attempt: 2 });
-      const end = await store.attempts.end({ campaignId: id, contactId: a!, attempt: 2, from: 'call', outcome: 'answered-human', fields: { sip: 200 } }, T0);
+      expect(
+        await store.attempts.begin({ campaignId: id, contactId: a!, attempt: 2 }, { deadline: T0 + 5000, now: T0 }),
+      ).toMatchObject({ kind: 'begun' });
+      expect(await store.attempts.settle({ campaignId: id, contactId: a!, attempt: 2 }, 'not-placed', T0)).toBe(
+        'settled',
+      );
+      expect(
+        await store.attempts.begin({ campaignId: id, contactId: a!, attempt: 2 }, { deadline: T0 + 5000, now: T0 }),
+      ).toMatchObject({ kind: 'begun' });
+      expect(await store.attempts.dueDeadlines(id, T0 + 5000)).toContainEqual({
+        campaignId: id,
+        contactId: a,
+        attempt: 2,
+      });
+      const end = await store.attempts.end(
+        { campaignId: id, contactId: a!, attempt: 2, from: 'call', outcome: 'answered-human', fields: { sip: 200 } },
+        T0,
+      );
       expect(end.result).toBe('terminal');
-      expect((await store.attempts.end({ campaignId: id, contactId: b!, attempt: 1, from: 'before-dial', outcome: 'suppressed', fields: {} }, T0)).result).toBe('completed');
+      expect(
+        (
+          await store.attempts.end(
+            { campaignId: id, contactId: b!, attempt: 1, from: 'before-dial', outcome: 'suppressed', fields: {} },
+            T0,
+          )
+        ).result,
+      ).toBe('completed');
       expect(await store.stats(id)).toMatchObject({ contacts: 2, terminal: 2, dialouts: 2, redials: 1 });
       expect(await store.getState(id)).toBe('completed');
     }
@@ -111,7 +168,14 @@ describe('contact state machine scripts on a cluster', () => {
 describe('limits and admission ({limits} tag) on a cluster', () => {
   it('admits a dial-out in one script (live slot + paced instant) and releases its slot in every scope', async () => {
     const scope = { campaignId: 'bravo', trunk: 'T1' };
-    const req = (member: string) => ({ member, scope, limits: { global: 10, campaign: 1, trunk: 5 }, leaseMs: 60_000, globalRate: 10, campaignRate: 5 });
+    const req = (member: string) => ({
+      member,
+      scope,
+      limits: { global: 10, campaign: 1, trunk: 5 },
+      leaseMs: 60_000,
+      globalRate: 10,
+      campaignRate: 5,
+    });
     expect(await limits.admit(req('bravo/x/1'), T0)).toEqual({ kind: 'admitted', waitMs: 0 });
     expect(await limits.admit(req('bravo/y/1'), T0)).toEqual({ kind: 'full', scope: 2 });
     expect(await limits.liveCount(scope, T0)).toBe(1);
@@ -124,9 +188,15 @@ describe('campaign control, queues and do-not-call lists on a cluster', () => {
   it('status (MULTI), pause, resume and cancel (BullMQ scripts) work per campaign slot', async () => {
     const control = new CampaignControl({ store, queues, limits });
     const ids = await seed('charlie', ['+15550200001', '+15550200002', '+15550200003']);
-    await queues.get('charlie').addBulk(ids.map((c) => ({ name: 'dial', data: { c, n: 1 }, opts: { jobId: `${c}-1` } })));
+    await queues
+      .get('charlie')
+      .addBulk(ids.map((c) => ({ name: 'dial', data: { c, n: 1 }, opts: { jobId: `${c}-1` } })));
     await queues.addAttempt('charlie', ids[0]!, 1);
-    expect(await control.campaignStatus('charlie')).toMatchObject({ state: 'running', contacts: 3, queue: { waiting: 3 } });
+    expect(await control.campaignStatus('charlie')).toMatchObject({
+      state: 'running',
+      contacts: 3,
+      queue: { waiting: 3 },
+    });
     expect(await control.pauseCampaign('charlie')).toMatchObject({ state: 'paused' });
     expect(await queues.get('charlie').isPaused()).toBe(true);
     expect(await control.resumeCampaign('charlie')).toMatchObject({ state: 'running' });

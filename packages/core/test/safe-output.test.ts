@@ -1,6 +1,17 @@
 // Output files people open in a spreadsheet: formula cells defused, files private and never followed links.
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { closeSync, linkSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync, chmodSync } from 'node:fs';
+import {
+  closeSync,
+  linkSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+  chmodSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrivateFile, escapeFormulaCell, refuseSymlink } from '@dialer/core';
@@ -13,13 +24,35 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('escapeFormulaCell', () => {
   it('prefixes cells a spreadsheet would run as formulas', () => {
-    for (const cell of ['=HYPERLINK("https://evil.example","x")', '@SUM(A1:A9)', '-2+3', '+1-2', '\t=1', '\r=1', '=1', '+', '-', '@']) {
+    for (const cell of [
+      '=HYPERLINK("https://evil.example","x")',
+      '@SUM(A1:A9)',
+      '-2+3',
+      '+1-2',
+      '\t=1',
+      '\r=1',
+      '=1',
+      '+',
+      '-',
+      '@',
+    ]) {
       expect(escapeFormulaCell(cell)).toBe(`'${cell}`);
     }
   });
 
   it('leaves plain numbers (E.164 phones, negatives, decimals) and ordinary text alone', () => {
-    for (const cell of ['+14155550100', '-42', '3.5', '-0.25', '200', '', 'Ada', 'a=b', "'=already", 'sip:bob@example.com']) {
+    for (const cell of [
+      '+14155550100',
+      '-42',
+      '3.5',
+      '-0.25',
+      '200',
+      '',
+      'Ada',
+      'a=b',
+      "'=already",
+      'sip:bob@example.com',
+    ]) {
       expect(escapeFormulaCell(cell)).toBe(cell);
     }
   });
@@ -60,19 +93,26 @@ describe('createPrivateFile', () => {
     expect(() => createPrivateFile(link, 'report file')).toThrow(
       expect.objectContaining({ code: 'DIALER_ERR_OUTPUT_FILE', message: expect.stringContaining(link) }),
     );
-    expect(() => refuseSymlink(link, 'report file')).toThrow(expect.objectContaining({ code: 'DIALER_ERR_OUTPUT_FILE' }));
+    expect(() => refuseSymlink(link, 'report file')).toThrow(
+      expect.objectContaining({ code: 'DIALER_ERR_OUTPUT_FILE' }),
+    );
     expect(readFileSync(victim, 'utf8')).toBe('precious\n');
     expect(statSync(victim).mode & 0o777).toBe(0o644);
     // A dangling link is refused too (O_CREAT through it would create the file it names).
     const dangling = join(dir, 'dangling.csv');
     symlinkSync(join(dir, 'nowhere.txt'), dangling);
-    expect(() => createPrivateFile(dangling, 'rejects file')).toThrow(expect.objectContaining({ code: 'DIALER_ERR_OUTPUT_FILE' }));
+    expect(() => createPrivateFile(dangling, 'rejects file')).toThrow(
+      expect.objectContaining({ code: 'DIALER_ERR_OUTPUT_FILE' }),
+    );
     expect(() => statSync(join(dir, 'nowhere.txt'))).toThrow();
   });
 
   it('refuses a path that is not a regular file', () => {
     expect(() => createPrivateFile(dir, 'report file')).toThrow(
-      expect.objectContaining({ code: 'DIALER_ERR_OUTPUT_FILE', message: expect.stringContaining('not a regular file') }),
+      expect.objectContaining({
+        code: 'DIALER_ERR_OUTPUT_FILE',
+        message: expect.stringContaining('not a regular file'),
+      }),
     );
   });
 });

@@ -77,7 +77,12 @@ describe('verifySavgJwt', () => {
 
   it('rejects an expired token', async () => {
     const issuedAt = Date.UTC(2024, 0, 1);
-    const token = await new SavgAuthToken({ ...creds, ttlSeconds: 60, renewBeforeSeconds: 0, now: () => issuedAt }).get();
+    const token = await new SavgAuthToken({
+      ...creds,
+      ttlSeconds: 60,
+      renewBeforeSeconds: 0,
+      now: () => issuedAt,
+    }).get();
     expect(await verifySavgJwt(token, { ...creds, now: () => issuedAt + 30_000 })).toBeTruthy();
     expect((await rejection(verifySavgJwt(token, { ...creds, now: () => issuedAt + 120_000 }))).code).toBe('expired');
   });

@@ -13,12 +13,63 @@ import {
 
 // Every sample notification on the vendor page, verbatim.
 const VENDOR_SAMPLES: Record<string, unknown>[] = [
-  { conversationId: '29e2d933-527e-429c-95b9-ba4f7c7bxxxx', reasonCode: 'caller-disconnected', status: 'completed', reason: '200 OK', duration: 14, machinedetection: 'amd_human_detected', callconnecttime: '5/8/2023,11:32:49AM', callDisconnectTime: '5/8/2023,11:33:03AM' },
-  { conversationId: '29e2d933-527e-429c-95b9-ba4f7c7bxxxx', reasonCode: 'SAVG-disconnected', status: 'completed', reason: '200 OK', duration: 14, machinedetection: 'amd_machine_detected', callconnecttime: '5/8/2023,11:32:49AM', callDisconnectTime: '5/8/2023,11:33:03AM' },
-  { conversationId: '4e010fea-cd93-47a0-a548-36d5f621xxxx', reasonCode: 'caller-disconnected', status: 'completed', reason: '200 OK', duration: 10, machinedetection: 'disabled', callconnecttime: '5/8/2023,11:29:55AM', callDisconnectTime: '5/8/2023,11:30:05AM' },
-  { conversationId: '305ae3c4-b527-4bfd-ad75-9b6abdaaxxxx', status: 'failed', reason: '503 Service Unavailable', machinedetection: 'disconnect', callconnecttime: '5/8/2023,11:31:30AM', reasonCode: 'Service Unavailable', callDisconnectTime: '5/8/2023,11:31:30AM' },
-  { conversationId: '80af8588-31c7-4877-a798-a3603c30xxxx', status: 'failed', reason: '486 Busy Here', machinedetection: 'disconnect', callconnecttime: '5/8/2023,11:36:33AM', reasonCode: 'Busy Here', callDisconnectTime: '5/8/2023,11:36:33AM' },
-  { conversationId: '40a95de6-949a-4403-b735-233daxxxx', status: 'failed', reason: '480 Temporarily Unavailable', machinedetection: 'disconnect', callconnecttime: '5/8/2023,11:37:46AM', reasonCode: 'Temporarily Unavailable', callDisconnectTime: '5/8/2023,11:37:46AM' },
+  {
+    conversationId: '29e2d933-527e-429c-95b9-ba4f7c7bxxxx',
+    reasonCode: 'caller-disconnected',
+    status: 'completed',
+    reason: '200 OK',
+    duration: 14,
+    machinedetection: 'amd_human_detected',
+    callconnecttime: '5/8/2023,11:32:49AM',
+    callDisconnectTime: '5/8/2023,11:33:03AM',
+  },
+  {
+    conversationId: '29e2d933-527e-429c-95b9-ba4f7c7bxxxx',
+    reasonCode: 'SAVG-disconnected',
+    status: 'completed',
+    reason: '200 OK',
+    duration: 14,
+    machinedetection: 'amd_machine_detected',
+    callconnecttime: '5/8/2023,11:32:49AM',
+    callDisconnectTime: '5/8/2023,11:33:03AM',
+  },
+  {
+    conversationId: '4e010fea-cd93-47a0-a548-36d5f621xxxx',
+    reasonCode: 'caller-disconnected',
+    status: 'completed',
+    reason: '200 OK',
+    duration: 10,
+    machinedetection: 'disabled',
+    callconnecttime: '5/8/2023,11:29:55AM',
+    callDisconnectTime: '5/8/2023,11:30:05AM',
+  },
+  {
+    conversationId: '305ae3c4-b527-4bfd-ad75-9b6abdaaxxxx',
+    status: 'failed',
+    reason: '503 Service Unavailable',
+    machinedetection: 'disconnect',
+    callconnecttime: '5/8/2023,11:31:30AM',
+    reasonCode: 'Service Unavailable',
+    callDisconnectTime: '5/8/2023,11:31:30AM',
+  },
+  {
+    conversationId: '80af8588-31c7-4877-a798-a3603c30xxxx',
+    status: 'failed',
+    reason: '486 Busy Here',
+    machinedetection: 'disconnect',
+    callconnecttime: '5/8/2023,11:36:33AM',
+    reasonCode: 'Busy Here',
+    callDisconnectTime: '5/8/2023,11:36:33AM',
+  },
+  {
+    conversationId: '40a95de6-949a-4403-b735-233daxxxx',
+    status: 'failed',
+    reason: '480 Temporarily Unavailable',
+    machinedetection: 'disconnect',
+    callconnecttime: '5/8/2023,11:37:46AM',
+    reasonCode: 'Temporarily Unavailable',
+    callDisconnectTime: '5/8/2023,11:37:46AM',
+  },
 ];
 
 function mustParse(body: unknown): SavgNotification {
@@ -89,7 +140,9 @@ describe('parseNotification', () => {
   });
 
   it('keeps an unparseable time raw', () => {
-    expect(mustParse({ conversationId: 'c', status: 'failed', callconnecttime: 'yesterday' }).callConnectTime).toBe('yesterday');
+    expect(mustParse({ conversationId: 'c', status: 'failed', callconnecttime: 'yesterday' }).callConnectTime).toBe(
+      'yesterday',
+    );
   });
 
   it('lower-cases and trims the status', () => {
@@ -150,8 +203,19 @@ describe('wire spellings', () => {
       durationSeconds: 14,
       sessionId: 's',
     },
-    { conversationId: 'b', status: 'failed', reason: '486 Busy Here', reasonCode: 'Busy Here', machineDetection: 'disconnect' },
-    { conversationId: 'c', status: 'call-in-progress', machineDetection: 'amd_machine_detected', callConnectTime: '2024-06-01T12:00:00.000Z' },
+    {
+      conversationId: 'b',
+      status: 'failed',
+      reason: '486 Busy Here',
+      reasonCode: 'Busy Here',
+      machineDetection: 'disconnect',
+    },
+    {
+      conversationId: 'c',
+      status: 'call-in-progress',
+      machineDetection: 'amd_machine_detected',
+      callConnectTime: '2024-06-01T12:00:00.000Z',
+    },
   ];
 
   it('round-trips through the old spelling', () => {
@@ -163,16 +227,24 @@ describe('wire spellings', () => {
   });
 
   it('truncates sub-second precision in the old format', () => {
-    const n: SavgNotification = { conversationId: 'd', status: 'completed', callConnectTime: '2024-01-01T13:14:15.678Z' };
+    const n: SavgNotification = {
+      conversationId: 'd',
+      status: 'completed',
+      callConnectTime: '2024-01-01T13:14:15.678Z',
+    };
     expect(mustParse(toOldSpelling(n)).callConnectTime).toBe('2024-01-01T13:14:15.000Z');
   });
 
   it('uses the vendor key names', () => {
     const old = toOldSpelling(samples[0]!);
-    expect(Object.keys(old)).toEqual(expect.arrayContaining(['machinedetection', 'callconnecttime', 'callDisconnectTime', 'duration']));
+    expect(Object.keys(old)).toEqual(
+      expect.arrayContaining(['machinedetection', 'callconnecttime', 'callDisconnectTime', 'duration']),
+    );
     expect(old['callconnecttime']).toBe('5/8/2023,11:32:49PM');
     const fresh = toNewSpelling(samples[0]!);
-    expect(Object.keys(fresh)).toEqual(expect.arrayContaining(['machineDetection', 'callConnectTime', 'callDuration', 'sessionId']));
+    expect(Object.keys(fresh)).toEqual(
+      expect.arrayContaining(['machineDetection', 'callConnectTime', 'callDuration', 'sessionId']),
+    );
     expect(toNewSpelling(samples[2]!)['status']).toBe('Call-In-Progress');
   });
 
@@ -189,7 +261,12 @@ describe('dialoutRequestSchema', () => {
     target: 'tel:911234567890',
     caller: '+127061657882',
     trunk: 'TRUNK',
-    timers: { noSpeechTimeoutMs: 12000, decisionTimeoutMs: 15000, toneTimeoutMs: 10000, greetingCompletionTimeoutMs: 10000 },
+    timers: {
+      noSpeechTimeoutMs: 12000,
+      decisionTimeoutMs: 15000,
+      toneTimeoutMs: 10000,
+      greetingCompletionTimeoutMs: 10000,
+    },
     thresholdWordCount: 4,
     machineDetection: 'detect',
     notifyurl: 'https://de8a-115-114-88-222.ngrok-free.app/notify',
@@ -218,9 +295,18 @@ describe('dialoutRequestSchema', () => {
   });
 
   it('folds the lower-case machinedetection alias', () => {
-    const parsed = dialoutRequestSchema.parse({ target: 'tel:+15550001111', caller: 'c', machinedetection: 'disconnect' });
+    const parsed = dialoutRequestSchema.parse({
+      target: 'tel:+15550001111',
+      caller: 'c',
+      machinedetection: 'disconnect',
+    });
     expect(parsed).toEqual({ target: 'tel:+15550001111', caller: 'c', machineDetection: 'disconnect' });
-    const conflict = dialoutRequestSchema.safeParse({ target: 'tel:+1555000', caller: 'c', machinedetection: 'detect', machineDetection: 'disabled' });
+    const conflict = dialoutRequestSchema.safeParse({
+      target: 'tel:+1555000',
+      caller: 'c',
+      machinedetection: 'detect',
+      machineDetection: 'disabled',
+    });
     expect(conflict.success).toBe(false);
   });
 });

@@ -1,5 +1,12 @@
 import { describe, it, expect } from '@jest/globals';
-import { loadConfig, resolveCampaignSettings, decideRedial, normalizeNumber, contactIdFor, isDialerError } from '@dialer/core';
+import {
+  loadConfig,
+  resolveCampaignSettings,
+  decideRedial,
+  normalizeNumber,
+  contactIdFor,
+  isDialerError,
+} from '@dialer/core';
 
 const config = loadConfig({ SAVG_CALLER: '+15550001111', REDIAL_DELAY_MS: '1000' });
 
@@ -17,8 +24,16 @@ describe('campaign settings', () => {
   it('fills defaults from the environment', () => {
     const s = resolveCampaignSettings({}, config);
     expect(s.caller).toBe('+15550001111');
-    expect(s.redial).toEqual({ maxAttempts: 3, rules: { busy: { delayMs: 1000, maxAttempts: 3 }, unavailable: { delayMs: 1000, maxAttempts: 3 } } });
-    expect(s.window).toEqual({ start: '08:00', end: '21:00', days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], timezone: 'UTC' });
+    expect(s.redial).toEqual({
+      maxAttempts: 3,
+      rules: { busy: { delayMs: 1000, maxAttempts: 3 }, unavailable: { delayMs: 1000, maxAttempts: 3 } },
+    });
+    expect(s.window).toEqual({
+      start: '08:00',
+      end: '21:00',
+      days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+      timezone: 'UTC',
+    });
   });
 
   it('names the bad key', () => {
@@ -32,7 +47,10 @@ describe('campaign settings', () => {
   });
 
   it('decides re-dials from the rules and the attempt number', () => {
-    const policy = resolveCampaignSettings({ redial: { maxAttempts: 3, rules: { busy: { delayMs: 5 }, lost: { maxAttempts: 2 } } } }, config).redial;
+    const policy = resolveCampaignSettings(
+      { redial: { maxAttempts: 3, rules: { busy: { delayMs: 5 }, lost: { maxAttempts: 2 } } } },
+      config,
+    ).redial;
     expect(decideRedial('busy', 1, policy)).toEqual({ redial: true, delayMs: 5 });
     expect(decideRedial('busy', 3, policy)).toEqual({ redial: false, reason: 'max-attempts' });
     expect(decideRedial('lost', 1, policy)).toEqual({ redial: true, delayMs: 1000 });
@@ -44,19 +62,31 @@ describe('campaign settings', () => {
 
 describe('phone numbers', () => {
   it('normalizes to E.164 with a default country', () => {
-    expect(normalizeNumber('(202) 555-0143', 'US')).toEqual({ ok: true, number: '+12025550143', target: 'tel:+12025550143', country: 'US' });
+    expect(normalizeNumber('(202) 555-0143', 'US')).toEqual({
+      ok: true,
+      number: '+12025550143',
+      target: 'tel:+12025550143',
+      country: 'US',
+    });
     expect(normalizeNumber('+44 20 7946 0958')).toMatchObject({ ok: true, number: '+442079460958' });
     expect(normalizeNumber('0044 20 7946 0958')).toMatchObject({ ok: true, number: '+442079460958' });
     expect(normalizeNumber('tel:+4930123456')).toMatchObject({ ok: true, number: '+4930123456' });
   });
 
   it('accepts SIP URIs as they are and rejects junk', () => {
-    expect(normalizeNumber('sip:alice@pbx.example.com')).toEqual({ ok: true, number: 'sip:alice@pbx.example.com', target: 'sip:alice@pbx.example.com' });
+    expect(normalizeNumber('sip:alice@pbx.example.com')).toEqual({
+      ok: true,
+      number: 'sip:alice@pbx.example.com',
+      target: 'sip:alice@pbx.example.com',
+    });
     expect(normalizeNumber('sip:nobody')).toMatchObject({ ok: false });
     expect(normalizeNumber('')).toMatchObject({ ok: false, reason: 'empty phone number' });
     expect(normalizeNumber('12345', 'US')).toMatchObject({ ok: false });
     expect(normalizeNumber('hello', 'US')).toMatchObject({ ok: false });
-    expect(normalizeNumber('2025550143')).toMatchObject({ ok: false, reason: 'not in international format and no default country given' });
+    expect(normalizeNumber('2025550143')).toMatchObject({
+      ok: false,
+      reason: 'not in international format and no default country given',
+    });
   });
 
   it('derives a stable, log-safe contact id', () => {

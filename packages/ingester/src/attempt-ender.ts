@@ -75,11 +75,15 @@ export class AttemptEnder {
       now,
     );
     if (mayRelease(record, ref.attempt)) {
-      await limits.releaseLive(attemptKey(ref.campaignId, ref.contactId, ref.attempt), { campaignId: ref.campaignId, trunk: settings.trunk });
+      await limits.releaseLive(attemptKey(ref.campaignId, ref.contactId, ref.attempt), {
+        campaignId: ref.campaignId,
+        trunk: settings.trunk,
+      });
     }
     // The job names only contact and attempt: the worker reads every dial parameter from the stored
     // campaign settings and contact record, so the re-dial keeps them all.
-    if (result === 'redial' && record) await queues.addAttempt(ref.campaignId, ref.contactId, record.n, (record.due ?? now) - now);
+    if (result === 'redial' && record)
+      await queues.addAttempt(ref.campaignId, ref.contactId, record.n, (record.due ?? now) - now);
     if (result === 'redial-pending' && record) await this.ensureRedial(ref, record, now);
     if (result === 'redial') metrics.redialScheduled();
     if (revised) {
@@ -102,12 +106,19 @@ export class AttemptEnder {
   private async ensureRedial(ref: AttemptRef, record: ContactRecord, now: number): Promise<void> {
     const { queues, metrics, logger } = this.deps;
     // A failed (or completed) job does not count as present: it never runs again.
-    const done = await queues.ensureAttempt(ref.campaignId, ref.contactId, record.n, Math.max(0, (record.due ?? now) - now));
+    const done = await queues.ensureAttempt(
+      ref.campaignId,
+      ref.contactId,
+      record.n,
+      Math.max(0, (record.due ?? now) - now),
+    );
     if (done === 'present') return;
     metrics.redialRecovered();
     logger.warn(
       { campaignId: ref.campaignId, contactId: ref.contactId, attempt: record.n, action: done },
-      done === 'added' ? 're-dial job was missing (a process died before adding it): re-added' : 're-dial job had finished without dialing: replaced',
+      done === 'added'
+        ? 're-dial job was missing (a process died before adding it): re-added'
+        : 're-dial job had finished without dialing: replaced',
     );
   }
 }

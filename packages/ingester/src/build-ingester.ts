@@ -71,18 +71,44 @@ function buildProcessingSide(deps: IngesterDeps, metrics: IngesterMetrics): Proc
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error (processor)'));
   const store = new CampaignStore(redis, keys);
   const queues = new CampaignQueues(redis, keys);
-  const ender = new AttemptEnder({ store, limits: new Limits(redis, keys), queues, settings: new CampaignSettingsCache(store), metrics, logger });
+  const ender = new AttemptEnder({
+    store,
+    limits: new Limits(redis, keys),
+    queues,
+    settings: new CampaignSettingsCache(store),
+    metrics,
+    logger,
+  });
   const processor = new NotificationProcessor({
-    store, ender, metrics, logger, keys, connection: redis, concurrency: deps.processorConcurrency, now: deps.now,
+    store,
+    ender,
+    metrics,
+    logger,
+    keys,
+    connection: redis,
+    concurrency: deps.processorConcurrency,
+    now: deps.now,
     // WORKER_LOCK_MS: the same BullMQ lock as the dial workers' (how soon a killed process's jobs come back).
     lockDurationMs: config.workerLockMs,
   });
   const backlog = new NotifyBacklog(redis, keys);
   const watchdog = new LostWatchdog({
-    store, ender, metrics, logger,
-    intervalMs: config.watchdogIntervalMs, lostAfterMs: config.lostAfterMs, now: deps.now,
+    store,
+    ender,
+    metrics,
+    logger,
+    intervalMs: config.watchdogIntervalMs,
+    lostAfterMs: config.lostAfterMs,
+    now: deps.now,
     backlog: () => backlog.oldest(),
-    reconciler: new Reconciler({ store, queues, metrics, logger, lostAfterMs: config.lostAfterMs, graceMs: config.reconcileGraceMs }),
+    reconciler: new Reconciler({
+      store,
+      queues,
+      metrics,
+      logger,
+      lostAfterMs: config.lostAfterMs,
+      graceMs: config.reconcileGraceMs,
+    }),
   });
   return { redis, queues, processor, watchdog, backlog };
 }
@@ -125,7 +151,7 @@ export function buildIngester(deps: IngesterDeps): Ingester {
   const { config, logger } = deps;
   const webhook = deps.webhook ?? true;
   const metrics = new IngesterMetrics({ defaultMetrics: deps.defaultMetrics });
-  const side = deps.processor ?? true ? buildProcessingSide(deps, metrics) : undefined;
+  const side = (deps.processor ?? true) ? buildProcessingSide(deps, metrics) : undefined;
   let requestRedis: RedisClient | undefined;
   let handoff: NotifyHandoff | undefined;
   if (webhook) {
@@ -134,7 +160,15 @@ export function buildIngester(deps: IngesterDeps): Ingester {
     handoff = new NotifyHandoff(requestRedis, createKeys(config.keyPrefix), deps.handoff);
   }
   const probe = requestRedis ?? side?.redis ?? createRedis(config.redisUrl, 'request', 'ingester-probe');
-  const app = buildIngesterApp({ config, logger, metrics, redis: probe, handoff, now: deps.now, refusedLogIntervalMs: deps.refusedLogIntervalMs });
+  const app = buildIngesterApp({
+    config,
+    logger,
+    metrics,
+    redis: probe,
+    handoff,
+    now: deps.now,
+    refusedLogIntervalMs: deps.refusedLogIntervalMs,
+  });
   // The webhook port is reachable from the internet (SAVG posts to it): the scrape gets a port of its own.
   const metricsApp = buildMetricsApp(metrics.registry, () => ({ ok: true }));
   let closing: Promise<void> | undefined;
@@ -142,7 +176,8 @@ export function buildIngester(deps: IngesterDeps): Ingester {
   return {
     app,
     metricsApp,
-    listenMetrics: () => listenMetricsApp(metricsApp, config.metrics.host, config.metrics.ingesterPort, 'INGESTER_METRICS_PORT'),
+    listenMetrics: () =>
+      listenMetricsApp(metricsApp, config.metrics.host, config.metrics.ingesterPort, 'INGESTER_METRICS_PORT'),
     metrics,
     handoff,
     processor: side?.processor,
@@ -166,7 +201,9 @@ export function buildIngester(deps: IngesterDeps): Ingester {
         await side?.processor.close();
         await side?.backlog.close();
         await side?.queues.close();
-        await Promise.all([...new Set([probe, requestRedis, side?.redis])].flatMap((redis) => (redis ? [closeRedis(redis)] : [])));
+        await Promise.all(
+          [...new Set([probe, requestRedis, side?.redis])].flatMap((redis) => (redis ? [closeRedis(redis)] : [])),
+        );
       })();
       return closing;
     },

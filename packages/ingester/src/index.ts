@@ -9,4 +9,11 @@ export { AttemptEnder, type AttemptEnderDeps, type EndedAttempt } from './attemp
 export { CampaignSettingsCache } from './campaign-settings-cache.js';
 export { IngesterMetrics, type NotificationResult, type ProcessedResult } from './ingester-metrics.js';
 export { NOTIFY_ROUTE } from './notify-route.js';
-export { MAX_ITEMS_PER_JOB, NOTIFY_JOB_NAME, NOTIFY_JOB_OPTIONS, NOTIFY_RETENTION, type NotifyItem, type NotifyJobData } from './notify-job.js';
+export {
+  MAX_ITEMS_PER_JOB,
+  NOTIFY_JOB_NAME,
+  NOTIFY_JOB_OPTIONS,
+  NOTIFY_RETENTION,
+  type NotifyItem,
+  type NotifyJobData,
+} from './notify-job.js';

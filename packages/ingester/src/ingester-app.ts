@@ -82,7 +82,12 @@ export function buildIngesterApp(deps: IngesterAppDeps): FastifyInstance {
     }
     if (status >= 400 && status < 500) {
       if (onNotify) metrics.notification('malformed');
-      return sendError(reply, status, 'malformed', error.code === 'DIALER_ERR_NOTIFICATION' ? error.message : 'bad request');
+      return sendError(
+        reply,
+        status,
+        'malformed',
+        error.code === 'DIALER_ERR_NOTIFICATION' ? error.message : 'bad request',
+      );
     }
     logger.error({ err: error, route: request.routeOptions.url }, 'request failed');
     return sendError(reply, 500, 'internal', 'internal error');
@@ -99,7 +104,11 @@ export function buildIngesterApp(deps: IngesterAppDeps): FastifyInstance {
       handoff: deps.handoff,
       metrics,
       logger: deps.logger,
-      token: { secret: config.notify.tokenSecret as string, audience: config.deploymentId, ttlMs: config.notify.tokenTtlMs },
+      token: {
+        secret: config.notify.tokenSecret as string,
+        audience: config.deploymentId,
+        ttlMs: config.notify.tokenTtlMs,
+      },
       bodyLimit: config.ingester.bodyLimit,
       now: deps.now ?? Date.now,
       refusedLogIntervalMs: deps.refusedLogIntervalMs,

@@ -7,14 +7,7 @@ const RESULTS: readonly NotificationResult[] = ['accepted', 'unauthorized', 'mal
 
 /** What processing a notification (or a watchdog deadline) did. */
 export type ProcessedResult =
-  | 'interim'
-  | 'terminal'
-  | 'completed'
-  | 'redial'
-  | 'redial-pending'
-  | 'noop'
-  | 'missing'
-  | 'unknown-campaign';
+  'interim' | 'terminal' | 'completed' | 'redial' | 'redial-pending' | 'noop' | 'missing' | 'unknown-campaign';
 
 /**
  * The ingester's Prometheus metrics, on a registry of its own so several ingesters can live in one process
@@ -54,7 +47,8 @@ export class IngesterMetrics {
       labelNames: ['reason'],
       registers,
     });
-    for (const reason of ['expired', 'bad-signature', 'wrong-audience', 'malformed']) this.refusedTokens.labels(reason).inc(0);
+    for (const reason of ['expired', 'bad-signature', 'wrong-audience', 'malformed'])
+      this.refusedTokens.labels(reason).inc(0);
     this.outcomes = new Counter({
       name: 'dialer_ingester_outcomes_total',
       help: 'Attempts ended by a notification or the watchdog, by outcome',
@@ -67,8 +61,16 @@ export class IngesterMetrics {
       labelNames: ['result'],
       registers,
     });
-    this.redials = new Counter({ name: 'dialer_ingester_redials_scheduled_total', help: 'Re-dials scheduled', registers });
-    this.lost = new Counter({ name: 'dialer_ingester_lost_total', help: 'Attempts declared lost by the watchdog', registers });
+    this.redials = new Counter({
+      name: 'dialer_ingester_redials_scheduled_total',
+      help: 'Re-dials scheduled',
+      registers,
+    });
+    this.lost = new Counter({
+      name: 'dialer_ingester_lost_total',
+      help: 'Attempts declared lost by the watchdog',
+      registers,
+    });
     this.recovered = new Counter({
       name: 'dialer_ingester_redials_recovered_total',
       help: 'Re-dial jobs found missing (a process died between ending an attempt and adding its re-dial) and re-added',

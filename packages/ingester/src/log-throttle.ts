@@ -45,7 +45,10 @@ export class ThrottledWarning {
 
   private summarize(): boolean {
     if (this.suppressed === 0) return false;
-    this.log.warn({ count: this.suppressed, reasons: Object.fromEntries(this.counts), intervalMs: this.intervalMs }, `${this.message} (more since the last line)`);
+    this.log.warn(
+      { count: this.suppressed, reasons: Object.fromEntries(this.counts), intervalMs: this.intervalMs },
+      `${this.message} (more since the last line)`,
+    );
     this.suppressed = 0;
     this.counts.clear();
     return true;

@@ -26,7 +26,6 @@ const PAGE = 500;
 const MAX_PAGES = 100;
 const CONCURRENCY = 20;
 
-
 /**
  * Turns attempts that got no terminal notification before their deadline (set at dial time to now +
  * LOST_AFTER_MS; uncertain attempts keep theirs) into outcome `lost`, which the re-dial policy may re-dial,
@@ -156,7 +155,10 @@ export class LostWatchdog {
     const log = this.log.child({ campaignId: ref.campaignId, contactId: ref.contactId, attempt: ref.attempt });
     if (result === 'terminal' || result === 'completed' || result === 'redial') {
       this.deps.metrics.lostDeclared();
-      log.info({ lostAfterMs: this.deps.lostAfterMs, result, nextAttempt: result === 'redial' ? record?.n : undefined }, 'attempt lost: no notification in time');
+      log.info(
+        { lostAfterMs: this.deps.lostAfterMs, result, nextAttempt: result === 'redial' ? record?.n : undefined },
+        'attempt lost: no notification in time',
+      );
       return true;
     }
     // Nothing left to end (already over — the re-dial re-ensured if one was pending —, or the contact is

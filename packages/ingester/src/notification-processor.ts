@@ -76,7 +76,10 @@ export class NotificationProcessor {
     });
     this.worker.on('error', (err) => this.log.error({ err }, 'notification worker error'));
     this.worker.on('failed', (job, err) =>
-      this.log.warn({ err, jobId: job?.id, attemptsMade: job?.attemptsMade }, 'applying a notification failed; it will be retried'),
+      this.log.warn(
+        { err, jobId: job?.id, attemptsMade: job?.attemptsMade },
+        'applying a notification failed; it will be retried',
+      ),
     );
   }
 
@@ -125,18 +128,29 @@ export class NotificationProcessor {
     const log = this.log.child({ campaignId: ref.campaignId, contactId: ref.contactId, attempt: ref.attempt, jobId });
     if (result === 'unknown-campaign') log.warn('notification for an unknown campaign ignored');
     else if (result === 'noop' || result === 'missing') await this.logIgnored(log, ref.campaignId, n, result);
-    else log.debug({ status: n.status, outcome: classification.terminal ? classification.outcome : undefined, result }, 'notification applied');
+    else
+      log.debug(
+        { status: n.status, outcome: classification.terminal ? classification.outcome : undefined, result },
+        'notification applied',
+      );
     return result;
   }
 
   /** Duplicates, late and out-of-order events are expected: a debug line says which attempt the call was. */
-  private async logIgnored(log: Logger, campaignId: string, n: SavgNotification, result: ProcessedResult): Promise<void> {
+  private async logIgnored(
+    log: Logger,
+    campaignId: string,
+    n: SavgNotification,
+    result: ProcessedResult,
+  ): Promise<void> {
     if (!log.isLevelEnabled('debug')) return;
     const live = await this.deps.store.attempts.bySid(campaignId, n.conversationId).catch(() => undefined);
     const byConversation = live ? `${live.contactId}/${live.attempt}` : undefined;
     log.debug(
       { status: n.status, conversationId: n.conversationId, liveAttempt: byConversation, result },
-      result === 'missing' ? 'notification for an unknown contact ignored' : 'duplicate, late or out-of-order notification ignored',
+      result === 'missing'
+        ? 'notification for an unknown contact ignored'
+        : 'duplicate, late or out-of-order notification ignored',
     );
   }
 

@@ -18,7 +18,11 @@ export class NotifyBacklog {
 
   constructor(connection: RedisClient, keys: Keys) {
     // A reader: it must not rewrite the queue's meta (BullMQ would put the default event-stream length back).
-    this.queue = new Queue<NotifyJobData>(NOTIFY_QUEUE, { connection, prefix: keys.notifyQueuePrefix(), skipMetasUpdate: true });
+    this.queue = new Queue<NotifyJobData>(NOTIFY_QUEUE, {
+      connection,
+      prefix: keys.notifyQueuePrefix(),
+      skipMetasUpdate: true,
+    });
     this.queue.on('error', () => undefined);
   }
 

@@ -1,6 +1,13 @@
 import { Queue } from 'bullmq';
 import { DialerError, NOTIFY_QUEUE, type Keys, type RedisClient } from '@dialer/core';
-import { MAX_ITEMS_PER_JOB, NOTIFY_EVENTS_MAX_LEN, NOTIFY_JOB_NAME, NOTIFY_JOB_OPTIONS, type NotifyItem, type NotifyJobData } from './notify-job.js';
+import {
+  MAX_ITEMS_PER_JOB,
+  NOTIFY_EVENTS_MAX_LEN,
+  NOTIFY_JOB_NAME,
+  NOTIFY_JOB_OPTIONS,
+  type NotifyItem,
+  type NotifyJobData,
+} from './notify-job.js';
 
 export interface NotifyHandoffOptions {
   /**
@@ -106,7 +113,12 @@ export class NotifyHandoff {
       await Promise.race([this.queue.add(NOTIFY_JOB_NAME, data), timeout]);
       for (const p of batch) p.resolve();
     } catch (err) {
-      const error = new DialerError('DIALER_ERR_REDIS', `notification not stored: ${(err as Error).message}`, undefined, { cause: err });
+      const error = new DialerError(
+        'DIALER_ERR_REDIS',
+        `notification not stored: ${(err as Error).message}`,
+        undefined,
+        { cause: err },
+      );
       for (const p of batch) p.reject(error);
     } finally {
       clearTimeout(timer);

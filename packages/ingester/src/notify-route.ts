@@ -1,5 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import { createNotifyTokenVerifier, isDialerError, parseNotification, type AttemptRef, type Logger, type NotifyTokenOptions } from '@dialer/core';
+import {
+  createNotifyTokenVerifier,
+  isDialerError,
+  parseNotification,
+  type AttemptRef,
+  type Logger,
+  type NotifyTokenOptions,
+} from '@dialer/core';
 import type { IngesterMetrics } from './ingester-metrics.js';
 import { ThrottledWarning } from './log-throttle.js';
 import type { NotifyHandoff } from './notify-handoff.js';
@@ -49,7 +56,11 @@ export function registerNotifyRoute(app: FastifyInstance, deps: NotifyRouteDeps)
   const refused = new ThrottledWarning(log, 'notify token refused', deps.refusedLogIntervalMs ?? 60_000);
   app.addHook('onClose', async () => refused.close());
 
-  const authenticate = (request: FastifyRequest<{ Params: { token: string } }>, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+  const authenticate = (
+    request: FastifyRequest<{ Params: { token: string } }>,
+    reply: FastifyReply,
+    done: HookHandlerDoneFunction,
+  ) => {
     try {
       request.notifyRef = verifier.verify(request.params.token, now());
     } catch (err) {
@@ -73,7 +84,10 @@ export function registerNotifyRoute(app: FastifyInstance, deps: NotifyRouteDeps)
       const parsed = parseNotification(request.body);
       if (!parsed.ok) {
         metrics.notification('malformed');
-        log.info({ campaignId: ref.campaignId, contactId: ref.contactId, attempt: ref.attempt, reason: parsed.error }, 'malformed notification');
+        log.info(
+          { campaignId: ref.campaignId, contactId: ref.contactId, attempt: ref.attempt, reason: parsed.error },
+          'malformed notification',
+        );
         return sendError(reply, 400, 'malformed', parsed.error);
       }
       if (!handoff.available) {

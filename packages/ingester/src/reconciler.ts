@@ -45,7 +45,11 @@ export class Reconciler {
     let idle = 0;
     while (seen < budget && campaignIds.length > 0 && idle < campaignIds.length && !isClosing()) {
       const id = campaignIds[this.next++ % campaignIds.length] as string;
-      const { passDone, stranded } = await this.deps.store.findStranded(id, { now, graceMs: this.deps.graceMs, pageSize });
+      const { passDone, stranded } = await this.deps.store.findStranded(id, {
+        now,
+        graceMs: this.deps.graceMs,
+        pageSize,
+      });
       seen += pageSize;
       // A campaign whose pass just ended is not scanned again in this sweep (small campaigns end at once).
       idle = passDone ? idle + 1 : 0;
@@ -74,7 +78,9 @@ export class Reconciler {
     metrics.strandedRecovered(c.kind);
     this.log.warn(
       { campaignId, contactId: c.contactId, attempt: c.attempt, kind: c.kind, action: done },
-      c.waiting ? 'stranded contact (no job that will run) given its job back' : 'stranded attempt (no deadline) given a deadline',
+      c.waiting
+        ? 'stranded contact (no job that will run) given its job back'
+        : 'stranded attempt (no deadline) given a deadline',
     );
     return true;
   }

@@ -25,7 +25,12 @@ const SETTINGS: CampaignSettingsInput = {
   redial: { rules: { busy: { delayMs: 0 }, unavailable: { delayMs: 0 } } },
   window: { start: '00:00', end: '24:00' },
 };
-const DEFAULTS: SimulatorConfigPatch = { notifyBeforeReply: 0, duplicateRate: 0, spelling: 'mixed', interimEvents: false };
+const DEFAULTS: SimulatorConfigPatch = {
+  notifyBeforeReply: 0,
+  duplicateRate: 0,
+  spelling: 'mixed',
+  interimEvents: false,
+};
 
 let ctx: TestContext;
 let sim: SimulatorHarness;
@@ -40,14 +45,26 @@ let serial = 0;
 // watchdog sweeps them all, so a re-dial or a late notification of an earlier test would land in this one (and
 // the simulator's settings and records are the test's own).
 beforeEach(async () => {
-  ctx = testContext({ LOST_AFTER_MS: '1500', WATCHDOG_INTERVAL_MS: '100', REDIAL_MAX_ATTEMPTS: String(MAX_ATTEMPTS), DIAL_RATE_PER_SECOND: '200' });
+  ctx = testContext({
+    LOST_AFTER_MS: '1500',
+    WATCHDOG_INTERVAL_MS: '100',
+    REDIAL_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+    DIAL_RATE_PER_SECOND: '200',
+  });
   const logger = createLogger({ level: 'silent' });
   sim = await startSimulator({ notifyDelayMs: { min: 5, max: 20 } });
   ingester = buildIngester({ config: loadConfig(ctx.env, 'ingester'), logger });
   ingesterUrl = await ingester.app.listen({ host: '127.0.0.1', port: 0 });
   await ingester.start();
   const workerConfig = loadConfig({ ...ctx.env, SAVG_BASE_URL: sim.url, NOTIFY_BASE_URL: ingesterUrl }, 'worker');
-  worker = buildWorker({ config: workerConfig, logger, rescanIntervalMs: 200, lockDurationMs: 2000, metricsServer: false, defaultMetrics: false });
+  worker = buildWorker({
+    config: workerConfig,
+    logger,
+    rescanIntervalMs: 200,
+    lockDurationMs: 2000,
+    metricsServer: false,
+    defaultMetrics: false,
+  });
   await worker.start();
   store = new CampaignStore(ctx.redis, ctx.keys);
   queues = new CampaignQueues(ctx.redis, ctx.keys);
@@ -100,7 +117,11 @@ async function placedCalls(s: Scenario): Promise<number> {
 /** Waits until the simulator has no notification in flight, then returns those of the scenario's calls. */
 async function notificationsOf(s: Scenario) {
   const sids = new Set((await sim.dialouts()).filter((d) => d.request?.target === s.target).map((d) => d.sid));
-  await waitUntil(async () => (await sim.notifications()).every((n) => n.doneAt !== undefined), 10_000, 'notifications delivered');
+  await waitUntil(
+    async () => (await sim.notifications()).every((n) => n.doneAt !== undefined),
+    10_000,
+    'notifications delivered',
+  );
   return (await sim.notifications()).filter((n) => sids.has(n.sid));
 }
 
@@ -185,7 +206,10 @@ describe('end to end: worker → simulator → ingester', () => {
   });
 
   it('refuses a forged token (401) and a malformed body (400) on the running ingester', async () => {
-    const forged = await request(ingesterUrl, 'POST', '/notify/eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl', { conversationId: 'x', status: 'failed' });
+    const forged = await request(ingesterUrl, 'POST', '/notify/eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl', {
+      conversationId: 'x',
+      status: 'failed',
+    });
     expect(forged.statusCode).toBe(401);
     await finished(await scenario(['human']));
     const dialout = (await sim.dialouts()).find((d) => d.request?.notifyurl);

@@ -22,9 +22,18 @@ export interface Seeded extends SeededContact {
 }
 
 /** A fresh campaign with one contact per number (distinct ids per call so tests never share records), no jobs. */
-export async function seedCampaign(ctx: TestContext, settings: CampaignSettingsInput = {}, count = 1): Promise<Seeded[]> {
+export async function seedCampaign(
+  ctx: TestContext,
+  settings: CampaignSettingsInput = {},
+  count = 1,
+): Promise<Seeded[]> {
   const store = new CampaignStore(ctx.redis, ctx.keys);
-  const { campaignId, contacts } = await createCampaignWithContacts(store, ctx.config, { caller: '+15550001111', trunk: 'T1', ...settings }, testNumbers(count));
+  const { campaignId, contacts } = await createCampaignWithContacts(
+    store,
+    ctx.config,
+    { caller: '+15550001111', trunk: 'T1', ...settings },
+    testNumbers(count),
+  );
   return contacts.map((c) => ({ campaignId, ...c }));
 }
 
@@ -40,24 +49,39 @@ export async function dialAttempt(
 ): Promise<{ sid: string }> {
   const store = new CampaignStore(ctx.redis, ctx.keys);
   const limits = new Limits(ctx.redis, ctx.keys);
-  const begun = await store.attempts.begin({ campaignId: s.campaignId, contactId: s.contactId, attempt: attempt }, { deadline: opts.deadline ?? Date.now() + ctx.config.lostAfterMs });
+  const begun = await store.attempts.begin(
+    { campaignId: s.campaignId, contactId: s.contactId, attempt: attempt },
+    { deadline: opts.deadline ?? Date.now() + ctx.config.lostAfterMs },
+  );
   if (begun.kind !== 'begun') throw new Error(`begin answered ${begun.kind}`);
   await holdLiveSlot(limits, s, attempt);
   const sid = opts.sid ?? `sid-${s.contactId}-${attempt}`;
-  if (opts.stored !== false) await store.attempts.dialed({ campaignId: s.campaignId, contactId: s.contactId, attempt: attempt }, { sid: sid, callId: `call-${sid}` });
+  if (opts.stored !== false)
+    await store.attempts.dialed(
+      { campaignId: s.campaignId, contactId: s.contactId, attempt: attempt },
+      { sid: sid, callId: `call-${sid}` },
+    );
   return { sid };
 }
 
 /** Takes the attempt's live-call slot the way the worker's admission does (caps and rate out of the way). */
 export async function holdLiveSlot(limits: Limits, s: Seeded, attempt = 1): Promise<void> {
   const admitted = await limits.admit({
-    member: attemptKey(s.campaignId, s.contactId, attempt), scope: { campaignId: s.campaignId, trunk: 'T1' },
-    limits: { global: 1e6, campaign: 1e6, trunk: 1e6 }, leaseMs: 600_000, globalRate: 1e6,
+    member: attemptKey(s.campaignId, s.contactId, attempt),
+    scope: { campaignId: s.campaignId, trunk: 'T1' },
+    limits: { global: 1e6, campaign: 1e6, trunk: 1e6 },
+    leaseMs: 600_000,
+    globalRate: 1e6,
   });
   if (admitted.kind !== 'admitted') throw new Error(`live slot refused (${admitted.kind})`);
 }
 
-export async function tokenFor(ctx: TestContext, s: Seeded, attempt = 1, overrides: { secret?: string; audience?: string; nowMs?: number } = {}): Promise<string> {
+export async function tokenFor(
+  ctx: TestContext,
+  s: Seeded,
+  attempt = 1,
+  overrides: { secret?: string; audience?: string; nowMs?: number } = {},
+): Promise<string> {
   return notifyToken(
     { campaignId: s.campaignId, contactId: s.contactId, attempt },
     {
@@ -111,7 +135,10 @@ export async function contact(ctx: TestContext, s: Seeded): Promise<ContactRecor
 
 /** The campaign's dial queue (read-only use: jobs and their delays). */
 export function dialQueue(ctx: TestContext, campaignId: string): Queue<DialJobData> {
-  return new Queue<DialJobData>(campaignId, { connection: ctx.redis, prefix: ctx.keys.campaignQueuePrefix(campaignId) });
+  return new Queue<DialJobData>(campaignId, {
+    connection: ctx.redis,
+    prefix: ctx.keys.campaignQueuePrefix(campaignId),
+  });
 }
 
 export function notifyQueue(ctx: TestContext): Queue<NotifyJobData> {
@@ -144,15 +171,31 @@ export function request(
 ): Promise<HttpAnswer> {
   const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = http.request(`${baseUrl}${path}`, { method, agent, headers: { ...headers, ...(payload !== undefined ? { 'content-length': String(Buffer.byteLength(payload)) } : {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: text, json: () => JSON.parse(text) as unknown });
-      });
-      res.on('error', reject);
-    });
+    const req = http.request(
+      `${baseUrl}${path}`,
+      {
+        method,
+        agent,
+        headers: {
+          ...headers,
+          ...(payload !== undefined ? { 'content-length': String(Buffer.byteLength(payload)) } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          resolve({
+            statusCode: res.statusCode ?? 0,
+            headers: res.headers,
+            body: text,
+            json: () => JSON.parse(text) as unknown,
+          });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     if (payload !== undefined) req.write(payload);
     req.end();

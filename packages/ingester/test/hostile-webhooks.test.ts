@@ -3,10 +3,27 @@
 // bodies. Every contact must end exactly as its first terminal notification says; forged → 401,
 // malformed → 400, oversized → 413, and none of them changes any state.
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { CampaignStore, Limits, createLogger, createNotifyTokenSigner, type AttemptRef, type SavgNotification } from '@dialer/core';
+import {
+  CampaignStore,
+  Limits,
+  createLogger,
+  createNotifyTokenSigner,
+  type AttemptRef,
+  type SavgNotification,
+} from '@dialer/core';
 import { notifyToken, testContext, waitUntil, type TestContext } from '@dialer/test-utils';
 import { buildIngester, type Ingester } from '@dialer/ingester';
-import { dialQueue, holdLiveSlot, listen, liveCount, notifications, request, seedCampaign, spell, type Seeded } from './helpers.js';
+import {
+  dialQueue,
+  holdLiveSlot,
+  listen,
+  liveCount,
+  notifications,
+  request,
+  seedCampaign,
+  spell,
+  type Seeded,
+} from './helpers.js';
 
 const TOTAL = 10_000;
 const DUPLICATES = TOTAL * 0.1;
@@ -37,7 +54,11 @@ beforeAll(async () => {
   await ingester.start();
   store = new CampaignStore(ctx.redis, ctx.keys);
   limits = new Limits(ctx.redis, ctx.keys);
-  const signer = createNotifyTokenSigner({ secret: ctx.config.notify.tokenSecret as string, audience: ctx.config.deploymentId, ttlMs: ctx.config.notify.tokenTtlMs });
+  const signer = createNotifyTokenSigner({
+    secret: ctx.config.notify.tokenSecret as string,
+    audience: ctx.config.deploymentId,
+    ttlMs: ctx.config.notify.tokenTtlMs,
+  });
   sign = (ref) => signer.sign(ref);
 });
 
@@ -71,7 +92,11 @@ const json = (n: SavgNotification, i: number) => JSON.stringify(i % 2 ? spell.ol
 const pick = <T>(list: T[]): T => list[Math.floor(Math.random() * list.length)]!;
 
 async function forgedPath(s: Seeded, i: number): Promise<string> {
-  const opts = { secret: ctx.config.notify.tokenSecret as string, audience: ctx.config.deploymentId, ttlMs: ctx.config.notify.tokenTtlMs };
+  const opts = {
+    secret: ctx.config.notify.tokenSecret as string,
+    audience: ctx.config.deploymentId,
+    ttlMs: ctx.config.notify.tokenTtlMs,
+  };
   switch (i % 4) {
     case 0:
       return `/notify/${notifyToken(ref(s), { ...opts, secret: 'an-attacker-guessed-secret-0123456789abcdef' })}`;
@@ -86,7 +111,14 @@ async function forgedPath(s: Seeded, i: number): Promise<string> {
   }
 }
 
-const MALFORMED = ['not json at all', '[]', '{"status":"completed"}', '{"conversationId":7,"status":"completed"}', '{"conversationId":"x"}', ''];
+const MALFORMED = [
+  'not json at all',
+  '[]',
+  '{"status":"completed"}',
+  '{"conversationId":7,"status":"completed"}',
+  '{"conversationId":"x"}',
+  '',
+];
 
 /** The hostile part: duplicates, late events, forged tokens, malformed and oversized bodies, shuffled. */
 async function hostileShots(seeded: Seeded[], sids: string[]): Promise<Shot[]> {
@@ -104,12 +136,25 @@ async function hostileShots(seeded: Seeded[], sids: string[]): Promise<Shot[]> {
   }
   for (let k = 0; k < FORGED; k++) {
     const i = index();
-    shots.push({ kind: 'forged', path: await forgedPath(seeded[i]!, k), body: json(notifications.answered(sids[i]!, 'amd_human_detected'), k) });
+    shots.push({
+      kind: 'forged',
+      path: await forgedPath(seeded[i]!, k),
+      body: json(notifications.answered(sids[i]!, 'amd_human_detected'), k),
+    });
   }
   for (let k = 0; k < BAD; k++) {
     const path = `/notify/${sign(ref(seeded[index()]!))}`;
     if (k % 2) shots.push({ kind: 'malformed', path, body: pick(MALFORMED) });
-    else shots.push({ kind: 'oversized', path, body: JSON.stringify({ conversationId: 'x', status: 'completed', pad: 'x'.repeat(ctx.config.ingester.bodyLimit + 10) }) });
+    else
+      shots.push({
+        kind: 'oversized',
+        path,
+        body: JSON.stringify({
+          conversationId: 'x',
+          status: 'completed',
+          pad: 'x'.repeat(ctx.config.ingester.bodyLimit + 10),
+        }),
+      });
   }
   return shots.sort(() => Math.random() - 0.5);
 }
@@ -123,7 +168,9 @@ async function fire(shots: Shot[], concurrency = 64): Promise<number[]> {
       while (next < shots.length) {
         const k = next++;
         const shot = shots[k]!;
-        statuses[k] = (await request(base, 'POST', shot.path, shot.body, { 'content-type': 'application/json' })).statusCode;
+        statuses[k] = (
+          await request(base, 'POST', shot.path, shot.body, { 'content-type': 'application/json' })
+        ).statusCode;
       }
     }),
   );
@@ -132,11 +179,17 @@ async function fire(shots: Shot[], concurrency = 64): Promise<number[]> {
 
 /** The worker's part for attempt 1: begin, a live-call slot (caps far above the test's size), the response. */
 async function dial(s: Seeded): Promise<string> {
-  const begun = await store.attempts.begin({ campaignId: s.campaignId, contactId: s.contactId, attempt: 1 }, { deadline: Date.now() + ctx.config.lostAfterMs });
+  const begun = await store.attempts.begin(
+    { campaignId: s.campaignId, contactId: s.contactId, attempt: 1 },
+    { deadline: Date.now() + ctx.config.lostAfterMs },
+  );
   if (begun.kind !== 'begun') throw new Error(`begin answered ${begun.kind}`);
   await holdLiveSlot(limits, s);
   const sid = `sid-${s.contactId}`;
-  await store.attempts.dialed({ campaignId: s.campaignId, contactId: s.contactId, attempt: 1 }, { sid: sid, callId: `call-${sid}` });
+  await store.attempts.dialed(
+    { campaignId: s.campaignId, contactId: s.contactId, attempt: 1 },
+    { sid: sid, callId: `call-${sid}` },
+  );
   return sid;
 }
 
@@ -147,14 +200,22 @@ async function processed(): Promise<number> {
 
 describe('hostile webhooks', () => {
   it('10k notifications with duplicates, late events, forged tokens and bad bodies: no state corruption', async () => {
-    const seeded = await seedCampaign(ctx, { redial: { rules: { busy: { delayMs: 600_000 } }, maxAttempts: 3 } }, CONTACTS);
+    const seeded = await seedCampaign(
+      ctx,
+      { redial: { rules: { busy: { delayMs: 600_000 } }, maxAttempts: 3 } },
+      CONTACTS,
+    );
     const sids: string[] = [];
     for (let i = 0; i < seeded.length; i += 250) {
       sids.push(...(await Promise.all(seeded.slice(i, i + 250).map(dial))));
     }
     // In order per contact: the interim event, then the terminal one.
     const first: Shot[] = seeded.flatMap((s, i) => [
-      { kind: 'valid' as const, path: `/notify/${sign(ref(s))}`, body: json(notifications.interim(sids[i]!, 'amd_human_detected'), i) },
+      {
+        kind: 'valid' as const,
+        path: `/notify/${sign(ref(s))}`,
+        body: json(notifications.interim(sids[i]!, 'amd_human_detected'), i),
+      },
       { kind: 'valid' as const, path: `/notify/${sign(ref(s))}`, body: json(finalFor(i, sids[i]!), i) },
     ]);
     const inOrder = await fire(first.filter((_, k) => k % 2 === 0));
@@ -164,8 +225,17 @@ describe('hostile webhooks', () => {
 
     const shots = await hostileShots(seeded, sids);
     const statuses = await fire(shots);
-    const expectedStatus: Record<Kind, number> = { valid: 202, duplicate: 202, late: 202, forged: 401, malformed: 400, oversized: 413 };
-    const wrong = shots.map((s, k) => ({ kind: s.kind, status: statuses[k] })).filter((r) => r.status !== expectedStatus[r.kind]);
+    const expectedStatus: Record<Kind, number> = {
+      valid: 202,
+      duplicate: 202,
+      late: 202,
+      forged: 401,
+      malformed: 400,
+      oversized: 413,
+    };
+    const wrong = shots
+      .map((s, k) => ({ kind: s.kind, status: statuses[k] }))
+      .filter((r) => r.status !== expectedStatus[r.kind]);
     expect(wrong).toEqual([]);
     expect(first.length + shots.length).toBe(TOTAL);
     const accepted = first.length + shots.filter((s) => expectedStatus[s.kind] === 202).length;

@@ -14,7 +14,7 @@ beforeAll(() => {
 afterAll(async () => ctx.close());
 
 describe('ingester close()', () => {
-  it('leaves no ref\'d timer, also when called again', async () => {
+  it("leaves no ref'd timer, also when called again", async () => {
     const ingester = buildIngester({ config: ctx.config, logger: createLogger({ level: 'silent' }) });
     await listen(ingester.app);
     await ingester.listenMetrics();

@@ -49,7 +49,13 @@ describe('lost-notification watchdog', () => {
     await ingester.watchdog?.stop();
 
     // `lost` was a guess: the call's real end, late, replaces it (no re-dial rule for lost or no-answer).
-    const late = { c: s.campaignId, k: s.contactId, n: 1, r: Date.now(), b: notifications.failed(sid, '408 Request Timeout') };
+    const late = {
+      c: s.campaignId,
+      k: s.contactId,
+      n: 1,
+      r: Date.now(),
+      b: notifications.failed(sid, '408 Request Timeout'),
+    };
     expect(await ingester.processor!.apply(late)).toBe('terminal');
     expect(await contact(ctx, s)).toMatchObject({ s: 't', n: 1, o: 'no-answer' });
     expect((await store.stats(s.campaignId)).outcomes).toMatchObject({ lost: 0, 'no-answer': 1 });
@@ -60,7 +66,9 @@ describe('lost-notification watchdog', () => {
   it('uses an injectable clock, covers uncertain attempts, and re-dials lost when the policy says so', async () => {
     const [s] = (await seedCampaign(ctx, { redial: { rules: { lost: { delayMs: 0 } } } })) as [Seeded];
     await dialAttempt(ctx, s, 1, { stored: false, deadline: Date.now() + 3_600_000 });
-    expect(await store.attempts.settle({ campaignId: s.campaignId, contactId: s.contactId, attempt: 1 }, 'uncertain')).toBe('settled');
+    expect(
+      await store.attempts.settle({ campaignId: s.campaignId, contactId: s.contactId, attempt: 1 }, 'uncertain'),
+    ).toBe('settled');
     let clock = Date.now();
     const ingester = ingesterAt(() => clock);
     expect(await ingester.watchdog?.tick()).toBe(0);

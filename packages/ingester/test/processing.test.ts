@@ -43,7 +43,12 @@ afterEach(async () => {
 });
 
 /** Posts notifications (in order, or all at once) and waits until the processor applied every one. */
-async function deliver(s: Seeded, attempt: number, bodies: Record<string, unknown>[], concurrently = false): Promise<void> {
+async function deliver(
+  s: Seeded,
+  attempt: number,
+  bodies: Record<string, unknown>[],
+  concurrently = false,
+): Promise<void> {
   const token = await tokenFor(ctx, s, attempt);
   const send = async (b: Record<string, unknown>) => {
     const res = await request(base, 'POST', `/notify/${token}`, b);
@@ -68,14 +73,24 @@ describe('interim and terminal notifications', () => {
     const [s] = (await seedCampaign(ctx, { redial: REDIAL })) as [Seeded];
     const { sid } = await dialAttempt(ctx, s);
     expect(await liveCount(ctx, s.campaignId)).toBe(1);
-    await deliver(s, 1, [{ ...n(notifications.interim(sid, 'amd_human_detected'), 'old'), status: 'Call-In-Progress' }]);
+    await deliver(s, 1, [
+      { ...n(notifications.interim(sid, 'amd_human_detected'), 'old'), status: 'Call-In-Progress' },
+    ]);
     // Interim fields wait in `x` until the attempt ends (result fields are those of the last ended attempt).
     expect(await contact(ctx, s)).toMatchObject({ s: 'i', x: { amd: 'amd_human_detected', cv: sid } });
     expect(await liveCount(ctx, s.campaignId)).toBe(1);
 
     await deliver(s, 1, [n(notifications.answered(sid, 'amd_human_detected', 33), 'old')]);
     const rec = await contact(ctx, s);
-    expect(rec).toMatchObject({ s: 't', o: 'answered-human', sip: 200, du: 33, amd: 'amd_human_detected', cv: sid, rs: '200 OK' });
+    expect(rec).toMatchObject({
+      s: 't',
+      o: 'answered-human',
+      sip: 200,
+      du: 33,
+      amd: 'amd_human_detected',
+      cv: sid,
+      rs: '200 OK',
+    });
     expect(rec.ca).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     expect(rec.da).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     expect(await liveCount(ctx, s.campaignId)).toBe(0);
@@ -89,7 +104,12 @@ describe('interim and terminal notifications', () => {
     await deliver(machine, 1, [n(notifications.answered(calls[0]!.sid, 'amd_machine_detected', 8))]);
     await deliver(plain, 1, [n(notifications.answered(calls[1]!.sid, 'disabled', 20))]);
     await deliver(tone, 1, [n(notifications.answered(calls[2]!.sid, 'AMD_TONE_DETECTED', 5))]);
-    expect(await contact(ctx, machine)).toMatchObject({ s: 't', o: 'answered-machine', amd: 'amd_machine_detected', du: 8 });
+    expect(await contact(ctx, machine)).toMatchObject({
+      s: 't',
+      o: 'answered-machine',
+      amd: 'amd_machine_detected',
+      du: 8,
+    });
     expect(await contact(ctx, plain)).toMatchObject({ s: 't', o: 'answered', amd: 'disabled' });
     expect(await contact(ctx, tone)).toMatchObject({ s: 't', o: 'answered-machine' });
     expect((await store.stats(machine.campaignId)).outcomes).toEqual({ 'answered-machine': 2, answered: 1 });
@@ -162,7 +182,10 @@ describe('re-dials', () => {
     const { sid } = await dialAttempt(ctx, s);
     await deliver(s, 1, [n(notifications.answered(sid, 'amd_human_detected'))]);
     const ended = JSON.stringify(await contact(ctx, s));
-    await deliver(s, 1, [n(notifications.interim(sid, 'amd_machine_detected')), n(notifications.failed(sid, '486 Busy Here'))]);
+    await deliver(s, 1, [
+      n(notifications.interim(sid, 'amd_machine_detected')),
+      n(notifications.failed(sid, '486 Busy Here')),
+    ]);
     expect(JSON.stringify(await contact(ctx, s))).toBe(ended);
     expect((await store.stats(s.campaignId)).redials).toBe(0);
   });
@@ -175,7 +198,12 @@ describe('re-dials', () => {
     expect(await contact(ctx, s)).toMatchObject({ s: 'w', n: 2, o: 'busy', cv: 'conv-early' });
     expect(await liveCount(ctx, s.campaignId)).toBe(0);
     // The worker's late `dialed` for attempt 1 is stale and changes nothing.
-    expect(await store.attempts.dialed({ campaignId: s.campaignId, contactId: s.contactId, attempt: 1 }, { sid: 'sid-late', callId: 'call-late' })).toBe('stale');
+    expect(
+      await store.attempts.dialed(
+        { campaignId: s.campaignId, contactId: s.contactId, attempt: 1 },
+        { sid: 'sid-late', callId: 'call-late' },
+      ),
+    ).toBe('stale');
     expect(await contact(ctx, s)).toMatchObject({ s: 'w', n: 2 });
   });
 
@@ -183,7 +211,9 @@ describe('re-dials', () => {
     const [s] = (await seedCampaign(ctx, { redial: REDIAL })) as [Seeded];
     for (let attempt = 1; attempt <= 3; attempt++) {
       const { sid } = await dialAttempt(ctx, s, attempt);
-      await deliver(s, attempt, [n(notifications.failed(sid, attempt === 3 ? '486 Busy Here' : '480 Temporarily Unavailable'))]);
+      await deliver(s, attempt, [
+        n(notifications.failed(sid, attempt === 3 ? '486 Busy Here' : '480 Temporarily Unavailable')),
+      ]);
     }
     expect(await contact(ctx, s)).toMatchObject({ s: 't', n: 3, a: 3, o: 'busy' });
     const stats = await store.stats(s.campaignId);

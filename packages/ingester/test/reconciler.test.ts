@@ -4,7 +4,15 @@
 // number of processes sweeping; the work of one sweep is bounded.
 import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
 import { Worker } from 'bullmq';
-import { CampaignControl, CampaignQueues, CampaignStore, Limits, attemptJobId, createLogger, deadlineMember } from '@dialer/core';
+import {
+  CampaignControl,
+  CampaignQueues,
+  CampaignStore,
+  Limits,
+  attemptJobId,
+  createLogger,
+  deadlineMember,
+} from '@dialer/core';
 import { captureLogger, testContext, waitUntil, type TestContext } from '@dialer/test-utils';
 import { buildIngester, IngesterMetrics, Reconciler, type Ingester } from '@dialer/ingester';
 import { contact, dialAttempt, seedCampaign, type Seeded } from './helpers.js';
@@ -59,7 +67,13 @@ describe('the reconciler', () => {
     expect(await replica.metrics.registry.metrics()).toMatch(/dialer_ingester_stranded_total\{kind="no-job"\} 1\n/);
     const warned = capture.lines.filter((l) => l.includes('stranded contact'));
     expect(warned).toHaveLength(1);
-    expect(JSON.parse(warned[0]!)).toMatchObject({ campaignId: dropped.campaignId, contactId: dropped.contactId, attempt: 1, kind: 'no-job', action: 'added' });
+    expect(JSON.parse(warned[0]!)).toMatchObject({
+      campaignId: dropped.campaignId,
+      contactId: dropped.contactId,
+      attempt: 1,
+      kind: 'no-job',
+      action: 'added',
+    });
     // The operator sees it.
     const control = new CampaignControl({ store, queues, limits: new Limits(ctx.redis, ctx.keys) });
     expect(await control.campaignStatus(dropped.campaignId)).toMatchObject({ stranded: 1, pending: 2 });
@@ -70,18 +84,38 @@ describe('the reconciler', () => {
   });
 
   it('replaces a dial job that failed for good, and re-adds a re-dial job at its due time', async () => {
-    const [failed, redial] = (await seedCampaign(ctx, { redial: { rules: { busy: { delayMs: 600_000 } } } }, 2)) as [Seeded, Seeded];
+    const [failed, redial] = (await seedCampaign(ctx, { redial: { rules: { busy: { delayMs: 600_000 } } } }, 2)) as [
+      Seeded,
+      Seeded,
+    ];
     // A job BullMQ gave up on (stalled too often, or every try threw): it never runs again.
-    await queues.get(failed.campaignId).add('dial', { c: failed.contactId, n: 1 }, { jobId: attemptJobId(failed.contactId, 1), attempts: 1 });
-    const crasher = new Worker(failed.campaignId, async () => {
-      throw new Error('processor crashed');
-    }, { connection: ctx.redis, prefix: ctx.keys.campaignQueuePrefix(failed.campaignId) });
+    await queues
+      .get(failed.campaignId)
+      .add('dial', { c: failed.contactId, n: 1 }, { jobId: attemptJobId(failed.contactId, 1), attempts: 1 });
+    const crasher = new Worker(
+      failed.campaignId,
+      async () => {
+        throw new Error('processor crashed');
+      },
+      { connection: ctx.redis, prefix: ctx.keys.campaignQueuePrefix(failed.campaignId) },
+    );
     await waitUntil(async () => (await jobState(failed)) === 'failed', 10_000, 'the job failed');
     await crasher.close();
     // A busy call whose re-dial job was never added (the process died right after ending the attempt).
     const t0 = Date.now();
     await dialAttempt(ctx, redial, 1);
-    await store.attempts.end({ campaignId: redial.campaignId, contactId: redial.contactId, attempt: 1, from: 'call', outcome: 'busy', fields: { sip: 486 }, redialDelayMs: 600_000 }, t0);
+    await store.attempts.end(
+      {
+        campaignId: redial.campaignId,
+        contactId: redial.contactId,
+        attempt: 1,
+        from: 'call',
+        outcome: 'busy',
+        fields: { sip: 486 },
+        redialDelayMs: 600_000,
+      },
+      t0,
+    );
     const clock = Date.now() + GRACE + 1;
     await watchdogAt(() => clock).watchdog!.tick();
     expect(await jobState(failed)).toBe('waiting');
@@ -100,7 +134,9 @@ describe('the reconciler', () => {
     let clock = Date.now() + GRACE + 1;
     const replica = watchdogAt(() => clock);
     await replica.watchdog!.tick();
-    expect(await ctx.redis.zscore(ctx.keys.campaignDeadlines(s.campaignId), deadlineMember(s.contactId, 1))).toBe(String(clock + 5000));
+    expect(await ctx.redis.zscore(ctx.keys.campaignDeadlines(s.campaignId), deadlineMember(s.contactId, 1))).toBe(
+      String(clock + 5000),
+    );
     clock += 5001;
     await replica.watchdog!.tick();
     expect(await contact(ctx, s)).toMatchObject({ s: 't', o: 'lost' });
@@ -120,7 +156,16 @@ describe('the reconciler', () => {
     const seeded = await seedCampaign(ctx, {}, 3000);
     const campaignId = seeded[0]!.campaignId;
     const metrics = new IngesterMetrics();
-    const reconciler = new Reconciler({ store, queues, metrics, logger: createLogger({ level: 'silent' }), lostAfterMs: 5000, graceMs: 0, budget: 1000, pageSize: 250 });
+    const reconciler = new Reconciler({
+      store,
+      queues,
+      metrics,
+      logger: createLogger({ level: 'silent' }),
+      lostAfterMs: 5000,
+      graceMs: 0,
+      budget: 1000,
+      pageSize: 250,
+    });
     const now = Date.now();
     const first = await reconciler.sweep([campaignId], now);
     // HSCAN's COUNT is a hint: a page may hold a few more than asked.
@@ -134,7 +179,14 @@ describe('the reconciler', () => {
 
   it('leaves completed campaigns alone', async () => {
     const [s] = (await seedCampaign(ctx)) as [Seeded];
-    await store.attempts.end({ campaignId: s.campaignId, contactId: s.contactId, attempt: 1, from: 'before-dial', outcome: 'expired', fields: {} });
+    await store.attempts.end({
+      campaignId: s.campaignId,
+      contactId: s.contactId,
+      attempt: 1,
+      from: 'before-dial',
+      outcome: 'expired',
+      fields: {},
+    });
     expect(await store.getState(s.campaignId)).toBe('completed');
     await watchdogAt(() => Date.now() + GRACE + 1).watchdog!.tick();
     expect(await ctx.redis.exists(ctx.keys.campaignReconcile(s.campaignId))).toBe(0);

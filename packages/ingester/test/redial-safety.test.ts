@@ -3,12 +3,37 @@
 // adding its re-dial job closed by the watchdog's re-dial guard.
 import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
 import { Worker } from 'bullmq';
-import { CampaignStore, CANCELLED_REASON, NOTIFY_QUEUE, REDIAL_GUARD_MS, attemptJobId, createLogger, deadlineMember, reportRow, type SavgNotification } from '@dialer/core';
+import {
+  CampaignStore,
+  CANCELLED_REASON,
+  NOTIFY_QUEUE,
+  REDIAL_GUARD_MS,
+  attemptJobId,
+  createLogger,
+  deadlineMember,
+  reportRow,
+  type SavgNotification,
+} from '@dialer/core';
 import { testContext, waitUntil, type TestContext } from '@dialer/test-utils';
 import { buildIngester, type Ingester } from '@dialer/ingester';
-import { contact, dialAttempt, dialQueue, listen, notifications, notifyQueue, request, seedCampaign, spell, tokenFor, type Seeded } from './helpers.js';
+import {
+  contact,
+  dialAttempt,
+  dialQueue,
+  listen,
+  notifications,
+  notifyQueue,
+  request,
+  seedCampaign,
+  spell,
+  tokenFor,
+  type Seeded,
+} from './helpers.js';
 
-const REDIAL = { rules: { busy: { delayMs: 0 }, unavailable: { delayMs: 0 }, 'answered-machine': { delayMs: 0 } }, maxAttempts: 3 };
+const REDIAL = {
+  rules: { busy: { delayMs: 0 }, unavailable: { delayMs: 0 }, 'answered-machine': { delayMs: 0 } },
+  maxAttempts: 3,
+};
 const logger = createLogger({ level: 'silent' });
 
 let ctx: TestContext;
@@ -38,7 +63,12 @@ afterEach(async () => {
 const n = (x: SavgNotification) => spell.new(x);
 
 /** Posts a notification and waits until the contact's record changed (or `settled` says it is applied). */
-async function deliver(s: Seeded, attempt: number, body: Record<string, unknown>, settled: () => Promise<boolean>): Promise<void> {
+async function deliver(
+  s: Seeded,
+  attempt: number,
+  body: Record<string, unknown>,
+  settled: () => Promise<boolean>,
+): Promise<void> {
   const res = await request(base, 'POST', `/notify/${await tokenFor(ctx, s, attempt)}`, body);
   expect(res.statusCode).toBe(202);
   await waitUntil(settled, 10_000, 'notification applied');
@@ -48,7 +78,11 @@ async function deliver(s: Seeded, attempt: number, body: Record<string, unknown>
 async function backlogApplied(): Promise<void> {
   const q = notifyQueue(ctx);
   try {
-    await waitUntil(async () => (await q.getJobCountByTypes('waiting', 'active', 'delayed')) === 0, 10_000, 'notify backlog applied');
+    await waitUntil(
+      async () => (await q.getJobCountByTypes('waiting', 'active', 'delayed')) === 0,
+      10_000,
+      'notify backlog applied',
+    );
   } finally {
     await q.close();
   }
@@ -68,7 +102,14 @@ describe('no re-dial on a cancelled campaign', () => {
     const [s, other] = (await seedCampaign(ctx, { redial: REDIAL }, 2)) as [Seeded, Seeded];
     const { sid } = await dialAttempt(ctx, s);
     await store.setState(s.campaignId, 'cancelled');
-    await store.attempts.end({ campaignId: other.campaignId, contactId: other.contactId, attempt: 1, from: 'before-dial', outcome: 'cancelled', fields: { rs: CANCELLED_REASON } });
+    await store.attempts.end({
+      campaignId: other.campaignId,
+      contactId: other.contactId,
+      attempt: 1,
+      from: 'before-dial',
+      outcome: 'cancelled',
+      fields: { rs: CANCELLED_REASON },
+    });
     await deliver(s, 1, n(notifications.failed(sid, '486 Busy Here')), async () => (await contact(ctx, s)).s === 't');
     const rec = await contact(ctx, s);
     expect(rec).toMatchObject({ s: 't', n: 1, a: 1, o: 'cancelled', rs: CANCELLED_REASON, sip: 486, cv: sid });
@@ -84,7 +125,12 @@ describe('no re-dial on a cancelled campaign', () => {
     const [s] = (await seedCampaign(ctx, { redial: REDIAL })) as [Seeded];
     const { sid } = await dialAttempt(ctx, s);
     await store.setState(s.campaignId, 'cancelled');
-    await deliver(s, 1, n(notifications.answered(sid, 'amd_human_detected', 12)), async () => (await contact(ctx, s)).s === 't');
+    await deliver(
+      s,
+      1,
+      n(notifications.answered(sid, 'amd_human_detected', 12)),
+      async () => (await contact(ctx, s)).s === 't',
+    );
     expect(await contact(ctx, s)).toMatchObject({ s: 't', o: 'answered-human', du: 12 });
   });
 });
@@ -93,15 +139,38 @@ describe('result fields are those of the last ended attempt', () => {
   it('never mixes attempt 1 into attempt 2, also while attempt 2 is in a call', async () => {
     const [s] = (await seedCampaign(ctx, { redial: REDIAL })) as [Seeded];
     const first = await dialAttempt(ctx, s, 1);
-    await deliver(s, 1, n(notifications.answered(first.sid, 'amd_machine_detected', 42)), async () => (await contact(ctx, s)).s === 'w');
+    await deliver(
+      s,
+      1,
+      n(notifications.answered(first.sid, 'amd_machine_detected', 42)),
+      async () => (await contact(ctx, s)).s === 'w',
+    );
     const afterFirst = await contact(ctx, s);
-    expect(afterFirst).toMatchObject({ n: 2, o: 'answered-machine', sip: 200, du: 42, amd: 'amd_machine_detected', cv: first.sid });
+    expect(afterFirst).toMatchObject({
+      n: 2,
+      o: 'answered-machine',
+      sip: 200,
+      du: 42,
+      amd: 'amd_machine_detected',
+      cv: first.sid,
+    });
 
     const second = await dialAttempt(ctx, s, 2);
-    await deliver(s, 2, n(notifications.interim(second.sid, 'amd_human_detected')), async () => (await contact(ctx, s)).x !== undefined);
+    await deliver(
+      s,
+      2,
+      n(notifications.interim(second.sid, 'amd_human_detected')),
+      async () => (await contact(ctx, s)).x !== undefined,
+    );
     // In the call: the report still shows attempt 1's columns, untouched by attempt 2's interim event.
     const inCall = reportRow(await contact(ctx, s));
-    expect(inCall).toMatchObject({ outcome: 'in-call', sip_code: 200, duration_s: 42, machine_detection: 'amd_machine_detected', conversation_id: first.sid });
+    expect(inCall).toMatchObject({
+      outcome: 'in-call',
+      sip_code: 200,
+      duration_s: 42,
+      machine_detection: 'amd_machine_detected',
+      conversation_id: first.sid,
+    });
 
     const failed = { ...notifications.failed(second.sid, '480 Temporarily Unavailable') } as Partial<SavgNotification>;
     delete failed.machineDetection;
@@ -109,7 +178,15 @@ describe('result fields are those of the last ended attempt', () => {
     await deliver(s, 2, n(failed as SavgNotification), async () => (await contact(ctx, s)).n === 3);
     const rec = await contact(ctx, s);
     // Attempt 2's own fields (its interim AMD and connect time included), nothing of attempt 1 (no duration, no 200).
-    expect(rec).toMatchObject({ s: 'w', n: 3, o: 'unavailable', sip: 480, rs: '480 Temporarily Unavailable', amd: 'amd_human_detected', cv: second.sid });
+    expect(rec).toMatchObject({
+      s: 'w',
+      n: 3,
+      o: 'unavailable',
+      sip: 480,
+      rs: '480 Temporarily Unavailable',
+      amd: 'amd_human_detected',
+      cv: second.sid,
+    });
     expect(rec.du).toBeUndefined();
     expect(rec.ca).not.toBe(afterFirst.ca);
     expect(rec.x).toBeUndefined();
@@ -129,7 +206,18 @@ describe('crash between ending an attempt and adding its re-dial job', () => {
     await dialAttempt(ctx, s, 1);
     const t0 = Date.now();
     // The crash: the attempt is ended with a re-dial decision, and the process dies before adding the job.
-    const ended = await store.attempts.end({ campaignId: s.campaignId, contactId: s.contactId, attempt: 1, from: 'call', outcome: 'busy', fields: { sip: 486 }, redialDelayMs: 5000 }, t0);
+    const ended = await store.attempts.end(
+      {
+        campaignId: s.campaignId,
+        contactId: s.contactId,
+        attempt: 1,
+        from: 'call',
+        outcome: 'busy',
+        fields: { sip: 486 },
+        redialDelayMs: 5000,
+      },
+      t0,
+    );
     expect(ended.result).toBe('redial');
     expect(await jobExists(s, 2)).toBe(false);
 
@@ -183,7 +271,12 @@ describe('the watchdog waits for the notification backlog', () => {
     const url = await listen(webhookOnly.app);
     const [s] = (await seedCampaign(local)) as [Seeded];
     const { sid } = await dialAttempt(local, s, 1, { deadline: Date.now() + 1000 });
-    const res = await request(url, 'POST', `/notify/${await tokenFor(local, s, 1)}`, n(notifications.answered(sid, 'amd_human_detected', 5)));
+    const res = await request(
+      url,
+      'POST',
+      `/notify/${await tokenFor(local, s, 1)}`,
+      n(notifications.answered(sid, 'amd_human_detected', 5)),
+    );
     expect(res.statusCode).toBe(202);
     let clock = Date.now() + 2000;
     const processing = buildIngester({ config: local.config, logger, webhook: false, now: () => clock });
@@ -207,8 +300,22 @@ describe('the watchdog waits for the notification backlog', () => {
     const [a, b] = (await seedCampaign(local, {}, 2)) as [Seeded, Seeded];
     await dialAttempt(local, a, 1, { deadline: Date.now() + 1000 });
     const other = await dialAttempt(local, b, 1);
-    expect((await request(url, 'POST', `/notify/${await tokenFor(local, b, 1)}`, n(notifications.interim(other.sid, 'amd_human_detected')))).statusCode).toBe(202);
-    const processing = buildIngester({ config: local.config, logger, webhook: false, now: () => Date.now() + 1000 + 5000 + 500 });
+    expect(
+      (
+        await request(
+          url,
+          'POST',
+          `/notify/${await tokenFor(local, b, 1)}`,
+          n(notifications.interim(other.sid, 'amd_human_detected')),
+        )
+      ).statusCode,
+    ).toBe(202);
+    const processing = buildIngester({
+      config: local.config,
+      logger,
+      webhook: false,
+      now: () => Date.now() + 1000 + 5000 + 500,
+    });
     extra.push(webhookOnly, processing);
     expect(await processing.watchdog!.tick()).toBe(1);
     expect(await contact(local, a)).toMatchObject({ s: 't', o: 'lost' });
@@ -227,9 +334,23 @@ describe('a stored notification whose job stalled before', () => {
     const url = await listen(webhookOnly.app);
     const [s] = (await seedCampaign(local)) as [Seeded];
     const { sid } = await dialAttempt(local, s);
-    expect((await request(url, 'POST', `/notify/${await tokenFor(local, s, 1)}`, n(notifications.answered(sid, 'amd_human_detected', 3)))).statusCode).toBe(202);
+    expect(
+      (
+        await request(
+          url,
+          'POST',
+          `/notify/${await tokenFor(local, s, 1)}`,
+          n(notifications.answered(sid, 'amd_human_detected', 3)),
+        )
+      ).statusCode,
+    ).toBe(202);
     // A processor takes the job and dies holding it; it had already been re-delivered once (stalled once).
-    const crashed = new Worker(NOTIFY_QUEUE, undefined, { connection: local.redis, prefix: local.keys.notifyQueuePrefix(), lockDuration: 300, autorun: false });
+    const crashed = new Worker(NOTIFY_QUEUE, undefined, {
+      connection: local.redis,
+      prefix: local.keys.notifyQueuePrefix(),
+      lockDuration: 300,
+      autorun: false,
+    });
     const job = await crashed.getNextJob('crashed-processor');
     expect(job).toBeDefined();
     await local.redis.hset(`${local.keys.notifyQueuePrefix()}:${NOTIFY_QUEUE}:${job!.id}`, 'stc', '1');
@@ -237,7 +358,11 @@ describe('a stored notification whose job stalled before', () => {
     const processing = buildIngester({ config: local.config, logger, webhook: false });
     extra.push(processing);
     await processing.start();
-    await waitUntil(async () => (await contact(local, s)).s === 't', 20_000, 'notification applied after a second stall');
+    await waitUntil(
+      async () => (await contact(local, s)).s === 't',
+      20_000,
+      'notification applied after a second stall',
+    );
     expect(await contact(local, s)).toMatchObject({ o: 'answered-human', du: 3 });
     await local.close();
   });

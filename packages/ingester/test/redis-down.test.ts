@@ -58,7 +58,10 @@ describe('Redis down', () => {
     expect(metrics).toMatch(/dialer_ingester_notifications_total\{result="unavailable"\} [1-9]/);
     // The server runs without persistence, so only what was accepted after the restart is there: exactly one.
     const redis = createRedis(server.url, 'blocking', 'test');
-    const queue = new Queue(NOTIFY_QUEUE, { connection: redis, prefix: createKeys(config.keyPrefix).notifyQueuePrefix() });
+    const queue = new Queue(NOTIFY_QUEUE, {
+      connection: redis,
+      prefix: createKeys(config.keyPrefix).notifyQueuePrefix(),
+    });
     try {
       expect(accepted).toBe(2);
       expect(await queue.count()).toBe(1);

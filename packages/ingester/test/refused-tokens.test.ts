@@ -33,7 +33,10 @@ async function flood(base: string, tokens: string[]): Promise<number[]> {
   return codes;
 }
 
-const refusedLines = (lines: string[]) => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => String(e.msg).startsWith('notify token refused'));
+const refusedLines = (lines: string[]) =>
+  lines
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((e) => String(e.msg).startsWith('notify token refused'));
 
 describe('refused notify tokens', () => {
   let ingester: Ingester;
@@ -49,7 +52,8 @@ describe('refused notify tokens', () => {
     expect(codes.filter((c) => c === 401)).toHaveLength(FORGED);
 
     const metrics = (await request(metricsBase, 'GET', '/metrics')).body;
-    const sample = (name: string, labels: string) => Number(new RegExp(`${name}\\{${labels}\\} (\\d+)`).exec(metrics)?.[1]);
+    const sample = (name: string, labels: string) =>
+      Number(new RegExp(`${name}\\{${labels}\\} (\\d+)`).exec(metrics)?.[1]);
     expect(sample('dialer_ingester_notifications_total', 'result="unauthorized"')).toBe(FORGED);
     expect(sample('dialer_ingester_token_refused_total', 'reason="bad-signature"')).toBe(600);
     expect(sample('dialer_ingester_token_refused_total', 'reason="expired"')).toBe(300);
@@ -64,23 +68,35 @@ describe('refused notify tokens', () => {
     await ingester.close();
     const all = refusedLines(capture.lines);
     expect(all).toHaveLength(2);
-    expect(all[1]).toMatchObject({ count: FORGED - 1, reasons: { 'bad-signature': 599, expired: 300, 'wrong-audience': 100 } });
+    expect(all[1]).toMatchObject({
+      count: FORGED - 1,
+      reasons: { 'bad-signature': 599, expired: 300, 'wrong-audience': 100 },
+    });
     expect(capture.lines.join('\n')).not.toContain(forged[0]!.split('.')[2]);
   });
 
   it('a flood that goes on is summed up once per interval', async () => {
     const capture = captureLogger('info');
-    ingester = buildIngester({ config: ctx.config, logger: capture.logger, processor: false, refusedLogIntervalMs: 300 });
+    ingester = buildIngester({
+      config: ctx.config,
+      logger: capture.logger,
+      processor: false,
+      refusedLogIntervalMs: 300,
+    });
     const base = await listen(ingester.app);
     const started = Date.now();
     await flood(base, forged.slice(0, 200));
     await flood(base, forged.slice(200, 400));
     const elapsed = Date.now() - started;
     // The last window's summary comes when its interval ends.
-    await waitUntil(async () => {
-      const lines = refusedLines(capture.lines);
-      return lines.length > 1 && lines.slice(1).reduce((n, l) => n + (l.count as number), 0) === 399;
-    }, 10_000, 'the summaries of the flood');
+    await waitUntil(
+      async () => {
+        const lines = refusedLines(capture.lines);
+        return lines.length > 1 && lines.slice(1).reduce((n, l) => n + (l.count as number), 0) === 399;
+      },
+      10_000,
+      'the summaries of the flood',
+    );
     const lines = refusedLines(capture.lines);
     // One line at once, then at most one per 300 ms window while the flood lasted (plus the last one).
     expect(lines.length).toBeLessThanOrEqual(2 + Math.ceil(elapsed / 300));

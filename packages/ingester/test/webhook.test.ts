@@ -4,7 +4,18 @@ import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import type { Queue } from 'bullmq';
 import { captureLogger, testContext, type TestContext } from '@dialer/test-utils';
 import { buildIngester, type Ingester, type NotifyItem, type NotifyJobData } from '@dialer/ingester';
-import { contact, dialAttempt, listen, notifications, notifyQueue, request, seedCampaign, spell, tokenFor, type Seeded } from './helpers.js';
+import {
+  contact,
+  dialAttempt,
+  listen,
+  notifications,
+  notifyQueue,
+  request,
+  seedCampaign,
+  spell,
+  tokenFor,
+  type Seeded,
+} from './helpers.js';
 
 let ctx: TestContext;
 let ingester: Ingester;
@@ -33,7 +44,11 @@ afterAll(async () => {
   await ctx.close();
 });
 
-function post(token: string, payload: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) {
+function post(
+  token: string,
+  payload: unknown,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+) {
   return request(base, 'POST', `/notify/${token}`, payload, headers);
 }
 
@@ -121,17 +136,31 @@ describe('POST /notify/:token — accepted notifications', () => {
       c: s.campaignId,
       k: s.contactId,
       n: 1,
-      b: { conversationId: sid, status: 'completed', machineDetection: 'amd_human_detected', durationSeconds: 30, reason: '200 OK' },
+      b: {
+        conversationId: sid,
+        status: 'completed',
+        machineDetection: 'amd_human_detected',
+        durationSeconds: 30,
+        reason: '200 OK',
+      },
     });
   });
 
   it('accepts the older spelling, an upper-case status and extra fields', async () => {
-    const old = { ...spell.old(notifications.failed(sid, '480 Temporarily Unavailable')), status: 'FAILED', vendorExtra: { a: 1 } };
+    const old = {
+      ...spell.old(notifications.failed(sid, '480 Temporarily Unavailable')),
+      status: 'FAILED',
+      vendorExtra: { a: 1 },
+    };
     expect(old).toHaveProperty('callconnecttime');
     const res = await post(await tokenFor(ctx, s), old);
     expect(res.statusCode).toBe(202);
     const stored = (await storedItems()).map((i) => i.b).find((b) => b.status === 'failed');
-    expect(stored).toMatchObject({ status: 'failed', reason: '480 Temporarily Unavailable', machineDetection: 'detect' });
+    expect(stored).toMatchObject({
+      status: 'failed',
+      reason: '480 Temporarily Unavailable',
+      machineDetection: 'detect',
+    });
     expect(stored?.callConnectTime).toMatch(/^\d{4}-\d{2}-\d{2}T/);
   });
 
@@ -181,7 +210,8 @@ describe('health and metrics', () => {
     const res = await request(metricsBase, 'GET', '/metrics');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('text/plain');
-    const count = (result: string) => Number(new RegExp(`dialer_ingester_notifications_total\\{result="${result}"\\} (\\d+)`).exec(res.body)?.[1]);
+    const count = (result: string) =>
+      Number(new RegExp(`dialer_ingester_notifications_total\\{result="${result}"\\} (\\d+)`).exec(res.body)?.[1]);
     expect(count('unauthorized')).toBe(4);
     expect(count('malformed')).toBe(4);
     expect(count('too-large')).toBe(1);

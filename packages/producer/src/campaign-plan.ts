@@ -29,7 +29,11 @@ export function checkCampaignId(id: string): void {
 }
 
 /** Reads and validates the settings without touching Redis. */
-export async function planSettings(settingsFile: string | undefined, settings: unknown, config: DialerConfig): Promise<SettingsPlan> {
+export async function planSettings(
+  settingsFile: string | undefined,
+  settings: unknown,
+  config: DialerConfig,
+): Promise<SettingsPlan> {
   const explicit = settingsFile !== undefined || settings !== undefined;
   const input = settingsFile !== undefined ? await readSettingsFile(settingsFile) : settings;
   try {
@@ -48,7 +52,9 @@ export async function planSettings(settingsFile: string | undefined, settings: u
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
       : v,
   );
 }
@@ -65,14 +71,22 @@ function differingKeys(a: CampaignSettings, b: CampaignSettings): string[] {
  * running campaign's dial parameters behind its back, and to feed a cancelled campaign.
  * Returns the settings to create the campaign with, or undefined when it exists.
  */
-export async function planCampaign(store: CampaignStore, campaignId: string, plan: SettingsPlan): Promise<CampaignSettings | undefined> {
+export async function planCampaign(
+  store: CampaignStore,
+  campaignId: string,
+  plan: SettingsPlan,
+): Promise<CampaignSettings | undefined> {
   const meta = await store.getCampaign(campaignId);
   if (!meta) {
     if (plan.deferredError) throw plan.deferredError;
     return plan.settings;
   }
   if (meta.state === 'cancelled') {
-    throw new DialerError('DIALER_ERR_CAMPAIGN_STATE', `Campaign "${campaignId}" is cancelled: contacts cannot be added to it; use a new campaign id`, { campaignId });
+    throw new DialerError(
+      'DIALER_ERR_CAMPAIGN_STATE',
+      `Campaign "${campaignId}" is cancelled: contacts cannot be added to it; use a new campaign id`,
+      { campaignId },
+    );
   }
   if (plan.explicit && plan.settings) {
     const diff = differingKeys(meta.settings, plan.settings);

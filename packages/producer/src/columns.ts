@@ -16,7 +16,10 @@ export interface ColumnMap {
 
 /** `Phone Number`, `phone-number` and `PHONE_NUMBER` all mean phone_number. */
 function canonical(name: string): string {
-  return name.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
 }
 
 function findColumn(canon: string[], names: readonly string[]): number | undefined {
@@ -41,7 +44,11 @@ export function resolveColumns(rawHeader: string[], file: string, phoneColumn?: 
     phone = header.indexOf(phoneColumn.trim());
     if (phone === -1) phone = canon.indexOf(canonical(phoneColumn));
     if (phone === -1) {
-      throw new DialerError('DIALER_ERR_CSV', `${file}: no column named "${phoneColumn}" (--phone-column); the header has ${describeHeader(header)}`, { file });
+      throw new DialerError(
+        'DIALER_ERR_CSV',
+        `${file}: no column named "${phoneColumn}" (--phone-column); the header has ${describeHeader(header)}`,
+        { file },
+      );
     }
   } else {
     phone = findColumn(canon, PHONE_COLUMN_NAMES);

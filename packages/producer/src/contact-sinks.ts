@@ -1,4 +1,13 @@
-import { DIAL_JOB_NAME, dialJobOptions, suppressedContactRecord, type CampaignStore, type ContactRecord, type DialJobData, type Keys, type RedisClient } from '@dialer/core';
+import {
+  DIAL_JOB_NAME,
+  dialJobOptions,
+  suppressedContactRecord,
+  type CampaignStore,
+  type ContactRecord,
+  type DialJobData,
+  type Keys,
+  type RedisClient,
+} from '@dialer/core';
 import type { Queue } from 'bullmq';
 import { SUPPRESSED_AT_IMPORT, type ImportCounts } from './import-types.js';
 import { ContactIdSet } from './contact-id-set.js';
@@ -16,7 +25,11 @@ export interface ContactSink {
 }
 
 /** Keeps the first occurrence of each contact in a chunk; later ones are duplicates. */
-function dedupe(chunk: PendingContact[], counts: ImportCounts, seen: Set<string> | ContactIdSet = new Set<string>()): PendingContact[] {
+function dedupe(
+  chunk: PendingContact[],
+  counts: ImportCounts,
+  seen: Set<string> | ContactIdSet = new Set<string>(),
+): PendingContact[] {
   const unique: PendingContact[] = [];
   for (const c of chunk) {
     if (seen instanceof ContactIdSet ? !seen.add(c.contactId) : seen.has(c.contactId)) counts.duplicates++;
@@ -32,10 +45,17 @@ function dedupe(chunk: PendingContact[], counts: ImportCounts, seen: Set<string>
  * Which numbers are on the global or the campaign's do-not-call list. Most imports meet an empty list or
  * two: an EXISTS first spares sending every number of the chunk to Redis for nothing.
  */
-async function suppressedFlags(redis: RedisClient, keys: Keys, campaignId: string, numbers: string[]): Promise<boolean[]> {
+async function suppressedFlags(
+  redis: RedisClient,
+  keys: Keys,
+  campaignId: string,
+  numbers: string[],
+): Promise<boolean[]> {
   const lists = [keys.globalSuppress(), keys.campaignSuppress(campaignId)];
   const present = await Promise.all(lists.map((key) => redis.exists(key)));
-  const hits = await Promise.all(lists.filter((_, i) => present[i] === 1).map((key) => redis.smismember(key, ...numbers)));
+  const hits = await Promise.all(
+    lists.filter((_, i) => present[i] === 1).map((key) => redis.smismember(key, ...numbers)),
+  );
   return numbers.map((_, i) => hits.some((h) => h[i] === 1));
 }
 
@@ -71,7 +91,12 @@ export class RedisContactSink implements ContactSink {
   private async write(contacts: PendingContact[], counts: ImportCounts): Promise<void> {
     if (contacts.length === 0) return;
     const { redis, keys, store, queue, campaignId } = this.deps;
-    const suppressed = await suppressedFlags(redis, keys, campaignId, contacts.map((c) => c.record.p));
+    const suppressed = await suppressedFlags(
+      redis,
+      keys,
+      campaignId,
+      contacts.map((c) => c.record.p),
+    );
     const now = Date.now();
     await this.deps.ensureCampaign();
     const codes = await store.addContacts(
@@ -87,7 +112,8 @@ export class RedisContactSink implements ContactSink {
       if (code === 1 && suppressed[i]) suppressedNew++;
       else if (code === 1) accepted++;
       else duplicates++;
-      if (code === 2 || (code === 1 && !suppressed[i])) jobs.push({ name: DIAL_JOB_NAME, data: { c, n: 1 }, opts: dialJobOptions(c, 1) });
+      if (code === 2 || (code === 1 && !suppressed[i]))
+        jobs.push({ name: DIAL_JOB_NAME, data: { c, n: 1 }, opts: dialJobOptions(c, 1) });
     });
     if (jobs.length > 0) await queue.addBulk(jobs);
     counts.accepted += accepted;
@@ -104,9 +130,7 @@ export class DryRunContactSink implements ContactSink {
   // Off the heap: a million ids as strings would outgrow the import thread's heap cap.
   private readonly seen = new ContactIdSet();
 
-  constructor(
-    private readonly deps: { redis: RedisClient; keys: Keys; campaignId: string },
-  ) {}
+  constructor(private readonly deps: { redis: RedisClient; keys: Keys; campaignId: string }) {}
 
   prepare(chunk: PendingContact[], counts: ImportCounts): () => Promise<void> {
     const unique = dedupe(chunk, counts, this.seen);
@@ -118,7 +142,12 @@ export class DryRunContactSink implements ContactSink {
     const { redis, keys, campaignId } = this.deps;
     const [existing, suppressed] = await Promise.all([
       redis.hmget(keys.campaignContacts(campaignId), ...contacts.map((c) => c.contactId)),
-      suppressedFlags(redis, keys, campaignId, contacts.map((c) => c.record.p)),
+      suppressedFlags(
+        redis,
+        keys,
+        campaignId,
+        contacts.map((c) => c.record.p),
+      ),
     ]);
     contacts.forEach((_, i) => {
       if (existing[i] !== null) counts.duplicates++;

@@ -41,7 +41,10 @@ export class CsvSource {
       on_skip: (err: CsvError | undefined) => {
         this.skipped++;
         const records = typeof err?.records === 'number' ? err.records : this.records;
-        this.unreadable.push({ row: records + this.skipped, reason: `unreadable CSV: ${err?.message ?? 'parse error'}` });
+        this.unreadable.push({
+          row: records + this.skipped,
+          reason: `unreadable CSV: ${err?.message ?? 'parse error'}`,
+        });
       },
     });
     this.stream.on('error', (err) => this.parser.destroy(err));
@@ -56,7 +59,12 @@ export class CsvSource {
       r = await this.iterator.next();
     } catch (err) {
       // The file vanished or became unreadable mid-import: what was imported stays, a re-run finishes it.
-      throw new DialerError('DIALER_ERR_CSV', `Cannot read ${this.path} (row ${this.records + this.skipped + 1}): ${(err as Error).message}`, { file: this.path }, { cause: err });
+      throw new DialerError(
+        'DIALER_ERR_CSV',
+        `Cannot read ${this.path} (row ${this.records + this.skipped + 1}): ${(err as Error).message}`,
+        { file: this.path },
+        { cause: err },
+      );
     }
     if (r.done) return undefined;
     this.records++;

@@ -10,7 +10,10 @@ export function parseDelimiterOption(value: string): string {
   const named = NAMED[value.toLowerCase()];
   if (named) return named;
   if (value.length !== 1 || value === '"' || value === '\n' || value === '\r') {
-    throw new DialerError('DIALER_ERR_CSV', `--delimiter must be one character such as , ; | or "tab" (got ${JSON.stringify(value)})`);
+    throw new DialerError(
+      'DIALER_ERR_CSV',
+      `--delimiter must be one character such as , ; | or "tab" (got ${JSON.stringify(value)})`,
+    );
   }
   return value;
 }

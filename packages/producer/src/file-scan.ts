@@ -63,13 +63,20 @@ export async function scanFile(path: string): Promise<FileScan> {
       first = false;
       const nul = chunk.indexOf(0);
       if (nul !== -1) {
-        throw csvError(`${path} is not a text CSV file: it contains binary data (a NUL byte at line ${lines + 1 + countNewlines(chunk.subarray(0, nul))})`, { file: path });
+        throw csvError(
+          `${path} is not a text CSV file: it contains binary data (a NUL byte at line ${lines + 1 + countNewlines(chunk.subarray(0, nul))})`,
+          { file: path },
+        );
       }
       let text: string;
       try {
         text = decoder.decode(chunk, { stream: true });
       } catch (err) {
-        throw csvError(`${path} is not valid UTF-8 (first bad byte on line ${lineOfBadByte(chunk, lines)}); save it as UTF-8 and import again`, { file: path }, err);
+        throw csvError(
+          `${path} is not valid UTF-8 (first bad byte on line ${lineOfBadByte(chunk, lines)}); save it as UTF-8 and import again`,
+          { file: path },
+          err,
+        );
       }
       if (!headDone) {
         head += text;
@@ -84,7 +91,11 @@ export async function scanFile(path: string): Promise<FileScan> {
     try {
       decoder.decode();
     } catch (err) {
-      throw csvError(`${path} is not valid UTF-8 (it ends in the middle of a character); save it as UTF-8 and import again`, { file: path }, err);
+      throw csvError(
+        `${path} is not valid UTF-8 (it ends in the middle of a character); save it as UTF-8 and import again`,
+        { file: path },
+        err,
+      );
     }
   } finally {
     stream.destroy();

@@ -9,7 +9,14 @@ export type ToImportWorker = { t: 'abort' };
 export type FromImportWorker =
   | { t: 'progress'; progress: ImportProgress }
   | { t: 'done'; summary: ImportSummary }
-  | { t: 'error'; code?: ErrorCode; message: string; stack?: string; details?: Record<string, unknown>; causes?: string[] };
+  | {
+      t: 'error';
+      code?: ErrorCode;
+      message: string;
+      stack?: string;
+      details?: Record<string, unknown>;
+      causes?: string[];
+    };
 
 const WORKER_URL = new URL('./import-worker.js', import.meta.url);
 

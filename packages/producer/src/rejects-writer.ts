@@ -33,7 +33,12 @@ export class RejectsWriter {
     // Throws DIALER_ERR_OUTPUT_FILE (a symbolic link, not a regular file, cannot create) before any row is lost.
     const file = createWriteStream(this.path, { fd: createPrivateFile(this.path, 'rejects file') });
     const fail = (err: Error) => {
-      this.failure ??= new DialerError('DIALER_ERR_CSV', `Cannot write the rejects file ${this.path}: ${err.message}`, { file: this.path }, { cause: err });
+      this.failure ??= new DialerError(
+        'DIALER_ERR_CSV',
+        `Cannot write the rejects file ${this.path}: ${err.message}`,
+        { file: this.path },
+        { cause: err },
+      );
     };
     // A failing file stops the stringifier too, so a write waiting for 'drain' fails instead of hanging.
     file.on('error', (err) => {

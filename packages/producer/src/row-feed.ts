@@ -45,7 +45,8 @@ async function readHeader(source: CsvSource, file: string): Promise<string[]> {
   for (;;) {
     const rec = await source.next();
     const unreadable = source.takeUnreadable()[0];
-    if (unreadable) throw new DialerError('DIALER_ERR_CSV', `${file}: the header row is unreadable (${unreadable.reason})`, { file });
+    if (unreadable)
+      throw new DialerError('DIALER_ERR_CSV', `${file}: the header row is unreadable (${unreadable.reason})`, { file });
     if (!rec) throw new DialerError('DIALER_ERR_CSV', `${file} has no header row (the file is empty)`, { file });
     if (rec.values.some((v) => v.trim() !== '')) return rec.values;
   }
@@ -66,7 +67,11 @@ export class LocalRowFeed implements RowFeed {
   }
 
   async open(): Promise<ColumnMap> {
-    const columns = resolveColumns(await readHeader(this.source, this.options.file), this.options.file, this.options.phoneColumn);
+    const columns = resolveColumns(
+      await readHeader(this.source, this.options.file),
+      this.options.file,
+      this.options.phoneColumn,
+    );
     this.columns = columns;
     this.rejects = new RejectsWriter(this.options.rejectsPath, () => columns.header);
     return columns;
@@ -78,8 +83,13 @@ export class LocalRowFeed implements RowFeed {
 
   async nextChunk(): Promise<PendingContact[] | undefined> {
     const rejects = this.rejects;
-    if (!this.columns || !rejects || !this.scheme) throw new Error('RowFeed.open() and useContactIds() must come first');
-    const mapper = (this.mapper ??= new RowMapper(this.columns, this.options.defaultCountry, contactIdHasher(this.scheme)));
+    if (!this.columns || !rejects || !this.scheme)
+      throw new Error('RowFeed.open() and useContactIds() must come first');
+    const mapper = (this.mapper ??= new RowMapper(
+      this.columns,
+      this.options.defaultCountry,
+      contactIdHasher(this.scheme),
+    ));
     if (this.ended) return undefined;
     const chunk: PendingContact[] = [];
     while (chunk.length < this.options.chunkSize) {

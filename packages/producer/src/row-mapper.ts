@@ -41,7 +41,11 @@ export class RowMapper {
       const written = (values[this.columns.timezone] ?? '').trim();
       if (written !== '') {
         const zone = this.zone(written);
-        if (!zone) return { kind: 'reject', reason: `invalid timezone "${written}" (expected an IANA name such as America/New_York)` };
+        if (!zone)
+          return {
+            kind: 'reject',
+            reason: `invalid timezone "${written}" (expected an IANA name such as America/New_York)`,
+          };
         tz = zone;
       }
     }
@@ -59,7 +63,9 @@ export class RowMapper {
   private zone(written: string): string | null {
     let zone = this.zones.get(written);
     if (zone === undefined) {
-      zone = isValidTimeZone(written) ? new Intl.DateTimeFormat('en-US', { timeZone: written }).resolvedOptions().timeZone : null;
+      zone = isValidTimeZone(written)
+        ? new Intl.DateTimeFormat('en-US', { timeZone: written }).resolvedOptions().timeZone
+        : null;
       if (this.zones.size < TIMEZONE_CACHE_LIMIT) this.zones.set(written, zone);
     }
     return zone;

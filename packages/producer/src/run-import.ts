@@ -12,7 +12,14 @@ import {
   type CampaignSettings,
   type ContactIdScheme,
 } from '@dialer/core';
-import { DEFAULT_CHUNK_SIZE, DEFAULT_MAX_IN_FLIGHT, type ImportCounts, type ImportDeps, type ImportOptions, type ImportSummary } from './import-types.js';
+import {
+  DEFAULT_CHUNK_SIZE,
+  DEFAULT_MAX_IN_FLIGHT,
+  type ImportCounts,
+  type ImportDeps,
+  type ImportOptions,
+  type ImportSummary,
+} from './import-types.js';
 import { parseDelimiterOption, sniffDelimiter } from './delimiter.js';
 import { scanFile } from './file-scan.js';
 import { InFlight } from './in-flight.js';
@@ -21,12 +28,14 @@ import { LocalRowFeed, type RowFeed } from './row-feed.js';
 import { parseWorkerAvailable, WorkerRowFeed } from './worker-row-feed.js';
 import { checkCampaignId, planCampaign, planSettings } from './campaign-plan.js';
 
-
 function checkCountry(country: string | undefined): string | undefined {
   if (country === undefined) return undefined;
   const cc = country.trim().toUpperCase();
   if (!isSupportedCountry(cc)) {
-    throw new DialerError('DIALER_ERR_SETTINGS', `--default-country "${country}" is not a supported ISO 3166 country code (e.g. US, GB, DE)`);
+    throw new DialerError(
+      'DIALER_ERR_SETTINGS',
+      `--default-country "${country}" is not a supported ISO 3166 country code (e.g. US, GB, DE)`,
+    );
   }
   return cc;
 }
@@ -36,7 +45,12 @@ async function connect(deps: ImportDeps): Promise<void> {
     await waitForRedis(deps.redis, deps.connectTimeoutMs ?? 10_000);
   } catch (err) {
     const where = deps.config.redisUrl.replace(/\/\/[^@/]*@/, '//');
-    throw new DialerError('DIALER_ERR_REDIS', `Redis at ${where} is not reachable (REDIS_URL): ${(err as Error).message}`, undefined, { cause: err });
+    throw new DialerError(
+      'DIALER_ERR_REDIS',
+      `Redis at ${where} is not reachable (REDIS_URL): ${(err as Error).message}`,
+      undefined,
+      { cause: err },
+    );
   }
 }
 
@@ -54,7 +68,9 @@ export async function runImport(options: ImportOptions, deps: ImportDeps): Promi
   const settingsPlan = await planSettings(options.settingsFile, options.settings, deps.config);
   const scan = await scanFile(options.file);
   if (scan.headerLine === undefined) {
-    throw new DialerError('DIALER_ERR_CSV', `${options.file} has no header row (the file is empty)`, { file: options.file });
+    throw new DialerError('DIALER_ERR_CSV', `${options.file} has no header row (the file is empty)`, {
+      file: options.file,
+    });
   }
   const feedOptions = {
     file: options.file,
@@ -74,7 +90,9 @@ export async function runImport(options: ImportOptions, deps: ImportDeps): Promi
     const store = new CampaignStore(deps.redis, deps.keys);
     const createWith = await planCampaign(store, options.campaignId, settingsPlan);
     // The campaign's own id scheme (an older campaign keeps its ids). A dry run creates no deployment key.
-    const ids = await resolveContactIdScheme(deps.redis, deps.keys, deps.config, options.campaignId, { create: !options.dryRun });
+    const ids = await resolveContactIdScheme(deps.redis, deps.keys, deps.config, options.campaignId, {
+      create: !options.dryRun,
+    });
     feed.useContactIds(ids);
     const { counts, aborted } = await importRows(options, feed, scan.size, deps, store, createWith, ids);
     const summary: ImportSummary = { campaign: options.campaignId, ...counts, durationMs: Date.now() - started };
@@ -82,7 +100,10 @@ export async function runImport(options: ImportOptions, deps: ImportDeps): Promi
     if (rejectsFile) summary.rejectsFile = rejectsFile;
     if (options.dryRun) summary.dryRun = true;
     if (aborted) summary.aborted = true;
-    deps.logger?.info({ campaignId: options.campaignId, ...counts, durationMs: summary.durationMs, dryRun: !!options.dryRun, aborted }, 'import finished');
+    deps.logger?.info(
+      { campaignId: options.campaignId, ...counts, durationMs: summary.durationMs, dryRun: !!options.dryRun, aborted },
+      'import finished',
+    );
     return summary;
   } finally {
     await feed.close();
@@ -136,7 +157,13 @@ async function importRows(
   return { counts, aborted };
 }
 /** Creates the campaign with its contact id scheme; one another import created meanwhile must have the same. */
-async function createCampaign(deps: ImportDeps, store: CampaignStore, campaignId: string, settings: CampaignSettings, ids: ContactIdScheme): Promise<void> {
+async function createCampaign(
+  deps: ImportDeps,
+  store: CampaignStore,
+  campaignId: string,
+  settings: CampaignSettings,
+  ids: ContactIdScheme,
+): Promise<void> {
   const label = contactIdSchemeLabel(ids);
   if (await store.createCampaign(campaignId, settings, { extra: label ? { [CONTACT_IDS_FIELD]: label } : {} })) return;
   await checkCampaignContactIds(deps.redis, deps.keys, deps.config, campaignId, ids);
@@ -155,5 +182,12 @@ function makeSink(
   let created: Promise<void> | undefined;
   const ensureCampaign = () =>
     (created ??= createWith ? createCampaign(deps, store, campaignId, createWith, ids) : Promise.resolve());
-  return new RedisContactSink({ redis: deps.redis, keys: deps.keys, store, queue: queues.get(campaignId), campaignId, ensureCampaign });
+  return new RedisContactSink({
+    redis: deps.redis,
+    keys: deps.keys,
+    store,
+    queue: queues.get(campaignId),
+    campaignId,
+    ensureCampaign,
+  });
 }

@@ -37,7 +37,13 @@ export async function readSettingsFile(path: string): Promise<unknown> {
     text = await readFile(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw settingsError(code === 'ENOENT' ? `Settings file not found: ${path}` : `Cannot read settings file ${path}: ${(err as Error).message}`, path, err);
+    throw settingsError(
+      code === 'ENOENT'
+        ? `Settings file not found: ${path}`
+        : `Cannot read settings file ${path}: ${(err as Error).message}`,
+      path,
+      err,
+    );
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
@@ -46,6 +52,10 @@ export async function readSettingsFile(path: string): Promise<unknown> {
     const message = (err as Error).message;
     const offset = errorOffset(text, message);
     const where = offset === undefined ? undefined : lineColumn(text, offset);
-    throw settingsError(`Settings file ${path} is not valid JSON${where ? ` at line ${where.line}, column ${where.column}` : ''}: ${message.replace(/\s+/g, ' ')}`, path, err);
+    throw settingsError(
+      `Settings file ${path} is not valid JSON${where ? ` at line ${where.line}, column ${where.column}` : ''}: ${message.replace(/\s+/g, ' ')}`,
+      path,
+      err,
+    );
   }
 }

@@ -23,6 +23,7 @@ export function causeMessages(err: unknown): string[] | undefined {
 /** The `{ cause }` option for an error rebuilt from {@link causeMessages}; undefined when there were none. */
 export function causeOption(messages: readonly string[] | undefined): { cause: Error } | undefined {
   let cause: Error | undefined;
-  for (const message of [...(messages ?? [])].reverse()) cause = new Error(message, cause === undefined ? undefined : { cause });
+  for (const message of [...(messages ?? [])].reverse())
+    cause = new Error(message, cause === undefined ? undefined : { cause });
   return cause === undefined ? undefined : { cause };
 }

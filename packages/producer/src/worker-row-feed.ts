@@ -69,9 +69,13 @@ export class WorkerRowFeed implements RowFeed {
     this.finished = true;
     if (message.t === 'error') {
       const cause = causeOption(message.causes);
-      throw message.code ? new DialerError(message.code, message.message, message.details, cause) : new Error(message.message, cause);
+      throw message.code
+        ? new DialerError(message.code, message.message, message.details, cause)
+        : new Error(message.message, cause);
     }
-    throw new Error(`CSV parser thread stopped unexpectedly (${message.t === 'exit' ? `exit code ${message.code}` : message.t})`);
+    throw new Error(
+      `CSV parser thread stopped unexpectedly (${message.t === 'exit' ? `exit code ${message.code}` : message.t})`,
+    );
   }
 
   async open(): Promise<ColumnMap> {

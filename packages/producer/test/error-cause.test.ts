@@ -32,21 +32,31 @@ async function thrown(run: () => unknown): Promise<unknown> {
 
 describe('import errors carry their cause', () => {
   it('a settings file that is missing or not JSON', async () => {
-    expect(await thrown(() => readSettingsFile(join(dir, 'absent.json')))).toMatchObject({ code: 'DIALER_ERR_SETTINGS', cause: { code: 'ENOENT' } });
+    expect(await thrown(() => readSettingsFile(join(dir, 'absent.json')))).toMatchObject({
+      code: 'DIALER_ERR_SETTINGS',
+      cause: { code: 'ENOENT' },
+    });
     const bad = (await thrown(() => readSettingsFile(file('bad.json', '{ "rate": }')))) as DialerError;
     expect(bad.code).toBe('DIALER_ERR_SETTINGS');
     expect(bad.cause).toBeInstanceOf(SyntaxError);
   });
 
   it('a CSV file that is missing or not UTF-8', async () => {
-    expect(await thrown(() => scanFile(join(dir, 'absent.csv')))).toMatchObject({ code: 'DIALER_ERR_CSV', cause: { code: 'ENOENT' } });
-    const latin1 = (await thrown(() => scanFile(file('latin1.csv', Buffer.from('phone,name\n+12025550100,Jos\xe9\n', 'latin1'))))) as DialerError;
+    expect(await thrown(() => scanFile(join(dir, 'absent.csv')))).toMatchObject({
+      code: 'DIALER_ERR_CSV',
+      cause: { code: 'ENOENT' },
+    });
+    const latin1 = (await thrown(() =>
+      scanFile(file('latin1.csv', Buffer.from('phone,name\n+12025550100,Jos\xe9\n', 'latin1'))),
+    )) as DialerError;
     expect(latin1.code).toBe('DIALER_ERR_CSV');
     expect(latin1.cause).toMatchObject({ code: 'ERR_ENCODING_INVALID_ENCODED_DATA' });
   });
 
   it('crosses a thread boundary as its messages and is rebuilt as a chain', () => {
-    const err = new DialerError('DIALER_ERR_CSV', 'top', undefined, { cause: new Error('middle', { cause: 'bottom' }) });
+    const err = new DialerError('DIALER_ERR_CSV', 'top', undefined, {
+      cause: new Error('middle', { cause: 'bottom' }),
+    });
     const messages = causeMessages(err);
     expect(messages).toEqual(['middle', 'bottom']);
     const rebuilt = new DialerError('DIALER_ERR_CSV', 'top', undefined, causeOption(structuredClone(messages)));
@@ -60,17 +70,23 @@ describe('import errors carry their cause', () => {
     const csv = file('contacts.csv', 'phone,name\n+12025550100,Ann\n');
     const settings = join(dir, 'missing-settings.json');
     const res = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [`${ROOT}packages/cli/dist/main.js`, 'produce', csv, '--campaign', 'c1', '--settings', settings], {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH, ...testEnv() },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [`${ROOT}packages/cli/dist/main.js`, 'produce', csv, '--campaign', 'c1', '--settings', settings],
+        {
+          cwd: ROOT,
+          env: { PATH: process.env.PATH, ...testEnv() },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       child.on('error', reject);
       child.on('close', (code) => resolve({ code, stderr }));
     });
     expect(res.code).toBe(1);
-    expect(res.stderr).toBe(`dialer: DIALER_ERR_SETTINGS: Settings file not found: ${settings}\n  cause: ENOENT: no such file or directory, open '${settings}'\n`);
+    expect(res.stderr).toBe(
+      `dialer: DIALER_ERR_SETTINGS: Settings file not found: ${settings}\n  cause: ENOENT: no such file or directory, open '${settings}'\n`,
+    );
   });
 });

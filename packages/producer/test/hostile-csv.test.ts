@@ -25,7 +25,10 @@ const settings = { caller: '+15550001111' };
  * counts add up and match what is in Redis (contacts and one job each), or a DialerError with a message,
  * and then nothing at all in Redis for that campaign.
  */
-async function importChecked(content: string | Buffer, options: { dryRun?: boolean } = {}): Promise<ImportSummary | Error> {
+async function importChecked(
+  content: string | Buffer,
+  options: { dryRun?: boolean } = {},
+): Promise<ImportSummary | Error> {
   const campaignId = `h${++serial}`;
   const file = fx.file(`${campaignId}.csv`, content);
   let result: ImportSummary | Error;
@@ -56,13 +59,30 @@ async function importChecked(content: string | Buffer, options: { dryRun?: boole
 /** A cell as hostile spreadsheets write them: quotes, delimiters, newlines, control and astral characters. */
 const hostileCell = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.constantFrom('"', '""', '"unclosed', 'a"b', ',', ';', '\t', '\r', '\n', '\r\n', '\uFEFF', '\u0000', '=cmd|x', '😀'),
+  fc.constantFrom(
+    '"',
+    '""',
+    '"unclosed',
+    'a"b',
+    ',',
+    ';',
+    '\t',
+    '\r',
+    '\n',
+    '\r\n',
+    '\uFEFF',
+    '\u0000',
+    '=cmd|x',
+    '😀',
+  ),
   fc.integer({ min: 0, max: 9999 }).map((i) => usNumber(i)),
   fc.constantFrom('+1 (212) 200-0000', '0044 20 7946 0958', '12', '+99999999999999999999', 'tel:+12122000000'),
 );
 const hostileCsv = fc
   .array(fc.array(hostileCell, { minLength: 1, maxLength: 5 }), { minLength: 0, maxLength: 40 })
-  .map((rows) => `phone,name,note\n${rows.map((r) => r.join(fc.sample(fc.constantFrom(',', ';', '"'), 1)[0])).join('\n')}`);
+  .map(
+    (rows) => `phone,name,note\n${rows.map((r) => r.join(fc.sample(fc.constantFrom(',', ';', '"'), 1)[0])).join('\n')}`,
+  );
 
 describe('hostile CSV files (property-based)', () => {
   it('random bytes: a clear error or rows rejected, never a crash or a half-written campaign', async () => {
@@ -88,7 +108,9 @@ describe('hostile CSV files (property-based)', () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: 300 }), invalid, async (validRows, bad) => {
         const good = Array.from({ length: validRows }, (_, i) => `${usNumber(i)},P${i}\n`).join('');
-        const result = await importChecked(Buffer.concat([Buffer.from(`phone,name\n${good}`), Buffer.from(bad), Buffer.from('\n')]));
+        const result = await importChecked(
+          Buffer.concat([Buffer.from(`phone,name\n${good}`), Buffer.from(bad), Buffer.from('\n')]),
+        );
         expect(result).toBeInstanceOf(Error);
         expect((result as Error).message).toMatch(/not valid UTF-8/);
       }),
@@ -109,12 +131,16 @@ describe('hostile CSV corpus', () => {
 
   it('a huge field (3 MB) is rejected as unreadable, the rows before it imported', async () => {
     const huge = 'x'.repeat(3 << 20);
-    const s = (await importChecked(`phone,name\n${usNumber(1)},A\n${usNumber(2)},${huge}\n${usNumber(3)},C\n`)) as ImportSummary;
+    const s = (await importChecked(
+      `phone,name\n${usNumber(1)},A\n${usNumber(2)},${huge}\n${usNumber(3)},C\n`,
+    )) as ImportSummary;
     // The parser gives up on the rest of the file after a record over 1 MB (csv-parse's max_record_size):
     // the row after it is reported unreadable too (see the report: left to the producer's owners).
     expect(s.accepted).toBeGreaterThanOrEqual(1);
     expect(s.rejected).toBeGreaterThanOrEqual(1);
-    expect(await fx.store.getContact(`h${serial}`, await contactIdOf(fx.ctx, `h${serial}`, usNumber(2)))).toBeUndefined();
+    expect(
+      await fx.store.getContact(`h${serial}`, await contactIdOf(fx.ctx, `h${serial}`, usNumber(2))),
+    ).toBeUndefined();
   });
 
   it('a single 5 MB line without any newline (no header row) is refused', async () => {
@@ -124,8 +150,12 @@ describe('hostile CSV corpus', () => {
 
   it('NUL bytes and UTF-16 are refused; CRLF, CR and a BOM are read', async () => {
     expect(await importChecked(Buffer.from(`phone\n${usNumber(1)}\u0000\n`))).toBeInstanceOf(Error);
-    expect(await importChecked(Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('phone\n', 'utf16le')]))).toBeInstanceOf(Error);
-    const s = (await importChecked(`\uFEFFphone,name\r\n${usNumber(1)},A\r${usNumber(2)},B\n${usNumber(3)},C\r\n`)) as ImportSummary;
+    expect(
+      await importChecked(Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('phone\n', 'utf16le')])),
+    ).toBeInstanceOf(Error);
+    const s = (await importChecked(
+      `\uFEFFphone,name\r\n${usNumber(1)},A\r${usNumber(2)},B\n${usNumber(3)},C\r\n`,
+    )) as ImportSummary;
     expect(s).toMatchObject({ rows: 3, accepted: 3 });
   });
 });
@@ -154,7 +184,11 @@ describe('1M rows', () => {
     out.end(buf);
     await once(out, 'finish');
     const started = Date.now();
-    const r = await runCli(['produce', file, '--campaign', 'million', '--dry-run', '--json'], { ...fx.ctx.env, LOG_LEVEL: 'silent' }, 200_000);
+    const r = await runCli(
+      ['produce', file, '--campaign', 'million', '--dry-run', '--json'],
+      { ...fx.ctx.env, LOG_LEVEL: 'silent' },
+      200_000,
+    );
     const seconds = (Date.now() - started) / 1000;
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
     const s = JSON.parse(r.stdout) as ImportSummary;
@@ -166,6 +200,8 @@ describe('1M rows', () => {
     expect(s.rejected).toBeGreaterThanOrEqual(11);
     // Nothing written to Redis by a dry run.
     expect(await fx.store.getCampaign('million')).toBeUndefined();
-    process.stdout.write(`1M-row dry run (CLI): ${seconds.toFixed(1)} s, ${JSON.stringify({ rows: s.rows, accepted: s.accepted, duplicates: s.duplicates, rejected: s.rejected })}\n`);
+    process.stdout.write(
+      `1M-row dry run (CLI): ${seconds.toFixed(1)} s, ${JSON.stringify({ rows: s.rows, accepted: s.accepted, duplicates: s.duplicates, rejected: s.rejected })}\n`,
+    );
   }, 240_000);
 });

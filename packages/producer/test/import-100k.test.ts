@@ -47,10 +47,20 @@ describe('a 100k-row import', () => {
     let progressCalls = 0;
     const summary = await fx.run({ file, campaignId: 'large', onProgress: () => progressCalls++ });
     const accepted = ROWS - expected.duplicates - expected.rejected;
-    expect(summary).toMatchObject({ rows: ROWS, accepted, duplicates: expected.duplicates, rejected: expected.rejected, suppressed: 0 });
+    expect(summary).toMatchObject({
+      rows: ROWS,
+      accepted,
+      duplicates: expected.duplicates,
+      rejected: expected.rejected,
+      suppressed: 0,
+    });
     expect(progressCalls).toBeGreaterThan(50);
     expect(await fx.jobCount('large')).toBe(accepted);
     expect((await fx.store.stats('large')).contacts).toBe(accepted);
-    expect(await fx.store.getContact('large', await contactIdOf(fx.ctx, 'large', usNumber(99_998)))).toMatchObject({ r: 100_000, tz: 'America/Denver', md: { account: 'A99998' } });
+    expect(await fx.store.getContact('large', await contactIdOf(fx.ctx, 'large', usNumber(99_998)))).toMatchObject({
+      r: 100_000,
+      tz: 'America/Denver',
+      md: { account: 'A99998' },
+    });
   });
 });

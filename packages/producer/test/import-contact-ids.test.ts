@@ -28,14 +28,18 @@ function csvOf(from: number, count: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-const contactIds = async (fx: ProducerFixture, campaignId: string) => (await fx.ctx.redis.hkeys(fx.ctx.keys.campaignContacts(campaignId))).sort();
+const contactIds = async (fx: ProducerFixture, campaignId: string) =>
+  (await fx.ctx.redis.hkeys(fx.ctx.keys.campaignContacts(campaignId))).sort();
 
 describe('contact ids of imported contacts', () => {
   it('are keyed per deployment: not the bare SHA-256 of the number, different under another REDIS_PREFIX', async () => {
     const a = deployment();
     const b = deployment();
     const numbers = Array.from({ length: 50 }, (_, i) => usNumber(i));
-    for (const fx of [a, b]) expect(await fx.run({ file: fx.file('c.csv', csvOf(0, 50)), campaignId: 'keyed' })).toMatchObject({ accepted: 50 });
+    for (const fx of [a, b])
+      expect(await fx.run({ file: fx.file('c.csv', csvOf(0, 50)), campaignId: 'keyed' })).toMatchObject({
+        accepted: 50,
+      });
 
     const idsA = await contactIds(a, 'keyed');
     const idsB = await contactIds(b, 'keyed');
@@ -45,7 +49,9 @@ describe('contact ids of imported contacts', () => {
     for (const id of idsA) expect(id).toMatch(/^[A-Za-z0-9_-]{16}$/);
     // The campaign records its scheme by the key's fingerprint, and the key lives under the prefix.
     const key = await a.ctx.redis.get(a.ctx.keys.contactIdKey());
-    expect(await a.ctx.redis.hget(a.ctx.keys.campaignMeta('keyed'), CONTACT_IDS_FIELD)).toBe(`hmac:${contactIdKeyFingerprint(key!)}`);
+    expect(await a.ctx.redis.hget(a.ctx.keys.campaignMeta('keyed'), CONTACT_IDS_FIELD)).toBe(
+      `hmac:${contactIdKeyFingerprint(key!)}`,
+    );
     expect((await Promise.all(numbers.map((n) => contactIdOf(a.ctx, 'keyed', n)))).sort()).toEqual(idsA);
     // Job ids carry the keyed id, not anything the number can be read back from.
     const job = await a.queues.get('keyed').getJob(`${await contactIdOf(a.ctx, 'keyed', usNumber(3))}-1`);
@@ -56,12 +62,21 @@ describe('contact ids of imported contacts', () => {
     const fx = deployment();
     // The campaign as earlier versions left it: no scheme in its meta, bare SHA-256 ids, the first jobs queued.
     await fx.store.createCampaign('legacy', resolveCampaignSettings({}, fx.ctx.config));
-    await fx.store.addContacts('legacy', Array.from({ length: 300 }, (_, i) => [contactIdFor(usNumber(i)), newContactRecord({ p: usNumber(i), r: i + 2 })]));
+    await fx.store.addContacts(
+      'legacy',
+      Array.from({ length: 300 }, (_, i) => [
+        contactIdFor(usNumber(i)),
+        newContactRecord({ p: usNumber(i), r: i + 2 }),
+      ]),
+    );
     for (let i = 0; i < 300; i++) await fx.queues.addAttempt('legacy', contactIdFor(usNumber(i)), 1);
     expect(await fx.ctx.redis.hget(fx.ctx.keys.campaignMeta('legacy'), CONTACT_IDS_FIELD)).toBeNull();
 
     const file = fx.file('legacy.csv', csvOf(0, 400));
-    expect(await fx.run({ file, campaignId: 'legacy', dryRun: true })).toMatchObject({ accepted: 100, duplicates: 300 });
+    expect(await fx.run({ file, campaignId: 'legacy', dryRun: true })).toMatchObject({
+      accepted: 100,
+      duplicates: 300,
+    });
     expect(await fx.run({ file, campaignId: 'legacy' })).toMatchObject({ rows: 400, accepted: 100, duplicates: 300 });
     expect((await fx.store.stats('legacy')).contacts).toBe(400);
     expect(await fx.jobCount('legacy')).toBe(400);
@@ -79,7 +94,10 @@ describe('contact ids of imported contacts', () => {
 
     const config = loadConfig({ ...fx.ctx.env, CONTACT_ID_KEY: 'set-later-0123456789abcdef0123456789' }, 'producer');
     const later = (dryRun: boolean) =>
-      runImport({ file: fx.file('later.csv', csvOf(0, 40)), campaignId: 'early', dryRun }, { redis: fx.ctx.redis, keys: fx.ctx.keys, config, queues: fx.queues });
+      runImport(
+        { file: fx.file('later.csv', csvOf(0, 40)), campaignId: 'early', dryRun },
+        { redis: fx.ctx.redis, keys: fx.ctx.keys, config, queues: fx.queues },
+      );
     for (const dryRun of [false, true]) {
       await expect(later(dryRun)).rejects.toMatchObject({
         name: 'DialerError',
@@ -90,7 +108,12 @@ describe('contact ids of imported contacts', () => {
     expect(await contactIds(fx, 'early')).toEqual(before);
     expect(await fx.jobCount('early')).toBe(20);
     // A new campaign is fine under the new key.
-    expect(await runImport({ file, campaignId: 'fresh' }, { redis: fx.ctx.redis, keys: fx.ctx.keys, config, queues: fx.queues })).toMatchObject({ accepted: 20 });
+    expect(
+      await runImport(
+        { file, campaignId: 'fresh' },
+        { redis: fx.ctx.redis, keys: fx.ctx.keys, config, queues: fx.queues },
+      ),
+    ).toMatchObject({ accepted: 20 });
   });
 
   it('two first imports at once in a fresh deployment agree on one key: one contact per number', async () => {
@@ -104,7 +127,10 @@ describe('contact ids of imported contacts', () => {
 
     // Into the same campaign.
     const [a, b, file] = await fresh();
-    const [one, two] = await Promise.all([a.run({ file, campaignId: 'race', chunkSize: 100 }), b.run({ file, campaignId: 'race', chunkSize: 100 })]);
+    const [one, two] = await Promise.all([
+      a.run({ file, campaignId: 'race', chunkSize: 100 }),
+      b.run({ file, campaignId: 'race', chunkSize: 100 }),
+    ]);
     expect(one.accepted + two.accepted).toBe(1500);
     expect(one.duplicates + two.duplicates).toBe(1500);
     expect((await a.store.stats('race')).contacts).toBe(1500);
@@ -114,6 +140,8 @@ describe('contact ids of imported contacts', () => {
     const [c, d, file2] = await fresh();
     await Promise.all([c.run({ file: file2, campaignId: 'race-c' }), d.run({ file: file2, campaignId: 'race-d' })]);
     expect(await contactIds(c, 'race-c')).toEqual(await contactIds(c, 'race-d'));
-    expect(await c.ctx.redis.hget(c.ctx.keys.campaignMeta('race-c'), CONTACT_IDS_FIELD)).toBe(await c.ctx.redis.hget(c.ctx.keys.campaignMeta('race-d'), CONTACT_IDS_FIELD));
+    expect(await c.ctx.redis.hget(c.ctx.keys.campaignMeta('race-c'), CONTACT_IDS_FIELD)).toBe(
+      await c.ctx.redis.hget(c.ctx.keys.campaignMeta('race-d'), CONTACT_IDS_FIELD),
+    );
   });
 });

@@ -12,7 +12,8 @@ afterAll(async () => fx.close());
 /** Every key under the prefix with its exact serialized value: any write shows up. */
 async function snapshot(): Promise<Record<string, string | null>> {
   const out: Record<string, string | null> = {};
-  for (const key of await fx.keys()) out[key] = ((await (fx.ctx.redis as Redis).dumpBuffer(key)) ?? Buffer.alloc(0)).toString('base64');
+  for (const key of await fx.keys())
+    out[key] = ((await (fx.ctx.redis as Redis).dumpBuffer(key)) ?? Buffer.alloc(0)).toString('base64');
   return out;
 }
 
@@ -28,7 +29,15 @@ describe('--dry-run', () => {
     const file = fx.file('dry.csv', csvOf(0, 2500, [`${usNumber(7)},Again`, 'garbage,X', '']));
     const before = await snapshot();
     const summary = await fx.run({ file, campaignId: 'dry', dryRun: true, chunkSize: 400 });
-    expect(summary).toMatchObject({ campaign: 'dry', rows: 2502, accepted: 2499, duplicates: 1, rejected: 1, suppressed: 1, dryRun: true });
+    expect(summary).toMatchObject({
+      campaign: 'dry',
+      rows: 2502,
+      accepted: 2499,
+      duplicates: 1,
+      rejected: 1,
+      suppressed: 1,
+      dryRun: true,
+    });
     expect(await snapshot()).toEqual(before);
     expect(await fx.store.getCampaign('dry')).toBeUndefined();
     // The rejects file is local, not Redis: a dry run still shows which rows would be rejected.
@@ -42,7 +51,11 @@ describe('--dry-run', () => {
   it('sees what an earlier import already added, still without writing', async () => {
     await fx.run({ file: fx.file('first.csv', csvOf(10_000, 1000)), campaignId: 'dry2' });
     const before = await snapshot();
-    const summary = await fx.run({ file: fx.file('second.csv', csvOf(10_500, 1000)), campaignId: 'dry2', dryRun: true });
+    const summary = await fx.run({
+      file: fx.file('second.csv', csvOf(10_500, 1000)),
+      campaignId: 'dry2',
+      dryRun: true,
+    });
     expect(summary).toMatchObject({ rows: 1000, accepted: 500, duplicates: 500, dryRun: true });
     expect(await snapshot()).toEqual(before);
     expect(await fx.jobCount('dry2')).toBe(1000);
@@ -50,6 +63,8 @@ describe('--dry-run', () => {
 
   it('validates like a real import', async () => {
     const file = fx.file('dry3.csv', `phone\n${usNumber(1)}\n`);
-    await expect(fx.run({ file, campaignId: 'dry3', dryRun: true, settings: { ratePerSecond: -1 } })).rejects.toMatchObject({ code: 'DIALER_ERR_SETTINGS' });
+    await expect(
+      fx.run({ file, campaignId: 'dry3', dryRun: true, settings: { ratePerSecond: -1 } }),
+    ).rejects.toMatchObject({ code: 'DIALER_ERR_SETTINGS' });
   });
 });

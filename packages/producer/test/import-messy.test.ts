@@ -25,7 +25,14 @@ describe('messy CSV files', () => {
       `${usNumber(3)},Carol,america/new_york,C-3,plain\r\n`;
     const file = fx.file('messy.csv', csv);
     const summary = await fx.run({ file, campaignId: 'messy' });
-    expect(summary).toMatchObject({ campaign: 'messy', rows: 3, accepted: 3, duplicates: 0, rejected: 0, suppressed: 0 });
+    expect(summary).toMatchObject({
+      campaign: 'messy',
+      rows: 3,
+      accepted: 3,
+      duplicates: 0,
+      rejected: 0,
+      suppressed: 0,
+    });
     expect(summary.rejectsFile).toBeUndefined();
     expect(existsSync(`${file}.rejects.csv`)).toBe(false);
 
@@ -41,9 +48,16 @@ describe('messy CSV files', () => {
       a: 0,
     });
     // Empty cells are not metadata (they must not override campaign defaults); blank lines still count as rows.
-    expect(await fx.store.getContact('messy', await idOf('messy', usNumber(2)))).toMatchObject({ nm: 'Bob', md: { 'Customer ID': 'C-2' }, r: 4 });
+    expect(await fx.store.getContact('messy', await idOf('messy', usNumber(2)))).toMatchObject({
+      nm: 'Bob',
+      md: { 'Customer ID': 'C-2' },
+      r: 4,
+    });
     // Zone names are case-insensitive in the file and stored canonical.
-    expect(await fx.store.getContact('messy', await idOf('messy', usNumber(3)))).toMatchObject({ tz: 'America/New_York', r: 7 });
+    expect(await fx.store.getContact('messy', await idOf('messy', usNumber(3)))).toMatchObject({
+      tz: 'America/New_York',
+      r: 7,
+    });
     expect(await fx.jobCount('messy')).toBe(3);
     const janeId = await idOf('messy', usNumber(1));
     const job = await fx.queues.get('messy').getJob(`${janeId}-1`);
@@ -54,7 +68,10 @@ describe('messy CSV files', () => {
   it('detects ; and tab delimiters from the header, and takes --delimiter', async () => {
     const semi = fx.file('semi.csv', `msisdn;name;city\n${usNumber(10)};"A; B";Paris\n${usNumber(11)};C;Lyon\n`);
     expect(await fx.run({ file: semi, campaignId: 'semi' })).toMatchObject({ rows: 2, accepted: 2, rejected: 0 });
-    expect(await fx.store.getContact('semi', await idOf('semi', usNumber(10)))).toMatchObject({ nm: 'A; B', md: { city: 'Paris' } });
+    expect(await fx.store.getContact('semi', await idOf('semi', usNumber(10)))).toMatchObject({
+      nm: 'A; B',
+      md: { city: 'Paris' },
+    });
 
     const tab = fx.file('tab.tsv', `Mobile\tName\n${usNumber(12)}\tTab Person\n`);
     expect(await fx.run({ file: tab, campaignId: 'tab' })).toMatchObject({ rows: 1, accepted: 1 });
@@ -64,7 +81,9 @@ describe('messy CSV files', () => {
     const tie = fx.file('tie.csv', `phone;name,title\n${usNumber(13)};Dr, Who\n`);
     await expect(fx.run({ file: tie, campaignId: 'tie' })).rejects.toMatchObject({ code: 'DIALER_ERR_CSV' });
     expect(await fx.run({ file: tie, campaignId: 'tie', delimiter: ';' })).toMatchObject({ rows: 1, accepted: 1 });
-    expect(await fx.store.getContact('tie', await idOf('tie', usNumber(13)))).toMatchObject({ md: { 'name,title': 'Dr, Who' } });
+    expect(await fx.store.getContact('tie', await idOf('tie', usNumber(13)))).toMatchObject({
+      md: { 'name,title': 'Dr, Who' },
+    });
   });
 
   it('rejects bad rows into a rejects CSV and never stops; duplicates are counted once', async () => {
@@ -82,25 +101,54 @@ describe('messy CSV files', () => {
     ].join('\n');
     const file = fx.file('bad.csv', csv);
     const summary = await fx.run({ file, campaignId: 'bad' });
-    expect(summary).toMatchObject({ rows: 8, accepted: 2, duplicates: 1, rejected: 5, suppressed: 0, rejectsFile: `${file}.rejects.csv` });
+    expect(summary).toMatchObject({
+      rows: 8,
+      accepted: 2,
+      duplicates: 1,
+      rejected: 5,
+      suppressed: 0,
+      rejectsFile: `${file}.rejects.csv`,
+    });
     expect(await fx.jobCount('bad')).toBe(2);
 
     const rejects = parse(readFileSync(`${file}.rejects.csv`, 'utf8'), { relax_column_count: true }) as string[][];
     expect(rejects[0]).toEqual(['row', 'reason', 'number', 'name', 'timezone', 'plan']);
     expect(rejects.slice(1).map((r) => r[0])).toEqual(['3', '4', '5', '6', '9']);
-    expect(rejects[1]).toEqual(['3', expect.stringContaining('not in international format'), 'not-a-number', 'Bad', '', 'gold']);
-    expect(rejects[2]).toEqual(['4', expect.stringContaining('invalid timezone "Mars/Olympus"'), usNumber(21), 'Ben', 'Mars/Olympus', 'gold']);
+    expect(rejects[1]).toEqual([
+      '3',
+      expect.stringContaining('not in international format'),
+      'not-a-number',
+      'Bad',
+      '',
+      'gold',
+    ]);
+    expect(rejects[2]).toEqual([
+      '4',
+      expect.stringContaining('invalid timezone "Mars/Olympus"'),
+      usNumber(21),
+      'Ben',
+      'Mars/Olympus',
+      'gold',
+    ]);
     expect(rejects[3]).toEqual(['5', 'expected 4 columns, found 5', usNumber(22), 'Too', '', 'many', 'columns']);
     expect(rejects[4]).toEqual(['6', 'expected 4 columns, found 2', usNumber(23), 'Few']);
     expect(rejects[5]?.[1]).toContain('invalid phone number');
   });
 
   it('normalizes national numbers with --default-country and dedupes their spellings', async () => {
-    const file = fx.file('national.csv', `phone_number,name\n"${usNational(30)}",A\n${usNumber(30)},A2\n212-200-0217,B\ntel:${usNumber(32)},C\nsip:bot@example.com,D\n`);
+    const file = fx.file(
+      'national.csv',
+      `phone_number,name\n"${usNational(30)}",A\n${usNumber(30)},A2\n212-200-0217,B\ntel:${usNumber(32)},C\nsip:bot@example.com,D\n`,
+    );
     const summary = await fx.run({ file, campaignId: 'national', defaultCountry: 'us' });
     expect(summary).toMatchObject({ rows: 5, accepted: 4, duplicates: 1, rejected: 0 });
-    expect(await fx.store.getContact('national', await idOf('national', usNumber(30)))).toMatchObject({ p: usNumber(30), nm: 'A' });
-    expect(await fx.store.getContact('national', await idOf('national', 'sip:bot@example.com'))).toMatchObject({ p: 'sip:bot@example.com' });
+    expect(await fx.store.getContact('national', await idOf('national', usNumber(30)))).toMatchObject({
+      p: usNumber(30),
+      nm: 'A',
+    });
+    expect(await fx.store.getContact('national', await idOf('national', 'sip:bot@example.com'))).toMatchObject({
+      p: 'sip:bot@example.com',
+    });
     // Without a default country, national numbers are rejected with a reason that says why.
     const again = await fx.run({ file, campaignId: 'national-nocc', rejectsPath: `${fx.dir}/nocc-rejects.csv` });
     expect(again).toMatchObject({ accepted: 3, rejected: 2, rejectsFile: `${fx.dir}/nocc-rejects.csv` });
@@ -114,7 +162,10 @@ describe('messy CSV files', () => {
   });
 
   it('keeps reading after a malformed quote and reports the unreadable rows', async () => {
-    const file = fx.file('quotes.csv', `phone,name\n${usNumber(50)},"ab"c\n${usNumber(51)},ok\n${usNumber(52)},"never closed\n${usNumber(53)},lost\n`);
+    const file = fx.file(
+      'quotes.csv',
+      `phone,name\n${usNumber(50)},"ab"c\n${usNumber(51)},ok\n${usNumber(52)},"never closed\n${usNumber(53)},lost\n`,
+    );
     const summary = await fx.run({ file, campaignId: 'quotes' });
     // A stray quote inside a field is kept as text; an unclosed one swallows the rest of the file into one bad row.
     expect(summary).toMatchObject({ accepted: 2, rejected: 1 });

@@ -28,7 +28,11 @@ describe('re-running imports', () => {
     expect((await fx.store.stats('twice')).contacts).toBe(2500);
     // A later file that overlaps adds only its new numbers.
     const more = fx.file('more.csv', csvOf(2000, 1000));
-    expect(await fx.run({ file: more, campaignId: 'twice' })).toMatchObject({ rows: 1000, accepted: 500, duplicates: 500 });
+    expect(await fx.run({ file: more, campaignId: 'twice' })).toMatchObject({
+      rows: 1000,
+      accepted: 500,
+      duplicates: 500,
+    });
     expect(await fx.jobCount('twice')).toBe(3000);
   });
 
@@ -36,15 +40,28 @@ describe('re-running imports', () => {
     // The crash: the first 1,200 contacts reached Redis, their jobs never did.
     const settings = resolveCampaignSettings({}, fx.ctx.config);
     await fx.store.createCampaign('crashed', settings);
-    const written = Array.from({ length: 1200 }, (_, i) => [contactIdFor(usNumber(i)), newContactRecord({ p: usNumber(i), r: i + 2 })] as [string, ReturnType<typeof newContactRecord>]);
+    const written = Array.from(
+      { length: 1200 },
+      (_, i) =>
+        [contactIdFor(usNumber(i)), newContactRecord({ p: usNumber(i), r: i + 2 })] as [
+          string,
+          ReturnType<typeof newContactRecord>,
+        ],
+    );
     await fx.store.addContacts('crashed', written);
     expect(await fx.jobCount('crashed')).toBe(0);
 
     const file = fx.file('crashed.csv', csvOf(0, 3000));
-    expect(await fx.run({ file, campaignId: 'crashed' })).toMatchObject({ rows: 3000, accepted: 1800, duplicates: 1200 });
+    expect(await fx.run({ file, campaignId: 'crashed' })).toMatchObject({
+      rows: 3000,
+      accepted: 1800,
+      duplicates: 1200,
+    });
     expect(await fx.jobCount('crashed')).toBe(3000);
     for (const i of [0, 1199, 1200, 2999]) {
-      expect(await fx.queues.get('crashed').getJob(`${await contactIdOf(fx.ctx, 'crashed', usNumber(i))}-1`)).toBeDefined();
+      expect(
+        await fx.queues.get('crashed').getJob(`${await contactIdOf(fx.ctx, 'crashed', usNumber(i))}-1`),
+      ).toBeDefined();
     }
   });
 
@@ -77,7 +94,12 @@ describe('re-running imports', () => {
     await fx.ctx.redis.sadd(fx.ctx.keys.campaignSuppress('dnc'), usNumber(2));
     await fx.ctx.redis.sadd(fx.ctx.keys.campaignSuppress('other'), usNumber(3));
     const file = fx.file('dnc.csv', csvOf(0, 5));
-    expect(await fx.run({ file, campaignId: 'dnc' })).toMatchObject({ rows: 5, accepted: 3, suppressed: 2, duplicates: 0 });
+    expect(await fx.run({ file, campaignId: 'dnc' })).toMatchObject({
+      rows: 5,
+      accepted: 3,
+      suppressed: 2,
+      duplicates: 0,
+    });
     expect(await fx.jobCount('dnc')).toBe(3);
     expect(await fx.store.getContact('dnc', await contactIdOf(fx.ctx, 'dnc', usNumber(1)))).toMatchObject({
       p: usNumber(1),
@@ -104,11 +126,18 @@ describe('re-running imports', () => {
 describe('creating and adding to campaigns', () => {
   it('creates the campaign with the settings file, and adds to it with the same or no settings', async () => {
     const settingsFile = join(fx.dir, 'settings.json');
-    writeFileSync(settingsFile, JSON.stringify({ caller: '+15550002222', ratePerSecond: 2, window: { start: '09:00', end: '20:00' } }));
+    writeFileSync(
+      settingsFile,
+      JSON.stringify({ caller: '+15550002222', ratePerSecond: 2, window: { start: '09:00', end: '20:00' } }),
+    );
     const file = fx.file('a.csv', csvOf(100, 10));
     await fx.run({ file, campaignId: 'configured', settingsFile });
     const meta = await fx.store.getCampaign('configured');
-    expect(meta?.settings).toMatchObject({ caller: '+15550002222', ratePerSecond: 2, window: { start: '09:00', end: '20:00' } });
+    expect(meta?.settings).toMatchObject({
+      caller: '+15550002222',
+      ratePerSecond: 2,
+      window: { start: '09:00', end: '20:00' },
+    });
 
     const b = fx.file('b.csv', csvOf(110, 10));
     expect(await fx.run({ file: b, campaignId: 'configured', settingsFile })).toMatchObject({ accepted: 10 });
@@ -121,9 +150,13 @@ describe('creating and adding to campaigns', () => {
     const file = fx.file('d.csv', csvOf(200, 10));
     await fx.run({ file, campaignId: 'fixed', settings: { ratePerSecond: 1 } });
     const other = fx.file('e.csv', csvOf(210, 10));
-    await expect(fx.run({ file: other, campaignId: 'fixed', settings: { ratePerSecond: 3, caller: '+15550009999' } })).rejects.toMatchObject({
+    await expect(
+      fx.run({ file: other, campaignId: 'fixed', settings: { ratePerSecond: 3, caller: '+15550009999' } }),
+    ).rejects.toMatchObject({
       code: 'DIALER_ERR_SETTINGS',
-      message: expect.stringMatching(/Campaign "fixed" already exists with different settings \(caller, ratePerSecond differ\)/),
+      message: expect.stringMatching(
+        /Campaign "fixed" already exists with different settings \(caller, ratePerSecond differ\)/,
+      ),
     });
     expect((await fx.store.stats('fixed')).contacts).toBe(10);
     expect((await fx.store.getCampaign('fixed'))?.settings.ratePerSecond).toBe(1);
@@ -134,7 +167,10 @@ describe('creating and adding to campaigns', () => {
     await fx.run({ file, campaignId: 'gone' });
     await fx.store.setState('gone', 'cancelled');
     const more = fx.file('g.csv', csvOf(310, 3));
-    await expect(fx.run({ file: more, campaignId: 'gone' })).rejects.toMatchObject({ code: 'DIALER_ERR_CAMPAIGN_STATE', message: expect.stringContaining('"gone" is cancelled') });
+    await expect(fx.run({ file: more, campaignId: 'gone' })).rejects.toMatchObject({
+      code: 'DIALER_ERR_CAMPAIGN_STATE',
+      message: expect.stringContaining('"gone" is cancelled'),
+    });
     expect((await fx.store.stats('gone')).contacts).toBe(3);
   });
 
@@ -142,7 +178,9 @@ describe('creating and adding to campaigns', () => {
     await fx.ctx.redis.sadd(fx.ctx.keys.globalSuppress(), usNumber(400));
     await fx.run({ file: fx.file('h.csv', csvOf(400, 1)), campaignId: 'reopen' });
     expect(await fx.store.getState('reopen')).toBe('completed');
-    expect(await fx.run({ file: fx.file('i.csv', csvOf(401, 2)), campaignId: 'reopen' })).toMatchObject({ accepted: 2 });
+    expect(await fx.run({ file: fx.file('i.csv', csvOf(401, 2)), campaignId: 'reopen' })).toMatchObject({
+      accepted: 2,
+    });
     expect(await fx.store.getState('reopen')).toBe('running');
   });
 });

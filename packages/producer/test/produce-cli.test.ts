@@ -31,9 +31,16 @@ function dialer(args: string[]): Promise<{ code: number | null; stdout: string; 
 }
 
 /** Runs a script against the compiled producer package (where the parse worker exists) in a child process. */
-function builtScript(code: string, extraEnv: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function builtScript(
+  code: string,
+  extraEnv: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: `${ROOT}packages/producer`, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+      cwd: `${ROOT}packages/producer`,
+      env: { ...env, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -61,8 +68,17 @@ describe('dialer produce (built CLI)', () => {
     expect(run.stdout.endsWith('\n')).toBe(true);
     expect(run.stdout.trim().split('\n')).toHaveLength(1);
     const summary = JSON.parse(run.stdout) as Record<string, unknown>;
-    expect(summary).toMatchObject({ campaign: 'cli', rows: 1502, accepted: 1500, duplicates: 1, rejected: 1, suppressed: 0, rejectsFile: `${file}.rejects.csv` });
-    for (const key of ['campaign', 'rows', 'accepted', 'duplicates', 'rejected', 'suppressed']) expect(summary).toHaveProperty(key);
+    expect(summary).toMatchObject({
+      campaign: 'cli',
+      rows: 1502,
+      accepted: 1500,
+      duplicates: 1,
+      rejected: 1,
+      suppressed: 0,
+      rejectsFile: `${file}.rejects.csv`,
+    });
+    for (const key of ['campaign', 'rows', 'accepted', 'duplicates', 'rejected', 'suppressed'])
+      expect(summary).toHaveProperty(key);
 
     // What the CLI wrote: 1,500 contacts, one dial job each, under the environment's prefix.
     const keys = createKeys(env.REDIS_PREFIX!);
@@ -101,7 +117,15 @@ describe('dialer produce (built CLI)', () => {
     expect(missing.stderr).toMatch(/DIALER_ERR_CSV: CSV file not found: .*missing\.csv/);
 
     const settings = fx.file('bad-settings.json', '{"caller": "+15550001111", "machineDetection": "maybe"}');
-    const badSettings = await dialer(['produce', fx.file('ok.csv', csvOf(2)), '--campaign', 'bad', '--settings', settings, '--json']);
+    const badSettings = await dialer([
+      'produce',
+      fx.file('ok.csv', csvOf(2)),
+      '--campaign',
+      'bad',
+      '--settings',
+      settings,
+      '--json',
+    ]);
     expect(badSettings.code).not.toBe(0);
     expect(badSettings.stderr).toMatch(/DIALER_ERR_SETTINGS: .*bad-settings\.json.*machineDetection/);
 
@@ -115,7 +139,11 @@ describe('Ctrl-C during an import', () => {
   it('finishes the rows already read, says so, exits 130; the re-run completes the import', async () => {
     const file = fx.file('sigint.csv', csvOf(30_000));
     const store = new CampaignStore(fx.ctx.redis, createKeys(env.REDIS_PREFIX!));
-    const child = spawn(process.execPath, [MAIN, 'produce', file, '--campaign', 'sigint', '--json'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, 'produce', file, '--campaign', 'sigint', '--json'], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -131,7 +159,11 @@ describe('Ctrl-C during an import', () => {
     expect((await store.stats('sigint')).contacts).toBe(first.accepted);
 
     const again = await dialer(['produce', file, '--campaign', 'sigint', '--json']);
-    expect(JSON.parse(again.stdout)).toMatchObject({ rows: 30_000, accepted: 30_000 - first.accepted, duplicates: first.accepted });
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      rows: 30_000,
+      accepted: 30_000 - first.accepted,
+      duplicates: first.accepted,
+    });
     const queues = new CampaignQueues(fx.ctx.redis, createKeys(env.REDIS_PREFIX!));
     expect(await queues.get('sigint').getWaitingCount()).toBe(30_000);
     await queues.close();
@@ -163,7 +195,13 @@ describe('parsing in a worker thread (built package)', () => {
     const { first, second, bad } = JSON.parse(run.stdout) as Record<string, Record<string, unknown>>;
     expect(first).toMatchObject({ aborted: true });
     expect(first!.accepted).toBeLessThan(3000);
-    expect(second).toMatchObject({ rows: 3002, accepted: 3000 - (first!.accepted as number), duplicates: (first!.accepted as number) + 1, rejected: 1, rejectsFile: `${file}.rejects.csv` });
+    expect(second).toMatchObject({
+      rows: 3002,
+      accepted: 3000 - (first!.accepted as number),
+      duplicates: (first!.accepted as number) + 1,
+      rejected: 1,
+      rejectsFile: `${file}.rejects.csv`,
+    });
     expect(bad).toMatchObject({ code: 'DIALER_ERR_CSV', message: expect.stringContaining('no phone column') });
     const queues = new CampaignQueues(fx.ctx.redis, createKeys(env.REDIS_PREFIX!));
     expect(await queues.get('pw').getWaitingCount()).toBe(3000);

@@ -26,7 +26,12 @@ describe('rejects file', () => {
     const previous = process.umask(0);
     let summary;
     try {
-      summary = await fx.run({ file, campaignId: 'rej-hostile', rejectsPath: rejects, settings: { caller: '+15550001111' } });
+      summary = await fx.run({
+        file,
+        campaignId: 'rej-hostile',
+        rejectsPath: rejects,
+        settings: { caller: '+15550001111' },
+      });
     } finally {
       process.umask(previous);
     }
@@ -56,7 +61,9 @@ describe('rejects file', () => {
     const link = join(fx.dir, 'linked-rejects.csv');
     symlinkSync(victim, link);
     const file = fx.file('linked.csv', hostileCsv);
-    await expect(fx.run({ file, campaignId: 'rej-linked', rejectsPath: link, settings: { caller: '+15550001111' } })).rejects.toMatchObject({
+    await expect(
+      fx.run({ file, campaignId: 'rej-linked', rejectsPath: link, settings: { caller: '+15550001111' } }),
+    ).rejects.toMatchObject({
       code: 'DIALER_ERR_OUTPUT_FILE',
       message: expect.stringContaining(link),
     });
@@ -66,7 +73,9 @@ describe('rejects file', () => {
     // A dangling link would otherwise create the file it names.
     const dangling = join(fx.dir, 'dangling-rejects.csv');
     symlinkSync(join(fx.dir, 'made-by-link.csv'), dangling);
-    await expect(fx.run({ file, campaignId: 'rej-dangling', rejectsPath: dangling, settings: { caller: '+15550001111' } })).rejects.toMatchObject({
+    await expect(
+      fx.run({ file, campaignId: 'rej-dangling', rejectsPath: dangling, settings: { caller: '+15550001111' } }),
+    ).rejects.toMatchObject({
       code: 'DIALER_ERR_OUTPUT_FILE',
     });
     expect(existsSync(join(fx.dir, 'made-by-link.csv'))).toBe(false);

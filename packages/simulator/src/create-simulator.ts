@@ -1,5 +1,11 @@
 /** Assembles the simulator: a Fastify app plus the state it records into. The caller listens. */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyRequest,
+} from 'fastify';
 import { createLogger } from '@dialer/core';
 import { registerAdminRoutes } from './admin-routes.js';
 import { DIALOUT_ROUTE, registerDialoutRoute, type DialoutContext } from './dialout-route.js';

@@ -36,7 +36,11 @@ export function registerDialoutRoute(app: FastifyInstance, ctx: DialoutContext):
   app.post(DIALOUT_ROUTE, (request, reply) => handleDialout(ctx, request as DialoutRequestT, reply));
 }
 
-async function handleDialout(ctx: DialoutContext, request: DialoutRequestT, reply: FastifyReply): Promise<FastifyReply> {
+async function handleDialout(
+  ctx: DialoutContext,
+  request: DialoutRequestT,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
   const record = ctx.state.beginDialout(request.params.botId, Date.now());
   ctx.inHandler.set(request, record);
   // One request sees one config, even if it is changed while the request waits.
@@ -46,7 +50,8 @@ async function handleDialout(ctx: DialoutContext, request: DialoutRequestT, repl
   } catch (error) {
     return refuse(ctx, config, reply, record, 401, (error as Error).message);
   }
-  if (ctx.botId !== undefined && record.botId !== ctx.botId) return refuse(ctx, config, reply, record, 404, 'unknown bot');
+  if (ctx.botId !== undefined && record.botId !== ctx.botId)
+    return refuse(ctx, config, reply, record, 404, 'unknown bot');
   const parsed = dialoutRequestSchema.safeParse(request.body);
   if (!parsed.success) return refuse(ctx, config, reply, record, 400, describeZodError(parsed.error));
   record.request = parsed.data;

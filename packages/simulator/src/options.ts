@@ -147,7 +147,10 @@ const weightsSchema = z.union([
 
 const sequenceSchema = z.union([
   z.array(outcomeSchema).min(1),
-  z.string().transform((text) => text.split(',').map((s) => s.trim())).pipe(z.array(outcomeSchema).min(1)),
+  z
+    .string()
+    .transform((text) => text.split(',').map((s) => s.trim()))
+    .pipe(z.array(outcomeSchema).min(1)),
 ]);
 
 /** The key a script is stored under: operators write numbers as they read them, dial-outs carry `tel:+…`. */
@@ -186,7 +189,9 @@ type ParsedPatch = z.output<typeof simulatorConfigPatchSchema>;
 /** Applies a validated patch: the faults string first, explicit fields over it. */
 export function applyConfigPatch(config: SimulatorConfig, patch: ParsedPatch): SimulatorConfig {
   const { faults, ...fields } = patch;
-  const explicit = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<SimulatorConfig>;
+  const explicit = Object.fromEntries(
+    Object.entries(fields).filter(([, value]) => value !== undefined),
+  ) as Partial<SimulatorConfig>;
   return { ...config, ...faults, ...explicit };
 }
 
@@ -215,7 +220,17 @@ export function describeIssues(error: z.ZodError, prefix = ''): string {
 /** Validates options (throwing an error that names the bad option) and fills in defaults. */
 export function resolveSimulatorOptions(options: SimulatorOptions): ResolvedSimulatorOptions {
   const { clientId, clientSecret, host, port, botId, notifyTimeoutMs, recordLimit, seed, logLevel, ...knobs } = options;
-  const statics = staticOptionsSchema.safeParse({ clientId, clientSecret, host, port, botId, notifyTimeoutMs, recordLimit, seed, logLevel });
+  const statics = staticOptionsSchema.safeParse({
+    clientId,
+    clientSecret,
+    host,
+    port,
+    botId,
+    notifyTimeoutMs,
+    recordLimit,
+    seed,
+    logLevel,
+  });
   if (!statics.success) throw new Error(`invalid simulator options: ${describeIssues(statics.error)}`);
   const patch = simulatorConfigPatchSchema.safeParse(knobs);
   if (!patch.success) throw new Error(`invalid simulator options: ${describeIssues(patch.error)}`);

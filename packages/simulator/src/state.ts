@@ -149,7 +149,9 @@ export class SimulatorState {
     this.#stats.notifications.pendingCalls--;
   }
 
-  beginNotification(fields: Omit<NotificationRecord, 'seq' | 'receiverStatus' | 'error' | 'doneAt'>): NotificationRecord {
+  beginNotification(
+    fields: Omit<NotificationRecord, 'seq' | 'receiverStatus' | 'error' | 'doneAt'>,
+  ): NotificationRecord {
     const record: NotificationRecord = {
       seq: this.#notifications.nextSeq(),
       sid: fields.sid,

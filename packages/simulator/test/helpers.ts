@@ -18,7 +18,12 @@ export async function startSim(options: Partial<SimulatorOptions> = {}): Promise
   await sim.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = sim.app.server.address() as { port: number };
   const url = `http://127.0.0.1:${port}`;
-  return { ...sim, url, dialoutUrl: `${url}/api/1.1/public/bot/${BOT}/smartassist/dialout`, close: () => sim.app.close() };
+  return {
+    ...sim,
+    url,
+    dialoutUrl: `${url}/api/1.1/public/bot/${BOT}/smartassist/dialout`,
+    close: () => sim.app.close(),
+  };
 }
 
 const auth = new SavgAuthToken(CREDS);
@@ -78,6 +83,10 @@ export async function startReceiver(status = 200): Promise<Receiver> {
   return { url: `http://127.0.0.1:${port}/notify`, bodies, events, close: () => app.close() };
 }
 
-export function dialBody(target: string, notifyurl?: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function dialBody(
+  target: string,
+  notifyurl?: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return { target, caller: '+15550009999', ...(notifyurl ? { notifyurl } : {}), ...extra };
 }

@@ -2,7 +2,18 @@ import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { SavgAuthToken, parseNotification } from '@dialer/core';
 import got from 'got';
 import type { DialoutRecord, NotificationRecord, RecordPage, SimulatorStats } from '../src/index.js';
-import { BOT, CREDS, dial, dialBody, getJson, startReceiver, startSim, until, type Receiver, type RunningSimulator } from './helpers.js';
+import {
+  BOT,
+  CREDS,
+  dial,
+  dialBody,
+  getJson,
+  startReceiver,
+  startSim,
+  until,
+  type Receiver,
+  type RunningSimulator,
+} from './helpers.js';
 
 describe('simulator dial-out over HTTP', () => {
   let sim: RunningSimulator;
@@ -62,13 +73,22 @@ describe('simulator dial-out over HTTP', () => {
     expect(sid).toMatch(/^[0-9a-f-]{36}$/);
     expect(callId).toMatch(/^[0-9a-f-]{36}$/);
     const record = sim.state.dialouts().items.find((r) => r.sid === sid)!;
-    expect(record).toMatchObject({ status: 200, botId: BOT, callId, outcome: 'human', claims: { appId: CREDS.clientId } });
+    expect(record).toMatchObject({
+      status: 200,
+      botId: BOT,
+      callId,
+      outcome: 'human',
+      claims: { appId: CREDS.clientId },
+    });
     expect(record.request).toEqual({ ...body, machinedetection: undefined, machineDetection: 'disconnect' });
     expect(JSON.stringify(record)).not.toContain(CREDS.clientSecret);
 
     const delivered = await until(() => receiver.bodies.find((b) => b['conversationId'] === sid), 'notification');
     const parsed = parseNotification(delivered);
-    expect(parsed).toEqual({ ok: true, value: expect.objectContaining({ status: 'completed', machineDetection: 'amd_human_detected' }) });
+    expect(parsed).toEqual({
+      ok: true,
+      value: expect.objectContaining({ status: 'completed', machineDetection: 'amd_human_detected' }),
+    });
     await until(() => sim.state.notifications().items.find((n) => n.sid === sid && n.receiverStatus === 200), 'record');
   });
 
@@ -107,7 +127,9 @@ describe('simulator dial-out over HTTP', () => {
 
   it('sends the AMD interim event before the final one when asked to detect', async () => {
     sim.state.updateConfig({ interimEvents: true, outcomes: 'machine=1' });
-    const sid = (await dial(sim, dialBody('tel:+15550000004', receiver.url, { machineDetection: 'detect' }))).body['sid'];
+    const sid = (await dial(sim, dialBody('tel:+15550000004', receiver.url, { machineDetection: 'detect' }))).body[
+      'sid'
+    ];
     const both = await until(() => {
       const mine = receiver.bodies.filter((b) => b['conversationId'] === sid);
       return mine.length === 2 ? mine : undefined;
@@ -140,12 +162,22 @@ describe('simulator dial-out over HTTP', () => {
     expect(stats.notifications.byReceiverStatus['200']).toBe(stats.notifications.sent);
     expect(await getJson(`${sim.url}/healthz`)).toEqual({ status: 'ok' });
 
-    const bad = await got.put(`${sim.url}/__sim/config`, { json: { rate429: 2 }, throwHttpErrors: false, retry: { limit: 0 } });
+    const bad = await got.put(`${sim.url}/__sim/config`, {
+      json: { rate429: 2 },
+      throwHttpErrors: false,
+      retry: { limit: 0 },
+    });
     expect(bad.statusCode).toBe(400);
     expect((JSON.parse(bad.body) as { error: string }).error).toMatch(/^rate429\b/);
-    const typo = await got.put(`${sim.url}/__sim/config`, { json: { rate492: 0.1 }, throwHttpErrors: false, retry: { limit: 0 } });
+    const typo = await got.put(`${sim.url}/__sim/config`, {
+      json: { rate492: 0.1 },
+      throwHttpErrors: false,
+      retry: { limit: 0 },
+    });
     expect(typo.statusCode).toBe(400);
-    const good = await got.put(`${sim.url}/__sim/config`, { json: { faults: '429=0.5', scripts: { '+15550007777': 'busy,human' } } }).json<Record<string, unknown>>();
+    const good = await got
+      .put(`${sim.url}/__sim/config`, { json: { faults: '429=0.5', scripts: { '+15550007777': 'busy,human' } } })
+      .json<Record<string, unknown>>();
     expect(good).toMatchObject({ rate429: 0.5, scripts: { 'tel:+15550007777': ['busy', 'human'] } });
     await got.put(`${sim.url}/__sim/config`, { json: { rate429: 0 } });
 

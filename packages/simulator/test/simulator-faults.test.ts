@@ -71,11 +71,16 @@ describe('simulator faults', () => {
   it('places and notifies a hanging call but withholds the reply until the client gives up', async () => {
     const sim = await startSim({ hangRate: 1, hangMs: 60_000, outcomes: 'human=1' });
     try {
-      await expect(dial(sim, dialBody('tel:+15550000040', receiver.url), { timeoutMs: 300 })).rejects.toThrow(/timeout/i);
+      await expect(dial(sim, dialBody('tel:+15550000040', receiver.url), { timeoutMs: 300 })).rejects.toThrow(
+        /timeout/i,
+      );
       const record = await until(() => sim.state.dialouts().items.find((r) => r.status !== 0), 'reply decided');
       expect(record.status).toBe(NO_REPLY_STATUS);
       expect(record.sid).toBeDefined();
-      await until(() => receiver.bodies.find((b) => b['conversationId'] === record.sid), 'notification of the hung call');
+      await until(
+        () => receiver.bodies.find((b) => b['conversationId'] === record.sid),
+        'notification of the hung call',
+      );
       expect(sim.state.stats().placed).toBe(1);
     } finally {
       await sim.close();
@@ -129,13 +134,19 @@ describe('simulator faults', () => {
     try {
       for (let i = 0; i < 3; i++) await dial(sim, dialBody('tel:+15550000070', failing.url));
       await dial(sim, dialBody('tel:+15550000071', 'http://127.0.0.1:1/notify'));
-      await until(() => sim.state.stats().notifications.inFlight === 0 && sim.state.stats().notifications.sent === 4, 'deliveries');
+      await until(
+        () => sim.state.stats().notifications.inFlight === 0 && sim.state.stats().notifications.sent === 4,
+        'deliveries',
+      );
       const stats = sim.state.stats();
       expect(stats.dialouts).toBe(4);
       expect(stats.notifications.byReceiverStatus).toEqual({ '500': 3, error: 1 });
       expect(sim.state.dialouts().items.map((r) => r.seq)).toEqual([3, 4]);
       expect(sim.state.dialouts().dropped).toBe(2);
-      expect(sim.state.notifications().items.at(-1)).toMatchObject({ receiverStatus: undefined, error: 'ECONNREFUSED' });
+      expect(sim.state.notifications().items.at(-1)).toMatchObject({
+        receiverStatus: undefined,
+        error: 'ECONNREFUSED',
+      });
     } finally {
       await sim.close();
       await failing.close();

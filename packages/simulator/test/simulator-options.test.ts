@@ -7,7 +7,13 @@ const CREDS_ENV = { SAVG_CLIENT_ID: 'cid', SAVG_CLIENT_SECRET: 'secret' };
 
 describe('loadSimulatorOptions', () => {
   it('applies defaults', () => {
-    expect(loadSimulatorOptions(CREDS_ENV)).toEqual({ clientId: 'cid', clientSecret: 'secret', host: '127.0.0.1', port: 4010, logLevel: 'info' });
+    expect(loadSimulatorOptions(CREDS_ENV)).toEqual({
+      clientId: 'cid',
+      clientSecret: 'secret',
+      host: '127.0.0.1',
+      port: 4010,
+      logLevel: 'info',
+    });
   });
 
   it('reads every variable', () => {
@@ -57,10 +63,16 @@ describe('loadSimulatorOptions', () => {
 
   it('names each bad variable', () => {
     expect(() => loadSimulatorOptions({})).toThrow(/SAVG_CLIENT_ID: is required.*SAVG_CLIENT_SECRET: is required/);
-    expect(() => loadSimulatorOptions({ ...CREDS_ENV, SIM_OUTCOMES: 'humn=1' })).toThrow(/SIM_OUTCOMES: unknown outcome "humn"/);
+    expect(() => loadSimulatorOptions({ ...CREDS_ENV, SIM_OUTCOMES: 'humn=1' })).toThrow(
+      /SIM_OUTCOMES: unknown outcome "humn"/,
+    );
     expect(() => loadSimulatorOptions({ ...CREDS_ENV, SIM_OUTCOMES: 'human=0' })).toThrow(/SIM_OUTCOMES/);
-    expect(() => loadSimulatorOptions({ ...CREDS_ENV, SIM_NOTIFY_DELAY_MS: '2000-100' })).toThrow(/SIM_NOTIFY_DELAY_MS/);
-    expect(() => loadSimulatorOptions({ ...CREDS_ENV, SIM_FAULTS: '429=2' })).toThrow(/SIM_FAULTS: 429 must be a probability/);
+    expect(() => loadSimulatorOptions({ ...CREDS_ENV, SIM_NOTIFY_DELAY_MS: '2000-100' })).toThrow(
+      /SIM_NOTIFY_DELAY_MS/,
+    );
+    expect(() => loadSimulatorOptions({ ...CREDS_ENV, SIM_FAULTS: '429=2' })).toThrow(
+      /SIM_FAULTS: 429 must be a probability/,
+    );
     expect(() => loadSimulatorOptions({ ...CREDS_ENV, SIM_FAULTS: 'flood=0.1' })).toThrow(/SIM_FAULTS: unknown fault/);
     expect(() => loadSimulatorOptions({ ...CREDS_ENV, SIM_SPELLING: 'both' })).toThrow(/SIM_SPELLING/);
     expect(() => loadSimulatorOptions({ ...CREDS_ENV, SIM_PORT: '99999' })).toThrow(/SIM_PORT/);

@@ -21,5 +21,9 @@ export function captureLogger(level = 'debug'): CapturedLog {
       done();
     },
   });
-  return { logger: createLogger({ level, destination }), lines, entries: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+  return {
+    logger: createLogger({ level, destination }),
+    lines,
+    entries: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
 }

@@ -4,7 +4,10 @@ import { createKeys, createRedis, loadConfig, type DialerConfig, type Keys, type
 /** The private Redis the jest global setup started for this test run. */
 export function testRedisUrl(): string {
   const url = process.env.DIALER_TEST_REDIS_URL;
-  if (!url) throw new Error('DIALER_TEST_REDIS_URL is not set: run the tests through jest (its global setup starts redis-server)');
+  if (!url)
+    throw new Error(
+      'DIALER_TEST_REDIS_URL is not set: run the tests through jest (its global setup starts redis-server)',
+    );
   return url;
 }
 
@@ -57,7 +60,12 @@ export function testContext(overrides: Record<string, string | undefined> = {}):
 }
 
 /** Polls `check` until it returns a truthy value or the deadline passes (no fixed sleeps in tests). */
-export async function waitUntil<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition', intervalMs = 20): Promise<NonNullable<T>> {
+export async function waitUntil<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  what = 'condition',
+  intervalMs = 20,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -67,7 +75,8 @@ export async function waitUntil<T>(check: () => T | Promise<T>, timeoutMs = 10_0
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

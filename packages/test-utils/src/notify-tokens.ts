@@ -1,4 +1,9 @@
-import { createNotifyTokenSigner, createNotifyTokenVerifier, type AttemptRef, type NotifyTokenOptions } from '@dialer/core';
+import {
+  createNotifyTokenSigner,
+  createNotifyTokenVerifier,
+  type AttemptRef,
+  type NotifyTokenOptions,
+} from '@dialer/core';
 
 /** A notify token for `ref`, signed as the worker signs them (issued at `nowMs`: in the past for an expired one). */
 export function notifyToken(ref: AttemptRef, opts: NotifyTokenOptions, nowMs = Date.now()): string {

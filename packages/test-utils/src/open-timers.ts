@@ -20,7 +20,8 @@ export async function refTimersLeftBy(fn: () => Promise<unknown>, settleMs = 300
   let recording = true;
   const hook = createHook({
     init(asyncId, type, _trigger, resource) {
-      if (recording && type === 'Timeout') created.set(asyncId, { timer: resource as NodeJS.Timeout, stack: new Error().stack ?? '' });
+      if (recording && type === 'Timeout')
+        created.set(asyncId, { timer: resource as NodeJS.Timeout, stack: new Error().stack ?? '' });
     },
     destroy(asyncId) {
       created.delete(asyncId);
@@ -42,7 +43,11 @@ export async function refTimersLeftBy(fn: () => Promise<unknown>, settleMs = 300
   }
   // The frame that set the timer, and the first one of our own code under it.
   const where = (stack: string) => {
-    const frames = stack.split('\n').slice(2).filter((line) => !/node:(internal|timers)/.test(line)).map((l) => l.trim());
+    const frames = stack
+      .split('\n')
+      .slice(2)
+      .filter((line) => !/node:(internal|timers)/.test(line))
+      .map((l) => l.trim());
     return [...new Set([frames[0], frames.find((f) => !f.includes('node_modules'))])].filter(Boolean).join(' < ');
   };
   return left().map((c) => where(c.stack));

@@ -41,8 +41,11 @@ export interface RedisClusterOptions {
 export function findRedisCli(): string {
   const sibling = join(dirname(requireRedisServer()), 'redis-cli');
   if (existsSync(sibling)) return sibling;
-  for (const candidate of ['/usr/bin/redis-cli', '/usr/local/bin/redis-cli']) if (existsSync(candidate)) return candidate;
-  throw new Error('redis-cli not found: install it (Debian: apt-get install redis-tools, a dependency of redis-server)');
+  for (const candidate of ['/usr/bin/redis-cli', '/usr/local/bin/redis-cli'])
+    if (existsSync(candidate)) return candidate;
+  throw new Error(
+    'redis-cli not found: install it (Debian: apt-get install redis-tools, a dependency of redis-server)',
+  );
 }
 
 /**
@@ -54,7 +57,13 @@ function dropProbe(client: Redis): void {
 }
 
 function probe(port: number): Redis {
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis({
+    port,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   // A refused probe is expected while the server boots; without a listener ioredis prints it as unhandled.
   client.on('error', () => undefined);
   return client;
@@ -84,15 +93,34 @@ async function pollUntil(check: () => Promise<boolean>, deadline: number, what: 
 function launchNode(bin: string, dir: string, node: RedisClusterNode, deadline: number): Promise<ChildProcess> {
   const nodeDir = join(dir, String(node.port));
   mkdirSync(nodeDir);
-  const args = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-port', String(node.busPort), '--cluster-node-timeout', '5000'];
-  return launchRedisServer({ bin, dir: nodeDir, port: node.port, args, timeoutMs: Math.max(1000, deadline - Date.now()) }).then((r) => r.child);
+  const args = [
+    '--cluster-enabled',
+    'yes',
+    '--cluster-config-file',
+    'nodes.conf',
+    '--cluster-port',
+    String(node.busPort),
+    '--cluster-node-timeout',
+    '5000',
+  ];
+  return launchRedisServer({
+    bin,
+    dir: nodeDir,
+    port: node.port,
+    args,
+    timeoutMs: Math.max(1000, deadline - Date.now()),
+  }).then((r) => r.child);
 }
 
 /** Every node sees all slots assigned and the cluster `ok` (gossip takes a moment after `create`). */
 async function clusterOk(nodes: RedisClusterNode[]): Promise<boolean> {
   const infos = await Promise.all(nodes.map((n) => ask(n.port, (c) => c.cluster('INFO') as Promise<string>)));
   return infos.every(
-    (info) => info !== undefined && /cluster_state:ok/.test(info) && /cluster_slots_ok:16384/.test(info) && new RegExp(`cluster_known_nodes:${nodes.length}\\b`).test(info),
+    (info) =>
+      info !== undefined &&
+      /cluster_state:ok/.test(info) &&
+      /cluster_slots_ok:16384/.test(info) &&
+      new RegExp(`cluster_known_nodes:${nodes.length}\\b`).test(info),
   );
 }
 
@@ -100,10 +128,19 @@ async function allocateNodes(count: number): Promise<RedisClusterNode[]> {
   const ports = new Set<number>();
   while (ports.size < count * 2) ports.add(await freePort());
   const list = [...ports];
-  return Array.from({ length: count }, (_, i) => ({ host: '127.0.0.1', port: list[2 * i] as number, busPort: list[2 * i + 1] as number }));
+  return Array.from({ length: count }, (_, i) => ({
+    host: '127.0.0.1',
+    port: list[2 * i] as number,
+    busPort: list[2 * i + 1] as number,
+  }));
 }
 
-async function boot(bin: string, dir: string, count: number, deadline: number): Promise<{ nodes: RedisClusterNode[]; children: ChildProcess[] }> {
+async function boot(
+  bin: string,
+  dir: string,
+  count: number,
+  deadline: number,
+): Promise<{ nodes: RedisClusterNode[]; children: ChildProcess[] }> {
   const nodes = await allocateNodes(count);
   const launched = await Promise.allSettled(nodes.map((n) => launchNode(bin, dir, n, deadline)));
   const children = launched.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
@@ -140,7 +177,9 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   };
   try {
     const addresses = nodes.map((n) => `${n.host}:${n.port}`);
-    await run(cli, ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { timeout: Math.max(1000, deadline - Date.now()) });
+    await run(cli, ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], {
+      timeout: Math.max(1000, deadline - Date.now()),
+    });
     await pollUntil(() => clusterOk(nodes), deadline, 'cluster_state:ok on every node');
   } catch (err) {
     await destroy();
@@ -170,7 +209,10 @@ export function hashTagOf(key: string): string {
  * How many keys matching `pattern` each master holds, by hash tag (SCAN per node: on a cluster, a SCAN only
  * sees the node it runs on). Keyed by `host:port`, then by tag.
  */
-export async function keysPerNode(cluster: RedisCluster, pattern: string): Promise<Record<string, Record<string, number>>> {
+export async function keysPerNode(
+  cluster: RedisCluster,
+  pattern: string,
+): Promise<Record<string, Record<string, number>>> {
   const out: Record<string, Record<string, number>> = {};
   for (const node of cluster.nodes) {
     const client = cluster.nodeClient(node);

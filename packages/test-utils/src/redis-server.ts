@@ -31,14 +31,18 @@ export interface RedisServerOptions {
 /** The redis-server binary, or an error that says how to install it. */
 export function requireRedisServer(): string {
   const bin = findRedisServer();
-  if (!bin) throw new Error('redis-server not found on PATH, in /usr/bin or /usr/sbin: install it (Debian: apt-get install redis-server)');
+  if (!bin)
+    throw new Error(
+      'redis-server not found on PATH, in /usr/bin or /usr/sbin: install it (Debian: apt-get install redis-server)',
+    );
   return bin;
 }
 
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const bin = requireRedisServer();
   const dir = mkdtempSync(join(tmpdir(), options.dirPrefix ?? 'dialer-redis-'));
-  const launch = (port: number | undefined) => launchRedisServer({ bin, dir, port, appendonly: options.appendonly, args: options.extraArgs });
+  const launch = (port: number | undefined) =>
+    launchRedisServer({ bin, dir, port, appendonly: options.appendonly, args: options.extraArgs });
   let started: { child: ChildProcess; port: number; url: string };
   try {
     started = await launch(options.port);

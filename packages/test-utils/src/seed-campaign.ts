@@ -38,6 +38,9 @@ export async function createCampaignWithContacts(
   const campaignId = testCampaignId();
   await store.createCampaign(campaignId, resolveCampaignSettings(settings, config));
   const contacts = numbers.map((number) => ({ number, contactId: contactIdFor(number) }));
-  await store.addContacts(campaignId, contacts.map((c, i) => [c.contactId, newContactRecord({ p: c.number, r: i + 2, ...extra(i) })]));
+  await store.addContacts(
+    campaignId,
+    contacts.map((c, i) => [c.contactId, newContactRecord({ p: c.number, r: i + 2, ...extra(i) })]),
+  );
   return { campaignId, contacts };
 }

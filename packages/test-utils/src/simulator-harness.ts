@@ -96,7 +96,10 @@ function waitForState(
       }
     };
     const poll = setInterval(() => void check(), 20);
-    const deadline = setTimeout(() => finish(new Error(`simulator condition not met within ${timeoutMs} ms`)), timeoutMs);
+    const deadline = setTimeout(
+      () => finish(new Error(`simulator condition not met within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     const offDialout = state.onDialout(() => void check());
     const offNotification = state.onNotification(() => void check());
     void check();

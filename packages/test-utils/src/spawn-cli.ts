@@ -36,7 +36,11 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv): CliProcess {
 }
 
 /** Runs `dialer <args>` to completion (SIGKILL after `timeoutMs`). */
-export async function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<{ code: number | string; stdout: string; stderr: string }> {
+export async function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 60_000,
+): Promise<{ code: number | string; stdout: string; stderr: string }> {
   const { exit, stdout, stderr } = await runDialer(args, { env: cliEnv(env), timeoutMs });
   return { code: codeOf(exit), stdout, stderr };
 }

@@ -8,7 +8,7 @@ let server: RedisServer | undefined;
 afterAll(async () => server?.destroy());
 
 describe('startRedisServer', () => {
-  it('starts, stops and restarts without leaving a ref\'d timer', async () => {
+  it("starts, stops and restarts without leaving a ref'd timer", async () => {
     expect(await refTimersLeftBy(async () => (server = await startRedisServer()))).toEqual([]);
     await server!.stop();
     expect(await refTimersLeftBy(() => server!.restart())).toEqual([]);

@@ -65,7 +65,11 @@ function requireWorkerSettings(config: DialerConfig, baseUrl: string | undefined
   if (!config.notify.baseUrl) missing.push('NOTIFY_BASE_URL');
   if (!config.notify.tokenSecret) missing.push('NOTIFY_TOKEN_SECRET');
   if (missing.length > 0) {
-    throw new DialerError('DIALER_ERR_CONFIG', `Invalid configuration: ${missing.map((k) => `${k} is required for the worker`).join('; ')}`, { problems: missing });
+    throw new DialerError(
+      'DIALER_ERR_CONFIG',
+      `Invalid configuration: ${missing.map((k) => `${k} is required for the worker`).join('; ')}`,
+      { problems: missing },
+    );
   }
 }
 
@@ -92,7 +96,11 @@ export function buildWorker(deps: WorkerDeps): WorkerService {
   const redis = createRedis(config.redisUrl, 'blocking', 'worker');
   const subscriber = createRedis(config.redisUrl, 'blocking', 'worker-events');
   const cmd = withAutoPipelining(createRedis(config.redisUrl, 'blocking', 'worker-cmd'));
-  for (const [conn, name] of [[redis, 'bullmq'], [cmd, 'commands'], [subscriber, 'events']] as const) {
+  for (const [conn, name] of [
+    [redis, 'bullmq'],
+    [cmd, 'commands'],
+    [subscriber, 'events'],
+  ] as const) {
     conn.on('error', (err: Error) => logger.warn({ error: err.message, connection: name }, 'redis connection error'));
   }
   const store = new CampaignStore(cmd, keys);
@@ -100,7 +108,10 @@ export function buildWorker(deps: WorkerDeps): WorkerService {
   const abort = new AbortController();
   // Every waiting job listens on it (permit, paced instant): far more than EventTarget's warning threshold.
   setMaxListeners(0, abort.signal);
-  const auth = new SavgAuthToken({ clientId: config.savg.clientId as string, clientSecret: config.savg.clientSecret as string });
+  const auth = new SavgAuthToken({
+    clientId: config.savg.clientId as string,
+    clientSecret: config.savg.clientSecret as string,
+  });
   const savg = new SavgClient({
     baseUrl: baseUrl as string,
     auth,
@@ -108,7 +119,14 @@ export function buildWorker(deps: WorkerDeps): WorkerService {
     maxSockets: config.pacing.workerConcurrency * 2,
   });
   const ctx: DialContext = {
-    config, redis: cmd, bullmq: redis, keys, store, logger, metrics, savg,
+    config,
+    redis: cmd,
+    bullmq: redis,
+    keys,
+    store,
+    logger,
+    metrics,
+    savg,
     limits: new Limits(cmd, keys),
     queues: new CampaignQueues(redis, keys),
     campaigns: new CampaignCache(store),
@@ -156,7 +174,13 @@ export function buildWorker(deps: WorkerDeps): WorkerService {
     async start() {
       // Sign the SAVG JWT up front: the first paced dial-outs should not leave late because of it.
       await auth.get();
-      if (deps.metricsServer ?? true) metricsAddress = await listenMetricsApp(app, config.metrics.host, config.metrics.workerPort, 'WORKER_METRICS_PORT');
+      if (deps.metricsServer ?? true)
+        metricsAddress = await listenMetricsApp(
+          app,
+          config.metrics.host,
+          config.metrics.workerPort,
+          'WORKER_METRICS_PORT',
+        );
       await supervisor.start();
       started = true;
       logger.info({ metrics: metricsAddress, concurrency: config.pacing.workerConcurrency }, 'worker started');

@@ -66,7 +66,9 @@ export class CampaignSupervisor {
   /** Reads the registry and every campaign's state, and reconciles each (one scan at a time). */
   rescan(): Promise<void> {
     this.#scanning ??= this.scan()
-      .catch((err: unknown) => this.opts.ctx.logger.warn({ err }, 'campaign scan failed; retrying at the next interval'))
+      .catch((err: unknown) =>
+        this.opts.ctx.logger.warn({ err }, 'campaign scan failed; retrying at the next interval'),
+      )
       .finally(() => {
         this.#scanning = undefined;
       });
@@ -103,7 +105,10 @@ export class CampaignSupervisor {
     // A resumed campaign's queue runs again even if the pause came from us (401) and the operator only
     // changed the state; a cancelled one's leftover jobs must flow to be ended as `cancelled`.
     if (event.type === 'campaign-state' && (state === 'running' || state === 'cancelled')) {
-      queues.get(id).resume().catch((err: unknown) => logger.warn({ err, campaignId: id }, 'could not resume the campaign queue'));
+      queues
+        .get(id)
+        .resume()
+        .catch((err: unknown) => logger.warn({ err, campaignId: id }, 'could not resume the campaign queue'));
     }
     void this.reconcile(id, undefined);
   }
@@ -151,24 +156,31 @@ export class CampaignSupervisor {
     if (this.#workers.has(id) || this.#closing) return;
     const { ctx, processor, lockDurationMs } = this.opts;
     const log = ctx.logger.child({ campaignId: id });
-    const worker = new Worker<DialJobData, string>(id, (job: Job<DialJobData>, token?: string) => processor.process(job, token), {
-      connection: ctx.bullmq,
-      prefix: ctx.keys.campaignQueuePrefix(id),
-      concurrency: this.perCampaignConcurrency(this.#workers.size + 1),
-      // BullMQ passes (attemptsMade, type, err, job): only the first is dialerBackoff's.
-      settings: { backoffStrategy: (attemptsMade: number) => dialerBackoff(attemptsMade) },
-      // Trims finished dial jobs (dial jobs carry no removeOn* of their own, see DIAL_WORKER_KEEP).
-      ...DIAL_WORKER_KEEP,
-      limiter: NO_OP_LIMITER,
-      lockDuration: lockDurationMs,
-      stalledInterval: lockDurationMs,
-      // A re-delivered job never re-dials (its attempt reads `d` → uncertain), so re-delivery is safe;
-      // a few stalls are allowed before BullMQ gives up on a job.
-      maxStalledCount: 5,
-    });
+    const worker = new Worker<DialJobData, string>(
+      id,
+      (job: Job<DialJobData>, token?: string) => processor.process(job, token),
+      {
+        connection: ctx.bullmq,
+        prefix: ctx.keys.campaignQueuePrefix(id),
+        concurrency: this.perCampaignConcurrency(this.#workers.size + 1),
+        // BullMQ passes (attemptsMade, type, err, job): only the first is dialerBackoff's.
+        settings: { backoffStrategy: (attemptsMade: number) => dialerBackoff(attemptsMade) },
+        // Trims finished dial jobs (dial jobs carry no removeOn* of their own, see DIAL_WORKER_KEEP).
+        ...DIAL_WORKER_KEEP,
+        limiter: NO_OP_LIMITER,
+        lockDuration: lockDurationMs,
+        stalledInterval: lockDurationMs,
+        // A re-delivered job never re-dials (its attempt reads `d` → uncertain), so re-delivery is safe;
+        // a few stalls are allowed before BullMQ gives up on a job.
+        maxStalledCount: 5,
+      },
+    );
     worker.on('error', (err: Error) => log.warn({ error: err.message }, 'campaign worker error'));
     worker.on('failed', (job: Job<DialJobData> | undefined, err: Error) => {
-      log.debug({ jobId: job?.id, error: err.message, attemptsMade: job?.attemptsMade }, 'dial job failed (BullMQ will retry if attempts remain)');
+      log.debug(
+        { jobId: job?.id, error: err.message, attemptsMade: job?.attemptsMade },
+        'dial job failed (BullMQ will retry if attempts remain)',
+      );
     });
     this.#workers.set(id, worker);
     this.rebalance();
@@ -196,7 +208,8 @@ export class CampaignSupervisor {
 
   private rebalance(): void {
     const concurrency = this.perCampaignConcurrency(this.#workers.size);
-    for (const worker of this.#workers.values()) if (worker.concurrency !== concurrency) worker.concurrency = concurrency;
+    for (const worker of this.#workers.values())
+      if (worker.concurrency !== concurrency) worker.concurrency = concurrency;
     this.opts.ctx.metrics.campaigns(this.#workers.size);
   }
 

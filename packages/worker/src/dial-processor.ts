@@ -62,7 +62,13 @@ class Attempt {
 
   /** The job's child logger, made on first use: most jobs log nothing at the usual level. */
   get log(): Logger {
-    this.#log ??= this.logger.child({ campaignId: this.campaignId, contactId: this.contactId, attempt: this.n, jobId: this.job.id, phone: this.phone });
+    this.#log ??= this.logger.child({
+      campaignId: this.campaignId,
+      contactId: this.contactId,
+      attempt: this.n,
+      jobId: this.job.id,
+      phone: this.phone,
+    });
     return this.#log;
   }
 }
@@ -89,7 +95,11 @@ export class DialProcessor {
   constructor(private readonly ctx: DialContext) {
     this.pacer = new Pacer({ ...ctx, admission: ctx.limits });
     const { notify, deploymentId } = ctx.config;
-    this.tokens = createNotifyTokenSigner({ secret: notify.tokenSecret as string, audience: deploymentId, ttlMs: notify.tokenTtlMs });
+    this.tokens = createNotifyTokenSigner({
+      secret: notify.tokenSecret as string,
+      audience: deploymentId,
+      ttlMs: notify.tokenTtlMs,
+    });
   }
 
   /** The BullMQ processor: resolves with a short result for the job's return value, or throws BullMQ's
@@ -113,17 +123,22 @@ export class DialProcessor {
 
   private async run(a: Attempt): Promise<string> {
     const { store, campaigns } = this.ctx;
-    const [meta, record] = await Promise.all([campaigns.get(a.campaignId), store.getContact(a.campaignId, a.contactId)]);
+    const [meta, record] = await Promise.all([
+      campaigns.get(a.campaignId),
+      store.getContact(a.campaignId, a.contactId),
+    ]);
     if (!meta || !record) return this.done(a, 'noop', 'missing');
     a.phone = maskPhone(record.p);
     const state = contactState(record);
-    if (record.n !== a.n || state === 'in-call' || state === 'uncertain' || state === 'ended') return this.done(a, 'noop', `skip:${record.n}:${state}`);
+    if (record.n !== a.n || state === 'in-call' || state === 'uncertain' || state === 'ended')
+      return this.done(a, 'noop', `skip:${record.n}:${state}`);
     if (state === 'dialing') return this.redelivered(a);
     if (meta.state === 'cancelled') return this.endBeforeDial(a, 'cancelled', 'campaign cancelled before the call');
     if (meta.state !== 'running') return this.notRunning(a, meta.state);
     // A re-dial is never early, also when its job runs before its delay (given back by the reconciler,
     // promoted in the board): it waits for the due time the policy set.
-    if (state === 'waiting' && record.due !== undefined && record.due > Date.now()) return this.delayUntil(a, record.due, 're-dial not due yet');
+    if (state === 'waiting' && record.due !== undefined && record.due > Date.now())
+      return this.delayUntil(a, record.due, 're-dial not due yet');
 
     const when = checkDialTime(record, meta.settings, this.ctx.now());
     if (when.kind !== 'dial') return this.notNow(a, when);
@@ -136,7 +151,10 @@ export class DialProcessor {
   private async redelivered(a: Attempt): Promise<string> {
     // The deadline set by the first delivery's `begin` stands (the request may have left then).
     const { kind } = await this.ctx.store.attempts.begin(a.ref, { deadline: this.beginDeadline(), claim: a.claim });
-    a.log.warn({ result: kind }, 'job re-delivered while its attempt was dialing: the request may have gone out, not dialing again');
+    a.log.warn(
+      { result: kind },
+      'job re-delivered while its attempt was dialing: the request may have gone out, not dialing again',
+    );
     return this.done(a, 'redelivered-uncertain', kind);
   }
 
@@ -146,7 +164,11 @@ export class DialProcessor {
     const admission: AdmissionRequest = {
       member: attemptKey(a.campaignId, a.contactId, a.n),
       scope: { campaignId: a.campaignId, trunk: settings.trunk },
-      limits: { global: config.pacing.maxLiveCalls, campaign: settings.maxLiveCalls ?? Infinity, trunk: settings.maxLiveCallsPerTrunk ?? Infinity },
+      limits: {
+        global: config.pacing.maxLiveCalls,
+        campaign: settings.maxLiveCalls ?? Infinity,
+        trunk: settings.maxLiveCallsPerTrunk ?? Infinity,
+      },
       leaseMs: config.savg.timeoutMs + config.lostAfterMs + 60_000,
       globalRate: config.pacing.ratePerSecond,
       campaignRate: settings.ratePerSecond,
@@ -161,7 +183,13 @@ export class DialProcessor {
     }
   }
 
-  private async pacedDial(a: Attempt, settings: CampaignSettings, record: ContactRecord, admission: AdmissionRequest, slot: Slot): Promise<string> {
+  private async pacedDial(
+    a: Attempt,
+    settings: CampaignSettings,
+    record: ContactRecord,
+    admission: AdmissionRequest,
+    slot: Slot,
+  ): Promise<string> {
     // Everything the request needs is ready before the paced instant, so that little stands between the
     // instant and the request leaving.
     const request = this.prepare(a, settings, record);
@@ -180,7 +208,11 @@ export class DialProcessor {
       if (when.kind !== 'dial') return this.notNow(a, when);
       // So may the number have been put on a do-not-call list: `begin` checks the lists with the claim (the
       // slot is given back on the way out, no attempt spent), so a number listed before the claim is never dialed.
-      const begun = await this.ctx.store.attempts.begin(a.ref, { deadline: this.beginDeadline(), claim: a.claim, number: record.p });
+      const begun = await this.ctx.store.attempts.begin(a.ref, {
+        deadline: this.beginDeadline(),
+        claim: a.claim,
+        number: record.p,
+      });
       if (begun.kind === 'suppressed') return this.endBeforeDial(a, 'suppressed', SUPPRESSED_REASON);
       if (begun.kind === 'begun') {
         // `begin` itself was slow (Redis busy): the request has not left, so the attempt can be given back
@@ -194,12 +226,16 @@ export class DialProcessor {
         return this.dial(a, request, slot);
       }
       // Another delivery of this job got here first (uncertain), or the call is live: the slot stays held.
-      if (begun.kind === 'uncertain' || (begun.kind === 'past' && (begun.state === 'in-call' || begun.state === 'uncertain'))) {
+      if (
+        begun.kind === 'uncertain' ||
+        (begun.kind === 'past' && (begun.state === 'in-call' || begun.state === 'uncertain'))
+      ) {
         slot.keep = true;
         return this.done(a, 'noop', begun.kind === 'past' ? begun.state : begun.kind);
       }
       if (begun.kind === 'not-running') {
-        if (begun.state === 'cancelled') return this.endBeforeDial(a, 'cancelled', 'campaign cancelled before the call');
+        if (begun.state === 'cancelled')
+          return this.endBeforeDial(a, 'cancelled', 'campaign cancelled before the call');
         return this.notRunning(a, begun.state);
       }
       return this.done(a, 'noop', begun.kind);
@@ -216,11 +252,23 @@ export class DialProcessor {
   }
 
   /** The dial-out body with this attempt's notify URL (its signed token). */
-  private prepare(a: Attempt, settings: CampaignSettings, record: ContactRecord): { botId: string; body: DialoutRequest } {
+  private prepare(
+    a: Attempt,
+    settings: CampaignSettings,
+    record: ContactRecord,
+  ): { botId: string; body: DialoutRequest } {
     const { config } = this.ctx;
     const botId = settings.botId ?? (config.savg.botId as string);
     const token = this.tokens.sign({ campaignId: a.campaignId, contactId: a.contactId, attempt: a.n });
-    return { botId, body: buildDialoutRequest({ settings, contact: record, botId, notifyUrl: `${config.notify.baseUrl}/notify/${token}` }) };
+    return {
+      botId,
+      body: buildDialoutRequest({
+        settings,
+        contact: record,
+        botId,
+        notifyUrl: `${config.notify.baseUrl}/notify/${token}`,
+      }),
+    };
   }
 
   private async dial(a: Attempt, request: { botId: string; body: DialoutRequest }, slot: Slot): Promise<string> {
@@ -234,12 +282,20 @@ export class DialProcessor {
     if (res.kind === 'placed') {
       this.#rate429.delete(a.campaignId);
       const now = Date.now();
-      await store.attempts.dialed(a.ref, { sid: res.sid, callId: res.callId, now, deadline: now + this.ctx.config.lostAfterMs });
+      await store.attempts.dialed(a.ref, {
+        sid: res.sid,
+        callId: res.callId,
+        now,
+        deadline: now + this.ctx.config.lostAfterMs,
+      });
       return this.done(a, 'dialed', 'dialed');
     }
     if (res.kind === 'uncertain') {
       await store.attempts.settle(a.ref, 'uncertain');
-      a.log.warn({ detail: res.detail }, 'dial-out outcome unknown: the attempt waits for its notification or the watchdog, it is not re-sent');
+      a.log.warn(
+        { detail: res.detail },
+        'dial-out outcome unknown: the attempt waits for its notification or the watchdog, it is not re-sent',
+      );
       return this.done(a, 'uncertain', 'uncertain');
     }
     slot.keep = false;
@@ -253,7 +309,8 @@ export class DialProcessor {
     // A cancel that came while the request was out skipped this contact (it was dialing): end it here, or
     // its job, put back below, would be removed by the cancel and the contact left pending. The state is
     // read after the revert, so either this sees the cancel or the cancel's sweep sees the reverted contact.
-    if ((await store.getState(a.campaignId)) === 'cancelled') return this.endBeforeDial(a, 'cancelled', CANCELLED_REASON);
+    if ((await store.getState(a.campaignId)) === 'cancelled')
+      return this.endBeforeDial(a, 'cancelled', CANCELLED_REASON);
     return this.retryLater(a, res);
   }
 
@@ -276,18 +333,27 @@ export class DialProcessor {
     return (await store.stats(a.campaignId)).placed > (meta.pausedPlaced ?? 0);
   }
 
-  private async retryLater(a: Attempt, res: Exclude<DialoutResult, { kind: 'placed' | 'uncertain' | 'rejected' }>): Promise<string> {
+  private async retryLater(
+    a: Attempt,
+    res: Exclude<DialoutResult, { kind: 'placed' | 'uncertain' | 'rejected' }>,
+  ): Promise<string> {
     if (res.kind === 'rate-limited') {
       const k = (this.#rate429.get(a.campaignId) ?? 0) + 1;
       this.#rate429.set(a.campaignId, k);
       const backoff = res.retryAfterMs ?? Math.min(60_000, 1000 * 2 ** (k - 1)) * (0.8 + 0.4 * this.random());
-      a.log.warn({ backoffMs: Math.round(backoff), retryAfter: res.retryAfterMs !== undefined }, 'SAVG answered 429: the campaign queue backs off');
+      a.log.warn(
+        { backoffMs: Math.round(backoff), retryAfter: res.retryAfterMs !== undefined },
+        'SAVG answered 429: the campaign queue backs off',
+      );
       return this.rateLimitQueue(a, backoff, 'rate-limited');
     }
     if (res.kind === 'config') return this.pauseForConfig(a, res.detail);
     const { job } = a;
     this.ctx.metrics.job('unavailable');
-    a.log.warn({ detail: res.detail, retry: job.attemptsMade + 1 }, 'SAVG unreachable: retrying with back-off, attempt not spent');
+    a.log.warn(
+      { detail: res.detail, retry: job.attemptsMade + 1 },
+      'SAVG unreachable: retrying with back-off, attempt not spent',
+    );
     if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
       // Never let an outage fail the job for good (the contact would be stuck queued): keep waiting.
       return this.delayUntil(a, Date.now() + OUTAGE_RETRY_MS, 'SAVG still unreachable');
@@ -310,7 +376,12 @@ export class DialProcessor {
     a.log.error({ reason }, 'campaign paused: SAVG refused the dial-out configuration');
     // Back through the delayed set rather than to the head of the line: after a resume the other contacts go
     // first, so if this refusal was about this contact alone, their dial-outs show it (see refusedAgain).
-    return this.delayUntil(a, Date.now() + CONFIG_RETRY_MS, 'campaign paused by a refusal of this dial-out', 'config-paused');
+    return this.delayUntil(
+      a,
+      Date.now() + CONFIG_RETRY_MS,
+      'campaign paused by a refusal of this dial-out',
+      'config-paused',
+    );
   }
 
   /** Outside the campaign's dates or the contact's calling window: expire, or wait unspent for the opening. */
@@ -324,7 +395,12 @@ export class DialProcessor {
   }
 
   private async endBeforeDial(a: Attempt, outcome: Outcome & JobResult, reason: string): Promise<string> {
-    const { result } = await this.ctx.store.attempts.end({ ...a.ref, from: 'before-dial', outcome, fields: { rs: reason } });
+    const { result } = await this.ctx.store.attempts.end({
+      ...a.ref,
+      from: 'before-dial',
+      outcome,
+      fields: { rs: reason },
+    });
     a.log.info({ outcome, result }, 'contact ended before dialing');
     return this.done(a, outcome, `${outcome}:${result}`);
   }

@@ -1,10 +1,14 @@
-import { contactTimeZone, isWindowOpen, nextWindowOpening, type CampaignSettings, type ContactRecord } from '@dialer/core';
+import {
+  contactTimeZone,
+  isWindowOpen,
+  nextWindowOpening,
+  type CampaignSettings,
+  type ContactRecord,
+} from '@dialer/core';
 
 /** Whether a contact may be dialed at `now`: dial now, wait until a later instant, or never (expired). */
 export type DialTimeDecision =
-  | { kind: 'dial' }
-  | { kind: 'delay'; untilMs: number; reason: string }
-  | { kind: 'expire'; reason: string };
+  { kind: 'dial' } | { kind: 'delay'; untilMs: number; reason: string } | { kind: 'expire'; reason: string };
 
 export const EXPIRED_REASON = 'campaign end date (endAt) passed before the call';
 
@@ -28,7 +32,12 @@ const NO_OPENING_RETRY_MS = 3_600_000;
  * @param now - the calendar clock (the worker's injectable `now()`)
  * @param guardMs - see {@link DIAL_GUARD_MS} @defaultValue DIAL_GUARD_MS
  */
-export function checkDialTime(contact: ContactRecord, settings: CampaignSettings, now: number, guardMs = DIAL_GUARD_MS): DialTimeDecision {
+export function checkDialTime(
+  contact: ContactRecord,
+  settings: CampaignSettings,
+  now: number,
+  guardMs = DIAL_GUARD_MS,
+): DialTimeDecision {
   const end = settings.endAt === undefined ? Infinity : Date.parse(settings.endAt);
   if (now + guardMs >= end) return { kind: 'expire', reason: EXPIRED_REASON };
   const start = settings.startAt === undefined ? -Infinity : Date.parse(settings.startAt);
@@ -36,14 +45,21 @@ export function checkDialTime(contact: ContactRecord, settings: CampaignSettings
   const zone = contactTimeZone(contact, settings.window.timezone);
   const opening = firstDialInstant(settings.window, zone, from, guardMs);
   if (opening === now) return { kind: 'dial' };
-  if (opening === undefined) return { kind: 'delay', untilMs: now + NO_OPENING_RETRY_MS, reason: `calling window never opens in ${zone}` };
-  if (opening + guardMs >= end) return { kind: 'delay', untilMs: end, reason: 'no calling window before endAt: the contact expires then' };
+  if (opening === undefined)
+    return { kind: 'delay', untilMs: now + NO_OPENING_RETRY_MS, reason: `calling window never opens in ${zone}` };
+  if (opening + guardMs >= end)
+    return { kind: 'delay', untilMs: end, reason: 'no calling window before endAt: the contact expires then' };
   const why = opening === start ? 'campaign has not started yet (startAt)' : `outside the calling window (${zone})`;
   return { kind: 'delay', untilMs: opening, reason: why };
 }
 
 /** The first instant at or after `from` at which the window is open and stays open for `guardMs`. */
-function firstDialInstant(window: CampaignSettings['window'], zone: string, from: number, guardMs: number): number | undefined {
+function firstDialInstant(
+  window: CampaignSettings['window'],
+  zone: string,
+  from: number,
+  guardMs: number,
+): number | undefined {
   let t: number | undefined = from;
   for (let i = 0; i < MAX_OPENINGS && t !== undefined; i++) {
     t = nextWindowOpening(window, zone, t);

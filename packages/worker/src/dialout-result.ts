@@ -35,7 +35,14 @@ const PROXY_STATUS = new Set([502, 504]);
 /** 4xx that every contact would get: the credentials, the account, the URL, or how the dialer speaks HTTP. */
 const CONFIG_STATUS = new Set([401, 402, 403, 404, 405, 406, 407, 411, 415, 426]);
 /** Transport errors that happen before any byte of the request can reach the server. */
-const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+const NEVER_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+]);
 const CONNECT_PHASES = new Set(['lookup', 'connect', 'secureConnect']);
 const MAX_RETRY_AFTER_MS = 10 * 60_000;
 
@@ -71,7 +78,11 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
 }
 
 /** Classifies an HTTP answer. */
-export function classifyDialoutResponse(status: number, headers: Record<string, string | string[] | undefined>, body: string): DialoutResult {
+export function classifyDialoutResponse(
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  body: string,
+): DialoutResult {
   if (status >= 200 && status < 300) {
     let parsed: unknown;
     try {
@@ -85,22 +96,44 @@ export function classifyDialoutResponse(status: number, headers: Record<string, 
     return { kind: 'uncertain', status, detail: `HTTP ${status} without sid/callId` };
   }
   const detail = `HTTP ${status}: ${bodySnippet(body) || 'no body'}`;
-  if (status === 429) return { kind: 'rate-limited', status, retryAfterMs: parseRetryAfter(headers['retry-after']), detail };
+  if (status === 429)
+    return { kind: 'rate-limited', status, retryAfterMs: parseRetryAfter(headers['retry-after']), detail };
   if (UNAVAILABLE_STATUS.has(status)) return { kind: 'unavailable', status, detail };
   if (PROXY_STATUS.has(status)) {
     if (isGatewayError(body)) return { kind: 'unavailable', status, detail };
-    return { kind: 'uncertain', status, detail: `${detail} (from a proxy in front of the gateway, which may have forwarded the request)` };
+    return {
+      kind: 'uncertain',
+      status,
+      detail: `${detail} (from a proxy in front of the gateway, which may have forwarded the request)`,
+    };
   }
   if (status === 401 || status === 403) {
-    return { kind: 'config', status, detail: `SAVG answered ${status}: check SAVG_CLIENT_ID/SAVG_CLIENT_SECRET and the app's SmartAssist Dialout scope (${detail})` };
+    return {
+      kind: 'config',
+      status,
+      detail: `SAVG answered ${status}: check SAVG_CLIENT_ID/SAVG_CLIENT_SECRET and the app's SmartAssist Dialout scope (${detail})`,
+    };
   }
-  if (status === 404) return { kind: 'config', status, detail: `SAVG answered 404: check the bot id (SAVG_BOT_ID or the campaign's botId) and SAVG_BASE_URL (${detail})` };
+  if (status === 404)
+    return {
+      kind: 'config',
+      status,
+      detail: `SAVG answered 404: check the bot id (SAVG_BOT_ID or the campaign's botId) and SAVG_BASE_URL (${detail})`,
+    };
   if (status >= 300 && status < 400) {
     const location = headers.location;
-    return { kind: 'config', status, detail: `SAVG answered ${status} (redirect${location ? ` to ${String(location)}` : ''}): check SAVG_BASE_URL` };
+    return {
+      kind: 'config',
+      status,
+      detail: `SAVG answered ${status} (redirect${location ? ` to ${String(location)}` : ''}): check SAVG_BASE_URL`,
+    };
   }
   if (CONFIG_STATUS.has(status)) {
-    return { kind: 'config', status, detail: `SAVG answered ${status}, which every contact would get: check the dial-out URL and settings (${detail})` };
+    return {
+      kind: 'config',
+      status,
+      detail: `SAVG answered ${status}, which every contact would get: check the dial-out URL and settings (${detail})`,
+    };
   }
   if (status >= 400 && status < 500) return { kind: 'rejected', status, detail };
   // 500 and the other 5xx: the gateway may have placed the call before failing.
@@ -139,7 +172,8 @@ export function classifyDialoutError(err: unknown): DialoutResult {
   const code = e.code ?? 'ERR';
   const detail = `${code}: ${scrubText(e.message ?? String(err))}`;
   if (NEVER_SENT_CODES.has(code)) return { kind: 'unavailable', detail };
-  if (e.name === 'TimeoutError' && e.event !== undefined && CONNECT_PHASES.has(e.event)) return { kind: 'unavailable', detail };
+  if (e.name === 'TimeoutError' && e.event !== undefined && CONNECT_PHASES.has(e.event))
+    return { kind: 'unavailable', detail };
   // Until the body has been written completely, SAVG cannot have acted on the request: give the attempt back.
   if (e.timings?.upload === undefined) return { kind: 'unavailable', detail: `${detail} (request not sent)` };
   return { kind: 'uncertain', detail: `${detail} (after the request was sent)` };

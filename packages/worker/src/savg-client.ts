@@ -37,7 +37,13 @@ export class SavgClient {
 
   constructor(opts: SavgClientOptions) {
     this.#opts = opts;
-    const agentOpts = { keepAlive: true, maxSockets: opts.maxSockets ?? 64, maxFreeSockets: opts.maxSockets ?? 64, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' as const };
+    const agentOpts = {
+      keepAlive: true,
+      maxSockets: opts.maxSockets ?? 64,
+      maxFreeSockets: opts.maxSockets ?? 64,
+      timeout: IDLE_SOCKET_MS,
+      scheduling: 'lifo' as const,
+    };
     this.#http = new HttpAgent(agentOpts);
     this.#https = new HttpsAgent(agentOpts);
     const connect = opts.connectTimeoutMs ?? Math.min(3000, opts.timeoutMs);

@@ -36,7 +36,12 @@ export class WorkerMetrics {
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry });
-    this.#jobs = new Counter({ name: 'dialer_worker_jobs_total', help: 'Dial jobs handled, by result', labelNames: ['result'], registers });
+    this.#jobs = new Counter({
+      name: 'dialer_worker_jobs_total',
+      help: 'Dial jobs handled, by result',
+      labelNames: ['result'],
+      registers,
+    });
     this.#dialouts = new Counter({
       name: 'dialer_worker_dialouts_total',
       help: 'Dial-out requests sent to SAVG, by classified result and HTTP status (0 = no HTTP answer)',
@@ -60,8 +65,16 @@ export class WorkerMetrics {
       help: 'Paced instants given up because the dial-out would have left late (stalled process or slow Redis)',
       registers,
     });
-    this.#inFlight = new Gauge({ name: 'dialer_worker_jobs_in_flight', help: 'Dial jobs holding a concurrency permit', registers });
-    this.#campaigns = new Gauge({ name: 'dialer_worker_campaigns', help: 'Campaign queues this process works on', registers });
+    this.#inFlight = new Gauge({
+      name: 'dialer_worker_jobs_in_flight',
+      help: 'Dial jobs holding a concurrency permit',
+      registers,
+    });
+    this.#campaigns = new Gauge({
+      name: 'dialer_worker_campaigns',
+      help: 'Campaign queues this process works on',
+      registers,
+    });
   }
 
   job(result: JobResult): void {

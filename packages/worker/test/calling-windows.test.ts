@@ -6,7 +6,16 @@ import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { SuppressionList, targetFor, type ContactRecord } from '@dialer/core';
 import { startSimulator, type SimulatorHarness } from '@dialer/test-utils';
 import { createWorld, startWorker, type World } from './helpers.js';
-import { TestClock, delayedJobs, oracleNextOpening, oracleOpen, seedPeople, settle, travelTo, type Person } from './time-machine.js';
+import {
+  TestClock,
+  delayedJobs,
+  oracleNextOpening,
+  oracleOpen,
+  seedPeople,
+  settle,
+  travelTo,
+  type Person,
+} from './time-machine.js';
 
 const WINDOW = { start: '09:00', end: '17:00', days: ['mon', 'tue', 'wed', 'thu', 'fri'] };
 /** Friday 2026-03-06 23:30 UTC: mid-afternoon in the western US, the weekend already in Asia. The US moves
@@ -51,7 +60,8 @@ afterAll(async () => {
   await sim.close();
 });
 
-const redialRecord = (rec: ContactRecord): ContactRecord => (rec.p === REDIAL ? { ...rec, n: 2, s: 'w', a: 1, o: 'busy' } : rec);
+const redialRecord = (rec: ContactRecord): ContactRecord =>
+  rec.p === REDIAL ? { ...rec, n: 2, s: 'w', a: 1, o: 'busy' } : rec;
 
 describe('calling windows in the contact’s time zone', () => {
   it('dials only inside each local window and resumes every waiting job at its next opening', async () => {
@@ -73,7 +83,11 @@ describe('calling windows in the contact’s time zone', () => {
       expect([p.zone, rec.s, rec.a]).toEqual([p.zone, p.number === REDIAL ? 'w' : 'q', p.number === REDIAL ? 1 : 0]);
       expectDueAt(p.zone, due.get(jobId), oracleNextOpening(WINDOW, p.zone, T0));
     }
-    expectDueAt(REDIAL, due.get(`${people.find((p) => p.number === REDIAL)?.contactId}-2`), Date.parse('2026-03-09T13:00:00Z'));
+    expectDueAt(
+      REDIAL,
+      due.get(`${people.find((p) => p.number === REDIAL)?.contactId}-2`),
+      Date.parse('2026-03-09T13:00:00Z'),
+    );
     expect(dialedTargets(await sim.dialouts()).size).toBe(12);
 
     // Put on the do-not-call list while its job waits for Monday.
@@ -91,7 +105,11 @@ describe('calling windows in the contact’s time zone', () => {
       for (const jobId of promoted) {
         const p = byId.get(jobId.slice(0, jobId.lastIndexOf('-'))) as Person;
         const rec = await world.store.getContact(campaignId, p.contactId);
-        expect([p.number, rec?.s, rec?.o]).toEqual([p.number, 't', p.number === SUPPRESSED_LATER ? 'suppressed' : 'answered-human']);
+        expect([p.number, rec?.s, rec?.o]).toEqual([
+          p.number,
+          't',
+          p.number === SUPPRESSED_LATER ? 'suppressed' : 'answered-human',
+        ]);
       }
     }
 
@@ -109,7 +127,9 @@ describe('calling windows in the contact’s time zone', () => {
     expect(dialouts).toHaveLength(people.length - 1);
     expect(dialedTargets(dialouts).has(targetFor(SUPPRESSED_LATER))).toBe(false);
     expect(await world.store.getState(campaignId)).toBe('completed');
-    expect(await world.store.getContact(campaignId, people.find((p) => p.number === REDIAL)?.contactId as string)).toMatchObject({ s: 't', n: 2, a: 2 });
+    expect(
+      await world.store.getContact(campaignId, people.find((p) => p.number === REDIAL)?.contactId as string),
+    ).toMatchObject({ s: 't', n: 2, a: 2 });
   });
 });
 
@@ -120,7 +140,10 @@ describe('calling windows in the contact’s time zone', () => {
  */
 function expectDueAt(who: string, due: number | undefined, opening: number): void {
   const late = due === undefined ? NaN : due - opening;
-  expect([who, late >= 0 && late < 50 ? 'at the opening' : `due ${due}, opening ${opening}`]).toEqual([who, 'at the opening']);
+  expect([who, late >= 0 && late < 50 ? 'at the opening' : `due ${due}, opening ${opening}`]).toEqual([
+    who,
+    'at the opening',
+  ]);
 }
 
 function dialedTargets(dialouts: { request?: { target: string } | undefined }[]): Set<string> {

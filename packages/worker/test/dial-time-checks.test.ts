@@ -22,7 +22,8 @@ afterEach(async () => {
 });
 
 const dialedTargets = async () => new Set((await sim.dialouts()).map((d) => d.request?.target));
-const jobResults = async () => (await worker.metrics.registry.getSingleMetricAsString('dialer_worker_jobs_total')) ?? '';
+const jobResults = async () =>
+  (await worker.metrics.registry.getSingleMetricAsString('dialer_worker_jobs_total')) ?? '';
 
 describe('campaign state at dial time', () => {
   it('a paused campaign is not dialed; resuming it dials every contact once', async () => {
@@ -31,7 +32,11 @@ describe('campaign state at dial time', () => {
     await world.store.setState(campaignId, 'paused', { reason: 'paused by operator' });
     await addContacts(world, campaignId, nums);
     await worker.rescan();
-    await waitUntil(async () => /result="paused"} [1-9]/.test(await jobResults()), 10_000, 'the worker saw the paused campaign');
+    await waitUntil(
+      async () => /result="paused"} [1-9]/.test(await jobResults()),
+      10_000,
+      'the worker saw the paused campaign',
+    );
     const before = await dialedTargets();
     for (const n of nums) expect(before.has(`tel:${n}`)).toBe(false);
     for await (const [, rec] of world.store.contacts(campaignId)) expect(rec).toMatchObject({ s: 'q', a: 0 });
@@ -59,7 +64,11 @@ describe('campaign state at dial time', () => {
     await addContacts(world, campaignId, nums);
     await world.queues.get(campaignId).pause();
     await world.store.setState(campaignId, 'cancelled');
-    await waitUntil(async () => (await world.store.stats(campaignId)).outcomes.cancelled === 5, 10_000, 'contacts cancelled');
+    await waitUntil(
+      async () => (await world.store.stats(campaignId)).outcomes.cancelled === 5,
+      10_000,
+      'contacts cancelled',
+    );
     const dialed = await dialedTargets();
     for (const n of nums) expect(dialed.has(`tel:${n}`)).toBe(false);
     // Drained: the worker stops working on it.
@@ -72,15 +81,27 @@ describe('campaign state at dial time', () => {
     await world.store.setState(campaignId, 'cancelled');
     await waitUntil(() => !worker.campaignIds().includes(campaignId), 10_000, 'drained campaign retired');
     await addContacts(world, campaignId, nums);
-    await waitUntil(async () => (await world.store.stats(campaignId)).outcomes.cancelled === 1, 15_000, 'late job ended cancelled');
+    await waitUntil(
+      async () => (await world.store.stats(campaignId)).outcomes.cancelled === 1,
+      15_000,
+      'late job ended cancelled',
+    );
   });
 });
 
 describe('campaign dates', () => {
   it('before startAt the jobs wait (delayed, not dialed); after endAt contacts expire', async () => {
     const later = await seedCampaign(world, { startAt: new Date(Date.now() + 3600_000).toISOString() }, numbers(2));
-    const over = await seedCampaign(world, { startAt: new Date(Date.now() - 7200_000).toISOString(), endAt: new Date(Date.now() - 3600_000).toISOString() }, numbers(2));
-    await waitUntil(async () => (await world.queues.get(later.campaignId).getDelayedCount()) === 2, 10_000, 'jobs delayed to startAt');
+    const over = await seedCampaign(
+      world,
+      { startAt: new Date(Date.now() - 7200_000).toISOString(), endAt: new Date(Date.now() - 3600_000).toISOString() },
+      numbers(2),
+    );
+    await waitUntil(
+      async () => (await world.queues.get(later.campaignId).getDelayedCount()) === 2,
+      10_000,
+      'jobs delayed to startAt',
+    );
     const delayed = await world.queues.get(later.campaignId).getDelayed();
     for (const job of delayed) expect(job.timestamp + job.delay).toBeGreaterThan(Date.now() + 3500_000);
     await waitUntil(() => allTerminal(world.store, over.campaignId), 10_000, 'contacts expired');
@@ -121,20 +142,36 @@ describe('do-not-call lists at dial time', () => {
       await waitUntil(() => slow.campaignIds().includes(campaignId), 10_000, 'the worker to take the campaign up');
       // Another dial-out (elsewhere) has just taken the next instant of the global schedule.
       const other = { member: 'elsewhere/other/1', scope: { campaignId: 'elsewhere' } };
-      expect(await w.limits.admit({ ...other, limits: { global: 1000 }, leaseMs: 60_000, globalRate: 1 })).toEqual({ kind: 'admitted', waitMs: 0 });
+      expect(await w.limits.admit({ ...other, limits: { global: 1000 }, leaseMs: 60_000, globalRate: 1 })).toEqual({
+        kind: 'admitted',
+        waitMs: 0,
+      });
       await w.limits.releaseLive(other.member, other.scope);
       const [number] = numbers(1) as [string];
       await addContacts(w, campaignId, [number]);
       // Its live slot is held: the job passed the first do-not-call check and waits for its instant.
-      await waitUntil(async () => (await w.limits.liveCount({ campaignId })) === 1, 10_000, 'the job to wait for its paced instant', 5);
+      await waitUntil(
+        async () => (await w.limits.liveCount({ campaignId })) === 1,
+        10_000,
+        'the job to wait for its paced instant',
+        5,
+      );
       await new SuppressionList(w.ctx.redis, w.ctx.keys).add([number]);
       const listedBy = Date.now();
       // The test shows something only if the number was listed before the job woke up: before its instant
       // (the schedule's next free instant, one interval after it, is in Redis).
       const instant = Number(await w.ctx.redis.get(w.ctx.keys.rateGlobal())) - 1000;
-      if (!(listedBy + 5 < instant)) throw new Error(`inconclusive: listed at ${listedBy}, not before the paced instant ${instant} (test process stalled?)`);
+      if (!(listedBy + 5 < instant))
+        throw new Error(
+          `inconclusive: listed at ${listedBy}, not before the paced instant ${instant} (test process stalled?)`,
+        );
       await waitUntil(() => allTerminal(w.store, campaignId), 10_000, 'the contact to end');
-      expect(await w.store.getContact(campaignId, contactIdFor(number))).toMatchObject({ s: 't', n: 1, a: 0, o: 'suppressed' });
+      expect(await w.store.getContact(campaignId, contactIdFor(number))).toMatchObject({
+        s: 't',
+        n: 1,
+        a: 0,
+        o: 'suppressed',
+      });
       expect((await dialedTargets()).has(`tel:${number}`)).toBe(false);
       expect((await w.store.stats(campaignId)).dialouts).toBe(0);
       // The slot is given back (one step after the contact ends).
@@ -147,7 +184,10 @@ describe('do-not-call lists at dial time', () => {
 
 /** Adds contacts (and their first jobs) to an existing campaign. */
 async function addContacts(w: World, campaignId: string, nums: string[]): Promise<number> {
-  await w.store.addContacts(campaignId, nums.map((n, i) => [contactIdFor(n), newContactRecord({ p: n, r: i + 2 })]));
+  await w.store.addContacts(
+    campaignId,
+    nums.map((n, i) => [contactIdFor(n), newContactRecord({ p: n, r: i + 2 })]),
+  );
   for (const n of nums) await w.queues.addAttempt(campaignId, contactIdFor(n), 1);
   return nums.length;
 }

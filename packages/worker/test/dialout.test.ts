@@ -23,7 +23,12 @@ const SETTINGS = {
   botId: 'st-campaign-bot',
   machineDetection: 'disconnect' as const,
   thresholdWordCount: 4,
-  timers: { noSpeechTimeoutMs: 12000, decisionTimeoutMs: 15000, toneTimeoutMs: 10000, greetingCompletionTimeoutMs: 10000 },
+  timers: {
+    noSpeechTimeoutMs: 12000,
+    decisionTimeoutMs: 15000,
+    toneTimeoutMs: 10000,
+    greetingCompletionTimeoutMs: 10000,
+  },
   metadata: { companyName: 'abc corporation', jobLocation: 'USA' },
 };
 
@@ -57,7 +62,12 @@ describe('dial-out request', () => {
         machineDetection: 'disconnect',
         thresholdWordCount: 4,
         timers: SETTINGS.timers,
-        metadata: { companyName: 'abc corporation', jobLocation: i === 0 ? 'Canada' : 'USA', name: `Person ${i}`, jobPosition: 'Engineer' },
+        metadata: {
+          companyName: 'abc corporation',
+          jobLocation: i === 0 ? 'Canada' : 'USA',
+          name: `Person ${i}`,
+          jobPosition: 'Engineer',
+        },
       });
       expect(dialoutRequestSchema.safeParse(d.request).success).toBe(true);
       // The call is recorded against the attempt: once terminal by its conversation id (= the response's
@@ -94,7 +104,11 @@ describe('dial-out request', () => {
   });
 
   it('serves /metrics and /healthz on a configurable port', async () => {
-    const worker = buildWorker({ config: { ...world.config, metrics: { ...world.config.metrics, host: '127.0.0.1', workerPort: 0 } }, logger: captureLogger('silent').logger, savgBaseUrl: sim.url });
+    const worker = buildWorker({
+      config: { ...world.config, metrics: { ...world.config.metrics, host: '127.0.0.1', workerPort: 0 } },
+      logger: captureLogger('silent').logger,
+      savgBaseUrl: sim.url,
+    });
     world.workers.push(worker);
     await worker.start();
     expect(worker.metricsAddress).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -105,9 +119,16 @@ describe('dial-out request', () => {
     expect(metrics).toContain('process_cpu_seconds_total');
     // A second process on the same port is told which setting to change.
     const port = Number(new URL(worker.metricsAddress as string).port);
-    const clash = buildWorker({ config: { ...world.config, metrics: { ...world.config.metrics, host: '127.0.0.1', workerPort: port } }, logger: captureLogger('silent').logger, savgBaseUrl: sim.url });
+    const clash = buildWorker({
+      config: { ...world.config, metrics: { ...world.config.metrics, host: '127.0.0.1', workerPort: port } },
+      logger: captureLogger('silent').logger,
+      savgBaseUrl: sim.url,
+    });
     world.workers.push(clash);
-    await expect(clash.start()).rejects.toMatchObject({ code: 'DIALER_ERR_CONFIG', message: expect.stringContaining('WORKER_METRICS_PORT') });
+    await expect(clash.start()).rejects.toMatchObject({
+      code: 'DIALER_ERR_CONFIG',
+      message: expect.stringContaining('WORKER_METRICS_PORT'),
+    });
     await worker.close();
   });
 });

@@ -29,7 +29,9 @@ async function simulator(opts: Parameters<typeof startSimulator>[0]): Promise<Si
  * before its reply reaches the client: what a network blip does to a command Redis did run. ioredis then
  * reconnects and sends the command again.
  */
-async function replyDroppingProxy(match: (request: Buffer) => boolean): Promise<{ url: string; dropped: () => number; close(): Promise<void> }> {
+async function replyDroppingProxy(
+  match: (request: Buffer) => boolean,
+): Promise<{ url: string; dropped: () => number; close(): Promise<void> }> {
   const target = new URL(testRedisUrl());
   const sockets = new Set<Socket>();
   let dropped = 0;
@@ -81,7 +83,11 @@ describe('a claim whose reply was lost', () => {
     await startWorker(w, sim.url, {}, { REDIS_URL: proxy.url, WORKER_CONCURRENCY: '1' });
     await waitUntil(() => allTerminal(w.store, campaignId), 20_000, 'the contact ended');
     expect(proxy.dropped()).toBe(1);
-    expect(await w.store.getContact(campaignId, contacts[0]!.contactId)).toMatchObject({ s: 't', o: 'answered-human', a: 1 });
+    expect(await w.store.getContact(campaignId, contacts[0]!.contactId)).toMatchObject({
+      s: 't',
+      o: 'answered-human',
+      a: 1,
+    });
     expect(await sim.dialouts()).toHaveLength(1);
     expect((await w.store.stats(campaignId)).dialouts).toBe(1);
   });
@@ -109,14 +115,19 @@ describe('a cancel while dial-outs are failing', () => {
     const result = await control.cancelCampaign(campaignId, async () => {
       // Between the sweep and the removal of the untaken jobs, the gateway answers: not placed.
       for (const release of held.splice(0)) release();
-      await waitUntil(async () => {
-        const recs = await Promise.all(contacts.map((c) => w.store.getContact(campaignId, c.contactId)));
-        return recs.every((r) => r?.s !== 'd');
-      }, 10_000, 'the answers handled');
+      await waitUntil(
+        async () => {
+          const recs = await Promise.all(contacts.map((c) => w.store.getContact(campaignId, c.contactId)));
+          return recs.every((r) => r?.s !== 'd');
+        },
+        10_000,
+        'the answers handled',
+      );
     });
     expect(result).toMatchObject({ cancelled: 0, inProgress: 4 });
     await waitUntil(() => allTerminal(w.store, campaignId), 10_000, 'every contact ended');
-    for (const c of contacts) expect(await w.store.getContact(campaignId, c.contactId)).toMatchObject({ s: 't', o: 'cancelled', a: 0 });
+    for (const c of contacts)
+      expect(await w.store.getContact(campaignId, c.contactId)).toMatchObject({ s: 't', o: 'cancelled', a: 0 });
     expect(await control.campaignStatus(campaignId)).toMatchObject({ state: 'cancelled', pending: 0 });
   });
 });
@@ -126,13 +137,16 @@ describe("one contact's refusal does not stop the campaign", () => {
     const sim = await simulator({});
     const w = await world();
     const big = 'x'.repeat(1_100_000);
-    const { campaignId, contacts } = await seedCampaign(w, {}, numbers(3), (i) => (i === 0 ? { md: { notes: big } } : {}));
+    const { campaignId, contacts } = await seedCampaign(w, {}, numbers(3), (i) =>
+      i === 0 ? { md: { notes: big } } : {},
+    );
     await startWorker(w, sim.url, {}, { WORKER_CONCURRENCY: '1' });
     await waitUntil(() => allTerminal(w.store, campaignId), 15_000, 'every contact ended');
     const [tooBig, ...others] = contacts;
     expect(await w.store.getContact(campaignId, tooBig!.contactId)).toMatchObject({ s: 't', o: 'rejected', a: 1 });
     expect((await w.store.getContact(campaignId, tooBig!.contactId))?.rs).toMatch(/^HTTP 413/);
-    for (const c of others) expect(await w.store.getContact(campaignId, c.contactId)).toMatchObject({ s: 't', o: 'answered-human' });
+    for (const c of others)
+      expect(await w.store.getContact(campaignId, c.contactId)).toMatchObject({ s: 't', o: 'answered-human' });
     expect(await w.store.getState(campaignId)).toBe('completed');
   });
 
@@ -157,15 +171,25 @@ describe("one contact's refusal does not stop the campaign", () => {
     await startWorker(w, url, {}, { WORKER_CONCURRENCY: '1' });
     // The first refusal pauses the campaign: it may be the credentials.
     await waitUntil(async () => (await w.store.getState(campaignId)) === 'paused', 10_000, 'campaign paused');
-    expect(await w.store.getCampaign(campaignId)).toMatchObject({ pausedBy: `${contacts[0]!.contactId}:1`, pauseReason: expect.stringMatching(/^SAVG answered 403/) });
+    expect(await w.store.getCampaign(campaignId)).toMatchObject({
+      pausedBy: `${contacts[0]!.contactId}:1`,
+      pauseReason: expect.stringMatching(/^SAVG answered 403/),
+    });
     const control = new CampaignControl({ store: w.store, queues: w.queues, limits: w.limits });
     await control.resumeCampaign(campaignId);
     // After the resume the others are placed, then the same contact is refused again: it is this contact.
-    await waitUntil(async () => (await w.store.getContact(campaignId, contacts[0]!.contactId))?.s === 't', 15_000, 'the refused contact ended');
+    await waitUntil(
+      async () => (await w.store.getContact(campaignId, contacts[0]!.contactId))?.s === 't',
+      15_000,
+      'the refused contact ended',
+    );
     expect(await w.store.getContact(campaignId, contacts[0]!.contactId)).toMatchObject({ o: 'rejected', a: 1 });
-    expect((await w.store.getContact(campaignId, contacts[0]!.contactId))?.rs).toMatch(/^SAVG answered 403.*again after the campaign was resumed/);
+    expect((await w.store.getContact(campaignId, contacts[0]!.contactId))?.rs).toMatch(
+      /^SAVG answered 403.*again after the campaign was resumed/,
+    );
     expect(await w.store.getState(campaignId)).toBe('running');
-    for (const c of contacts.slice(1)) expect(await w.store.getContact(campaignId, c.contactId)).toMatchObject({ s: 'i', a: 1 });
+    for (const c of contacts.slice(1))
+      expect(await w.store.getContact(campaignId, c.contactId)).toMatchObject({ s: 'i', a: 1 });
     expect(refusals).toBe(2);
     expect(accepted).toBe(3);
   });

@@ -34,7 +34,13 @@ export async function seedCampaign(
   extra: (i: number) => { nm?: string; md?: Record<string, string> } = () => ({}),
 ): Promise<{ campaignId: string; contacts: SeededContact[] }> {
   // Dial at any hour unless a test is about calling windows (the default window is 08:00–21:00 local).
-  const seeded = await createCampaignWithContacts(ctx.store, ctx.config, { window: ANY_HOUR, ...settings }, nums, extra);
+  const seeded = await createCampaignWithContacts(
+    ctx.store,
+    ctx.config,
+    { window: ANY_HOUR, ...settings },
+    nums,
+    extra,
+  );
   for (const c of seeded.contacts) await ctx.queues.addAttempt(seeded.campaignId, c.contactId, 1);
   return seeded;
 }
@@ -46,12 +52,20 @@ export interface NotifyReceiver {
   close(): Promise<void>;
 }
 
-export async function startNotifyReceiver(ctx: TestContext, store: CampaignStore, limits: Limits): Promise<NotifyReceiver> {
+export async function startNotifyReceiver(
+  ctx: TestContext,
+  store: CampaignStore,
+  limits: Limits,
+): Promise<NotifyReceiver> {
   // Notify tokens are longer than Fastify's default 100-character path parameter limit. Closing drops every
   // connection: one busy with a notification at close would otherwise be kept open for the 72 s keep-alive.
   const app: FastifyInstance = Fastify({ logger: false, maxParamLength: 2048, forceCloseConnections: true });
   const received: NotifyReceiver['received'] = [];
-  const tokenOpts = { secret: ctx.config.notify.tokenSecret as string, audience: ctx.config.deploymentId, ttlMs: ctx.config.notify.tokenTtlMs };
+  const tokenOpts = {
+    secret: ctx.config.notify.tokenSecret as string,
+    audience: ctx.config.deploymentId,
+    ttlMs: ctx.config.notify.tokenTtlMs,
+  };
   app.post('/notify/:token', async (request, reply) => {
     const ref = readNotifyToken((request.params as { token: string }).token, tokenOpts);
     const parsed = parseNotification(request.body);
@@ -59,9 +73,19 @@ export async function startNotifyReceiver(ctx: TestContext, store: CampaignStore
     received.push({ ref, status: parsed.value.status });
     const c = classifyNotification(parsed.value);
     if (!c.terminal) return reply.send({ ok: true });
-    await store.attempts.end({ campaignId: ref.campaignId, contactId: ref.contactId, attempt: ref.attempt, from: 'call', outcome: c.outcome, fields: { cv: parsed.value.conversationId } });
+    await store.attempts.end({
+      campaignId: ref.campaignId,
+      contactId: ref.contactId,
+      attempt: ref.attempt,
+      from: 'call',
+      outcome: c.outcome,
+      fields: { cv: parsed.value.conversationId },
+    });
     const settings = (await store.getCampaign(ref.campaignId))?.settings;
-    await limits.releaseLive(attemptKey(ref.campaignId, ref.contactId, ref.attempt), { campaignId: ref.campaignId, trunk: settings?.trunk });
+    await limits.releaseLive(attemptKey(ref.campaignId, ref.contactId, ref.attempt), {
+      campaignId: ref.campaignId,
+      trunk: settings?.trunk,
+    });
     return reply.send({ ok: true });
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -89,7 +113,13 @@ export async function createWorld(env: Record<string, string> = {}): Promise<Wor
   const config = loadConfig({ ...ctx.env, NOTIFY_BASE_URL: receiver.url, ...env });
   ctx.env.NOTIFY_BASE_URL = receiver.url;
   const world: World = {
-    ctx, config, store, limits, queues, receiver, workers: [],
+    ctx,
+    config,
+    store,
+    limits,
+    queues,
+    receiver,
+    workers: [],
     async close() {
       await Promise.all(world.workers.map((w) => w.close()));
       await receiver.close();
@@ -101,9 +131,23 @@ export async function createWorld(env: Record<string, string> = {}): Promise<Wor
 }
 
 /** Starts an in-process worker against `savgBaseUrl`; closed by `world.close()`. */
-export async function startWorker(world: World, savgBaseUrl: string, deps: Partial<WorkerDeps> = {}, env: Record<string, string> = {}): Promise<WorkerService> {
+export async function startWorker(
+  world: World,
+  savgBaseUrl: string,
+  deps: Partial<WorkerDeps> = {},
+  env: Record<string, string> = {},
+): Promise<WorkerService> {
   const config = Object.keys(env).length > 0 ? loadConfig({ ...world.ctx.env, ...env }) : world.config;
-  const worker = buildWorker({ config, logger: silentLogger(), savgBaseUrl, rescanIntervalMs: 200, lockDurationMs: 2000, metricsServer: false, defaultMetrics: false, ...deps });
+  const worker = buildWorker({
+    config,
+    logger: silentLogger(),
+    savgBaseUrl,
+    rescanIntervalMs: 200,
+    lockDurationMs: 2000,
+    metricsServer: false,
+    defaultMetrics: false,
+    ...deps,
+  });
   world.workers.push(worker);
   await worker.start();
   return worker;
@@ -118,7 +162,11 @@ export async function attemptOf(config: DialerConfig, record: DialoutRecord): Pr
   const url = record.request?.notifyurl;
   if (!url) return undefined;
   const token = url.slice(url.lastIndexOf('/') + 1);
-  return readNotifyToken(token, { secret: config.notify.tokenSecret as string, audience: config.deploymentId, ttlMs: config.notify.tokenTtlMs });
+  return readNotifyToken(token, {
+    secret: config.notify.tokenSecret as string,
+    audience: config.deploymentId,
+    ttlMs: config.notify.tokenTtlMs,
+  });
 }
 
 /** The most dial-outs in any sliding window of `windowMs` (timestamps in ms). */

@@ -29,7 +29,10 @@ function maxConcurrent(dialouts: DialoutRecord[], notifications: NotificationRec
 async function setup(env: Record<string, string>): Promise<{ sim: SimulatorHarness; w: World }> {
   const sim = await startSimulator({ outcomes: 'human=1', notifyDelayMs: { min: 60, max: 140 } });
   const w = await createWorld({ DIAL_RATE_PER_SECOND: '1000', ...env });
-  cleanups.push(() => sim.close(), () => w.close());
+  cleanups.push(
+    () => sim.close(),
+    () => w.close(),
+  );
   return { sim, w };
 }
 
@@ -39,7 +42,11 @@ describe('live-call cap', () => {
     const a = await seedCampaign(w, {}, numbers(12));
     const b = await seedCampaign(w, {}, numbers(12));
     await startWorker(w, sim.url);
-    await waitUntil(async () => (await allTerminal(w.store, a.campaignId)) && allTerminal(w.store, b.campaignId), 30_000, 'all dialed');
+    await waitUntil(
+      async () => (await allTerminal(w.store, a.campaignId)) && allTerminal(w.store, b.campaignId),
+      30_000,
+      'all dialed',
+    );
     const max = maxConcurrent(await sim.dialouts(), await sim.notifications());
     expect(max).toBeLessThanOrEqual(3);
     expect(max).toBeGreaterThanOrEqual(2);

@@ -3,7 +3,15 @@
 import { describe, it, expect, afterEach } from '@jest/globals';
 import { attemptKey } from '@dialer/core';
 import { startSimulator, waitUntil, type SimulatorHarness } from '@dialer/test-utils';
-import { attemptOf, contactStates, createWorld, maxInSlidingWindow, numbers, seedCampaign, type World } from './helpers.js';
+import {
+  attemptOf,
+  contactStates,
+  createWorld,
+  maxInSlidingWindow,
+  numbers,
+  seedCampaign,
+  type World,
+} from './helpers.js';
 import { spawnWorker, type WorkerProcess } from './worker-process.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -11,11 +19,20 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup(sim: SimulatorHarness, env: Record<string, string>): Promise<{ w: World; start: (extra?: Record<string, string>) => Promise<WorkerProcess> }> {
+async function setup(
+  sim: SimulatorHarness,
+  env: Record<string, string>,
+): Promise<{ w: World; start: (extra?: Record<string, string>) => Promise<WorkerProcess> }> {
   const w = await createWorld(env);
   cleanups.push(() => w.close());
   const start = async (extra: Record<string, string> = {}) => {
-    const p = await spawnWorker({ ...w.ctx.env, SAVG_BASE_URL: sim.url, NOTIFY_BASE_URL: w.receiver.url, ...env, ...extra });
+    const p = await spawnWorker({
+      ...w.ctx.env,
+      SAVG_BASE_URL: sim.url,
+      NOTIFY_BASE_URL: w.receiver.url,
+      ...env,
+      ...extra,
+    });
     cleanups.push(async () => {
       if (p.child.exitCode === null && p.child.signalCode === null) {
         p.child.kill('SIGTERM');
@@ -65,9 +82,16 @@ describe('two worker processes', () => {
     // Each process talks to its own simulator, so the test knows when the victim has requests in flight
     // (sent, reply pending) and kills it then. Notifications come later than the survivor picks the jobs
     // up, so the survivor finds those attempts still dialing.
-    const simOpts = { outcomes: 'human=1', notifyDelayMs: { min: 4000, max: 4500 }, slowMs: { min: 300, max: 500 } } as const;
+    const simOpts = {
+      outcomes: 'human=1',
+      notifyDelayMs: { min: 4000, max: 4500 },
+      slowMs: { min: 300, max: 500 },
+    } as const;
     const [simVictim, simSurvivor] = await Promise.all([startSimulator(simOpts), startSimulator(simOpts)]);
-    cleanups.push(() => simVictim.close(), () => simSurvivor.close());
+    cleanups.push(
+      () => simVictim.close(),
+      () => simSurvivor.close(),
+    );
     const env = { DIAL_RATE_PER_SECOND: '40', WORKER_LOCK_MS: '1000', MAX_LIVE_CALLS: '1000' };
     const { w, start } = await setup(simVictim, env);
     const [victim, survivor] = await Promise.all([start(), start({ SAVG_BASE_URL: simSurvivor.url })]);
@@ -84,14 +108,23 @@ describe('two worker processes', () => {
     const settled = async () => {
       const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
       if (Object.values(counts).some((c) => c > 0)) return false;
-      if (simVictim.state.stats().notifications.pendingCalls + simSurvivor.state.stats().notifications.pendingCalls > 0) return false;
+      if (simVictim.state.stats().notifications.pendingCalls + simSurvivor.state.stats().notifications.pendingCalls > 0)
+        return false;
       return [...(await contactStates(w.store, campaignId)).values()].every((st) => st === 't' || st === 'u');
     };
     await waitUntil(settled, 40_000, 'the campaign to settle after the kill', 100);
     let lost = 0;
     for await (const [contactId, rec] of w.store.contacts(campaignId)) {
       if (rec.s !== 'u') continue;
-      const ended = await w.store.attempts.end({ campaignId, contactId, attempt: rec.n, from: 'call', outcome: 'lost', fields: { rs: 'test watchdog' }, redialDelayMs: 0 });
+      const ended = await w.store.attempts.end({
+        campaignId,
+        contactId,
+        attempt: rec.n,
+        from: 'call',
+        outcome: 'lost',
+        fields: { rs: 'test watchdog' },
+        redialDelayMs: 0,
+      });
       await w.limits.releaseLive(attemptKey(campaignId, contactId, rec.n), { campaignId });
       if (ended.result === 'redial') {
         lost++;

@@ -36,7 +36,11 @@ describe('transport failures that certainly never reached SAVG', () => {
     await startWorker(w, sim.url);
     await sim.waitFor((s) => s.stats().dialouts >= 2, 15_000);
     // Between tries the attempt is given back: queued, no dial-out counted.
-    await waitUntil(async () => (await w.store.getContact(campaignId, c.contactId))?.s === 'q', 5000, 'attempt reverted');
+    await waitUntil(
+      async () => (await w.store.getContact(campaignId, c.contactId))?.s === 'q',
+      5000,
+      'attempt reverted',
+    );
     expect(await w.store.getContact(campaignId, c.contactId)).toMatchObject({ s: 'q', n: 1, a: 0 });
     sim.state.updateConfig({ rate5xx: 0 });
     await waitUntil(() => allTerminal(w.store, campaignId), 15_000, 'contact dialed once SAVG recovers');
@@ -54,11 +58,21 @@ describe('transport failures that certainly never reached SAVG', () => {
     const { campaignId, contacts } = await seedCampaign(w, {}, numbers(1));
     const c = contacts[0]!;
     await startWorker(w, `http://127.0.0.1:${port}`);
-    await waitUntil(async () => ((await jobOf(w, campaignId, c.contactId))?.attemptsMade ?? 0) >= 1, 10_000, 'a refused try');
+    await waitUntil(
+      async () => ((await jobOf(w, campaignId, c.contactId))?.attemptsMade ?? 0) >= 1,
+      10_000,
+      'a refused try',
+    );
     expect(await w.store.getContact(campaignId, c.contactId)).toMatchObject({ s: 'q', a: 0 });
     expect(await w.limits.liveCount()).toBe(0);
     // The gateway comes up on that port.
-    const sim = createSimulator({ clientId: 'cs-test-client', clientSecret: 'test-client-secret-that-is-long-enough', outcomes: 'human=1', notifyDelayMs: 10, logLevel: 'silent' });
+    const sim = createSimulator({
+      clientId: 'cs-test-client',
+      clientSecret: 'test-client-secret-that-is-long-enough',
+      outcomes: 'human=1',
+      notifyDelayMs: 10,
+      logLevel: 'silent',
+    });
     await sim.app.listen({ host: '127.0.0.1', port });
     cleanups.push(() => sim.app.close());
     await waitUntil(() => allTerminal(w.store, campaignId), 15_000, 'contact dialed');
@@ -102,17 +116,24 @@ describe('requests SAVG refused for this contact', () => {
     expect(r400?.rs).toMatch(/^HTTP 400: target/);
     // Every contact of a campaign with a wrong bot id would get the 404: the campaign pauses, no one is rejected.
     await waitUntil(async () => (await w.store.getState(wrongBot.campaignId)) === 'paused', 10_000, 'campaign paused');
-    expect((await w.store.getCampaign(wrongBot.campaignId))?.pauseReason).toMatch(/^SAVG answered 404: check the bot id/);
-    for (const c of wrongBot.contacts) expect(await w.store.getContact(wrongBot.campaignId, c.contactId)).toMatchObject({ s: 'q', a: 0 });
+    expect((await w.store.getCampaign(wrongBot.campaignId))?.pauseReason).toMatch(
+      /^SAVG answered 404: check the bot id/,
+    );
+    for (const c of wrongBot.contacts)
+      expect(await w.store.getContact(wrongBot.campaignId, c.contactId)).toMatchObject({ s: 'q', a: 0 });
     expect((await sim.dialouts()).map((r) => r.status).sort()).toEqual([400, 404]);
     // The slot is given back one step after the contact ends.
     await waitUntil(async () => (await w.limits.liveCount()) === 0, 5000, 'every live slot released');
     // Completed (one step after its contact ended) at the first try (BullMQ counts the completing run as its
     // one attempt): no retry.
-    const job = await waitUntil(async () => {
-      const j = await jobOf(w, bad.campaignId, bad.contacts[0]!.contactId);
-      return j?.finishedOn ? j : undefined;
-    }, 5000, 'the job completed');
+    const job = await waitUntil(
+      async () => {
+        const j = await jobOf(w, bad.campaignId, bad.contacts[0]!.contactId);
+        return j?.finishedOn ? j : undefined;
+      },
+      5000,
+      'the job completed',
+    );
     expect(job.returnvalue).toBe('rejected');
     expect(job.attemptsMade).toBe(1);
   });
@@ -129,7 +150,8 @@ describe('401 (wrong credentials)', () => {
     expect(meta?.pauseReason).toMatch(/^SAVG answered 401: check SAVG_CLIENT_ID\/SAVG_CLIENT_SECRET/);
     await waitUntil(() => w.queues.get(campaignId).isPaused(), 5000, 'campaign queue paused');
     await waitUntil(async () => (await w.queues.get(campaignId).getActiveCount()) === 0, 5000, 'no job in flight');
-    for (const c of contacts) expect(await w.store.getContact(campaignId, c.contactId)).toMatchObject({ s: 'q', n: 1, a: 0 });
+    for (const c of contacts)
+      expect(await w.store.getContact(campaignId, c.contactId)).toMatchObject({ s: 'q', n: 1, a: 0 });
     const stats = await w.store.stats(campaignId);
     expect(stats.outcomes).toEqual({});
     expect(stats.dialouts).toBe(0);
@@ -150,17 +172,24 @@ describe('outcomes that may have placed a call: never re-sent', () => {
     const w = await world({ SAVG_TIMEOUT_MS: '300' });
     const { campaignId, contacts } = await seedCampaign(w, {}, numbers(2));
     const worker = await startWorker(w, sim.url, {}, { SAVG_TIMEOUT_MS: '300' });
-    await waitUntil(async () => {
-      const states = await Promise.all(contacts.map((c) => w.store.getContact(campaignId, c.contactId)));
-      return states.every((r) => r?.s === 'u');
-    }, 10_000, 'attempts uncertain');
+    await waitUntil(
+      async () => {
+        const states = await Promise.all(contacts.map((c) => w.store.getContact(campaignId, c.contactId)));
+        return states.every((r) => r?.s === 'u');
+      },
+      10_000,
+      'attempts uncertain',
+    );
     expect(await w.limits.liveCount({ campaignId })).toBe(2);
     // The notification (token) settles each uncertain attempt.
     await waitUntil(() => allTerminal(w.store, campaignId), 10_000, 'notifications end the attempts');
-    for (const c of contacts) expect(await w.store.getContact(campaignId, c.contactId)).toMatchObject({ s: 't', o: 'answered-human', a: 1 });
+    for (const c of contacts)
+      expect(await w.store.getContact(campaignId, c.contactId)).toMatchObject({ s: 't', o: 'answered-human', a: 1 });
     await waitUntil(async () => (await w.queues.get(campaignId).getCompletedCount()) === 2, 5000, 'jobs completed');
     expect(await sim.dialouts()).toHaveLength(2);
-    expect(await worker.metrics.registry.getSingleMetricAsString('dialer_worker_dialouts_total')).toMatch(/result="uncertain",status="0"} 2/);
+    expect(await worker.metrics.registry.getSingleMetricAsString('dialer_worker_dialouts_total')).toMatch(
+      /result="uncertain",status="0"} 2/,
+    );
   });
 
   it('time-out with no notification: the attempt stays uncertain and keeps its slot (the watchdog decides)', async () => {
@@ -173,7 +202,9 @@ describe('outcomes that may have placed a call: never re-sent', () => {
     expect(await w.limits.liveCount({ campaignId })).toBe(1);
     expect(await sim.dialouts()).toHaveLength(1);
     // The lost-notification watchdog finds it through its deadline.
-    expect(await w.store.attempts.dueDeadlines(campaignId, Date.now() + w.config.lostAfterMs + 1)).toEqual([{ campaignId, contactId: contacts[0]!.contactId, attempt: 1 }]);
+    expect(await w.store.attempts.dueDeadlines(campaignId, Date.now() + w.config.lostAfterMs + 1)).toEqual([
+      { campaignId, contactId: contacts[0]!.contactId, attempt: 1 },
+    ]);
   });
 
   it('500: uncertain, completed, not retried', async () => {

@@ -11,10 +11,16 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup(env: Record<string, string>, notifyDelayMs: number | { min: number; max: number }): Promise<{ sim: SimulatorHarness; w: World }> {
+async function setup(
+  env: Record<string, string>,
+  notifyDelayMs: number | { min: number; max: number },
+): Promise<{ sim: SimulatorHarness; w: World }> {
   const sim = await startSimulator({ outcomes: 'human=1', notifyDelayMs });
   const w = await createWorld({ DIAL_RATE_PER_SECOND: '1000', ...env });
-  cleanups.push(() => sim.close(), () => w.close());
+  cleanups.push(
+    () => sim.close(),
+    () => w.close(),
+  );
   return { sim, w };
 }
 
@@ -56,13 +62,20 @@ describe('campaign schedule', () => {
 
     await travelTo(w, clock, campaignId, Date.parse(startAt) + 10);
     await settle(w, campaignId, 'the UTC contacts dialed');
-    expect((await sim.dialouts()).map((d) => d.request?.target).sort()).toEqual(['tel:+15550300001', 'tel:+15550300002']);
+    expect((await sim.dialouts()).map((d) => d.request?.target).sort()).toEqual([
+      'tel:+15550300001',
+      'tel:+15550300002',
+    ]);
     expectDues([...(await delayedJobs(w, clock, campaignId)).values()], [Date.parse(endAt), Date.parse(endAt)]);
     expect(await w.store.getState(campaignId)).toBe('running');
 
     await travelTo(w, clock, campaignId, Date.parse(endAt) + 10);
     await settle(w, campaignId, 'the rest expired');
-    expect(await w.store.stats(campaignId)).toMatchObject({ terminal: 4, dialouts: 2, outcomes: { 'answered-human': 2, expired: 2 } });
+    expect(await w.store.stats(campaignId)).toMatchObject({
+      terminal: 4,
+      dialouts: 2,
+      outcomes: { 'answered-human': 2, expired: 2 },
+    });
     expect(await w.store.getState(campaignId)).toBe('completed');
     expect(await sim.dialouts()).toHaveLength(2);
   });
@@ -88,7 +101,11 @@ describe('live-call cap per trunk', () => {
     const other = await seedCampaign(w, { trunk: 'TRUNK-B', maxLiveCallsPerTrunk: 4 }, numbers(8));
     await startWorker(w, sim.url);
     const ids = [a.campaignId, b.campaignId, other.campaignId];
-    await waitUntil(async () => (await Promise.all(ids.map((id) => allTerminal(w.store, id)))).every(Boolean), 30_000, 'all dialed');
+    await waitUntil(
+      async () => (await Promise.all(ids.map((id) => allTerminal(w.store, id)))).every(Boolean),
+      30_000,
+      'all dialed',
+    );
     const dialouts = await sim.dialouts();
     const notifications = await sim.notifications();
     const onTrunk = (trunk: string) => dialouts.filter((d) => d.request?.trunk === trunk);

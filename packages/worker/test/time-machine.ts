@@ -1,7 +1,14 @@
 // A movable calendar clock for the worker (its `now` dependency), BullMQ's delayed jobs read in that clock,
 // and an independent oracle of local time (Intl, minute by minute) to check calling windows against.
 import type { Job } from 'bullmq';
-import { contactIdFor, newContactRecord, resolveCampaignSettings, type CampaignSettingsInput, type ContactRecord, type DialJobData } from '@dialer/core';
+import {
+  contactIdFor,
+  newContactRecord,
+  resolveCampaignSettings,
+  type CampaignSettingsInput,
+  type ContactRecord,
+  type DialJobData,
+} from '@dialer/core';
 import { waitUntil } from '@dialer/test-utils';
 import type { World } from './helpers.js';
 
@@ -54,7 +61,13 @@ const formats = new Map<string, Intl.DateTimeFormat>();
 export function localTime(zone: string, t: number): { day: string; hhmm: string } {
   let f = formats.get(zone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
     formats.set(zone, f);
   }
   const parts = Object.fromEntries(f.formatToParts(new Date(t)).map((p) => [p.type, p.value]));
@@ -93,8 +106,12 @@ export async function seedPeople(
   await w.store.createCampaign(campaignId, resolveCampaignSettings(settings, w.config));
   const out = people.map((p) => ({ ...p, contactId: contactIdFor(p.number) }));
   const records = out.map((p, i) => patch(newContactRecord({ p: p.number, r: i + 2, tz: p.tz }), i));
-  await w.store.addContacts(campaignId, out.map((p, i) => [p.contactId, records[i] as ContactRecord]));
-  for (const [i, p] of out.entries()) await w.queues.addAttempt(campaignId, p.contactId, (records[i] as ContactRecord).n);
+  await w.store.addContacts(
+    campaignId,
+    out.map((p, i) => [p.contactId, records[i] as ContactRecord]),
+  );
+  for (const [i, p] of out.entries())
+    await w.queues.addAttempt(campaignId, p.contactId, (records[i] as ContactRecord).n);
   return { campaignId, people: out };
 }
 
@@ -103,7 +120,8 @@ export async function delayedJobs(w: World, clock: TestClock, campaignId: string
   const queue = w.queues.get(campaignId);
   const flat = await w.ctx.redis.zrange(queue.keys.delayed as string, 0, -1, 'WITHSCORES');
   const due = new Map<string, number>();
-  for (let i = 0; i < flat.length; i += 2) due.set(flat[i] as string, clock.dueOf(flat[i] as string, flat[i + 1] as string));
+  for (let i = 0; i < flat.length; i += 2)
+    due.set(flat[i] as string, clock.dueOf(flat[i] as string, flat[i + 1] as string));
   return due;
 }
 
@@ -111,7 +129,8 @@ export async function delayedJobs(w: World, clock: TestClock, campaignId: string
 export async function quiescent(w: World, campaignId: string): Promise<boolean> {
   const c = await w.queues.get(campaignId).getJobCounts('waiting', 'active', 'prioritized');
   if ((c.waiting ?? 0) + (c.active ?? 0) + (c.prioritized ?? 0) > 0) return false;
-  for await (const [, rec] of w.store.contacts(campaignId)) if (rec.s === 'd' || rec.s === 'u' || rec.s === 'i') return false;
+  for await (const [, rec] of w.store.contacts(campaignId))
+    if (rec.s === 'd' || rec.s === 'u' || rec.s === 'i') return false;
   return true;
 }
 

@@ -15,10 +15,16 @@ import {
 const config = loadConfig({ ...TEST_SECRETS, REDIS_PREFIX: 'unit' });
 
 describe('classifyDialoutResponse', () => {
-  const kind = (status: number, body = '{}', headers: Record<string, string> = {}) => classifyDialoutResponse(status, headers, body).kind;
+  const kind = (status: number, body = '{}', headers: Record<string, string> = {}) =>
+    classifyDialoutResponse(status, headers, body).kind;
 
   it('2xx with sid/callId is placed; a 2xx without them may still be a call (uncertain)', () => {
-    expect(classifyDialoutResponse(200, {}, '{"sid":"s1","callId":"c1","extra":1}')).toEqual({ kind: 'placed', status: 200, sid: 's1', callId: 'c1' });
+    expect(classifyDialoutResponse(200, {}, '{"sid":"s1","callId":"c1","extra":1}')).toEqual({
+      kind: 'placed',
+      status: 200,
+      sid: 's1',
+      callId: 'c1',
+    });
     expect(kind(201, 'not json')).toBe('uncertain');
     expect(kind(200, '{"sid":""}')).toBe('uncertain');
   });
@@ -32,7 +38,13 @@ describe('classifyDialoutResponse', () => {
     }
     // A proxy's 502/504 (HTML, plain text, an API gateway's {"message"}, nothing): the request may have been forwarded.
     for (const s of [502, 504]) {
-      for (const body of ['<html><body><h1>502 Bad Gateway</h1></body></html>', 'upstream connect error', '{"message":"Internal server error"}', '', '[]']) {
+      for (const body of [
+        '<html><body><h1>502 Bad Gateway</h1></body></html>',
+        'upstream connect error',
+        '{"message":"Internal server error"}',
+        '',
+        '[]',
+      ]) {
         expect(kind(s, body)).toBe('uncertain');
       }
     }
@@ -48,11 +60,16 @@ describe('classifyDialoutResponse', () => {
     const r = classifyDialoutResponse(400, {}, JSON.stringify({ error: 'target tel:+15551234567 is invalid' }));
     expect(r).toMatchObject({ kind: 'rejected', detail: 'HTTP 400: target tel:***4567 is invalid' });
     const auth = classifyDialoutResponse(401, {}, '{"error":"signature verification failed"}');
-    expect(auth.kind === 'config' && auth.detail).toMatch(/^SAVG answered 401: check SAVG_CLIENT_ID\/SAVG_CLIENT_SECRET/);
+    expect(auth.kind === 'config' && auth.detail).toMatch(
+      /^SAVG answered 401: check SAVG_CLIENT_ID\/SAVG_CLIENT_SECRET/,
+    );
   });
 
   it('reads Retry-After as seconds or an HTTP date', () => {
-    expect(classifyDialoutResponse(429, { 'retry-after': '3' }, '')).toMatchObject({ kind: 'rate-limited', retryAfterMs: 3000 });
+    expect(classifyDialoutResponse(429, { 'retry-after': '3' }, '')).toMatchObject({
+      kind: 'rate-limited',
+      retryAfterMs: 3000,
+    });
     expect(parseRetryAfter(undefined)).toBeUndefined();
     expect(parseRetryAfter('soon')).toBeUndefined();
     expect(parseRetryAfter(new Date(10_000).toUTCString(), 5000)).toBe(5000);
@@ -65,10 +82,16 @@ describe('classifyDialoutError', () => {
     expect(classifyDialoutError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }).kind).toBe('unavailable');
     expect(classifyDialoutError({ code: 'ENOTFOUND', message: 'getaddrinfo' }).kind).toBe('unavailable');
     expect(classifyDialoutError({ code: 'EAI_AGAIN', message: 'dns' }).kind).toBe('unavailable');
-    expect(classifyDialoutError({ name: 'TimeoutError', code: 'ETIMEDOUT', event: 'connect', timings: {} }).kind).toBe('unavailable');
+    expect(classifyDialoutError({ name: 'TimeoutError', code: 'ETIMEDOUT', event: 'connect', timings: {} }).kind).toBe(
+      'unavailable',
+    );
     expect(classifyDialoutError({ code: 'ECONNRESET', timings: {} }).kind).toBe('unavailable');
-    expect(classifyDialoutError({ name: 'TimeoutError', code: 'ETIMEDOUT', event: 'request', timings: { upload: 1 } }).kind).toBe('uncertain');
-    expect(classifyDialoutError({ code: 'ECONNRESET', message: 'socket hang up', timings: { upload: 1 } }).kind).toBe('uncertain');
+    expect(
+      classifyDialoutError({ name: 'TimeoutError', code: 'ETIMEDOUT', event: 'request', timings: { upload: 1 } }).kind,
+    ).toBe('uncertain');
+    expect(classifyDialoutError({ code: 'ECONNRESET', message: 'socket hang up', timings: { upload: 1 } }).kind).toBe(
+      'uncertain',
+    );
   });
 });
 
@@ -77,9 +100,14 @@ describe('checkDialTime', () => {
   const at = (iso: string) => Date.parse(iso);
 
   it('dials without dates, waits for startAt, expires after endAt', () => {
-    expect(checkDialTime(contact, resolveCampaignSettings({}, config), at('2030-01-02T12:00:00Z'))).toEqual({ kind: 'dial' });
+    expect(checkDialTime(contact, resolveCampaignSettings({}, config), at('2030-01-02T12:00:00Z'))).toEqual({
+      kind: 'dial',
+    });
     const s = resolveCampaignSettings({ startAt: '2030-01-01T09:00:00Z', endAt: '2030-01-05T18:00:00Z' }, config);
-    expect(checkDialTime(contact, s, at('2029-12-31T00:00:00Z'))).toMatchObject({ kind: 'delay', untilMs: at('2030-01-01T09:00:00Z') });
+    expect(checkDialTime(contact, s, at('2029-12-31T00:00:00Z'))).toMatchObject({
+      kind: 'delay',
+      untilMs: at('2030-01-01T09:00:00Z'),
+    });
     expect(checkDialTime(contact, s, at('2030-01-02T12:00:00Z'))).toEqual({ kind: 'dial' });
     expect(checkDialTime(contact, s, at('2030-01-05T18:00:00Z'))).toEqual({ kind: 'expire', reason: EXPIRED_REASON });
   });
@@ -90,20 +118,35 @@ describe('checkDialTime', () => {
     const tokyo = newContactRecord({ p: '+12125550100', r: 2, tz: 'Asia/Tokyo' });
     // 14:00 UTC = 09:00 in New York (EST), 23:00 in Tokyo.
     expect(checkDialTime(ny, s, at('2030-01-02T14:00:00Z'))).toEqual({ kind: 'dial' });
-    expect(checkDialTime(tokyo, s, at('2030-01-02T14:00:00Z'))).toMatchObject({ kind: 'delay', untilMs: at('2030-01-03T00:00:00Z') });
+    expect(checkDialTime(tokyo, s, at('2030-01-02T14:00:00Z'))).toMatchObject({
+      kind: 'delay',
+      untilMs: at('2030-01-03T00:00:00Z'),
+    });
     // A second before 20:00 in New York: too late to start a dial-out; the next day's opening.
-    expect(checkDialTime(ny, s, at('2030-01-03T00:59:59Z'))).toMatchObject({ kind: 'delay', untilMs: at('2030-01-03T14:00:00Z') });
+    expect(checkDialTime(ny, s, at('2030-01-03T00:59:59Z'))).toMatchObject({
+      kind: 'delay',
+      untilMs: at('2030-01-03T14:00:00Z'),
+    });
     expect(checkDialTime(ny, s, at('2030-01-03T00:59:59Z'), 0)).toEqual({ kind: 'dial' });
     // No opening before endAt: wait for endAt, then expire (also a second before it).
-    const ending = resolveCampaignSettings({ window: { start: '09:00', end: '20:00' }, endAt: '2030-01-07T12:00:00Z' }, config);
-    expect(checkDialTime(ny, ending, at('2030-01-07T02:00:00Z'))).toMatchObject({ kind: 'delay', untilMs: at('2030-01-07T12:00:00Z') });
+    const ending = resolveCampaignSettings(
+      { window: { start: '09:00', end: '20:00' }, endAt: '2030-01-07T12:00:00Z' },
+      config,
+    );
+    expect(checkDialTime(ny, ending, at('2030-01-07T02:00:00Z'))).toMatchObject({
+      kind: 'delay',
+      untilMs: at('2030-01-07T12:00:00Z'),
+    });
     expect(checkDialTime(ny, ending, at('2030-01-07T11:59:59Z'))).toEqual({ kind: 'expire', reason: EXPIRED_REASON });
   });
 });
 
 describe('buildDialoutRequest', () => {
   it('builds a body the documented schema accepts, contact metadata over campaign defaults', () => {
-    const settings = resolveCampaignSettings({ trunk: 'T', metadata: { a: '1', b: '2' }, timers: { toneTimeoutMs: 10 }, thresholdWordCount: 3 }, config);
+    const settings = resolveCampaignSettings(
+      { trunk: 'T', metadata: { a: '1', b: '2' }, timers: { toneTimeoutMs: 10 }, thresholdWordCount: 3 },
+      config,
+    );
     const contact = newContactRecord({ p: 'sip:alice@example.com', r: 2, nm: 'Alice', md: { b: 'x' } });
     const body = buildDialoutRequest({ settings, contact, botId: 'st-1', notifyUrl: 'https://n.example/notify/t' });
     expect(body).toEqual({
@@ -129,7 +172,10 @@ describe('Semaphore', () => {
     const order: number[] = [];
     const w1 = sem.acquire().then(() => order.push(1));
     const abort = new AbortController();
-    const w2 = sem.acquire(abort.signal).then(() => order.push(2), () => order.push(-2));
+    const w2 = sem.acquire(abort.signal).then(
+      () => order.push(2),
+      () => order.push(-2),
+    );
     const w3 = sem.acquire().then(() => order.push(3));
     expect(sem.waiting).toBe(3);
     abort.abort();

@@ -4,7 +4,16 @@
 // the watchdog's time counts from the dial-out's answer; a notification later than the watchdog's guess
 // still ends the contact when its re-dial has not begun.
 import { describe, it, expect, afterEach } from '@jest/globals';
-import { CampaignQueues, CampaignStore, Limits, attemptJobId, contactIdFor, createLogger, loadConfig, type DialerConfig } from '@dialer/core';
+import {
+  CampaignQueues,
+  CampaignStore,
+  Limits,
+  attemptJobId,
+  contactIdFor,
+  createLogger,
+  loadConfig,
+  type DialerConfig,
+} from '@dialer/core';
 import { buildIngester, type Ingester } from '@dialer/ingester';
 import { startSimulator, testContext, waitUntil, type SimulatorHarness, type TestContext } from '@dialer/test-utils';
 import { buildWorker, type WorkerService } from '@dialer/worker';
@@ -31,11 +40,22 @@ async function rig(sim: SimulatorHarness, env: Record<string, string>): Promise<
   const ctx = testContext(env);
   const base = loadConfig({ ...ctx.env, ...env });
   const logger = createLogger({ level: 'silent' });
-  const ingester = buildIngester({ config: { ...base, ingester: { ...base.ingester, host: '127.0.0.1', port: 0 } }, logger });
+  const ingester = buildIngester({
+    config: { ...base, ingester: { ...base.ingester, host: '127.0.0.1', port: 0 } },
+    logger,
+  });
   const address = await ingester.app.listen({ host: '127.0.0.1', port: 0 });
   await ingester.start();
   const config = loadConfig({ ...ctx.env, ...env, NOTIFY_BASE_URL: address });
-  const worker = buildWorker({ config, logger, savgBaseUrl: sim.url, rescanIntervalMs: 200, lockDurationMs: 2000, metricsServer: false, defaultMetrics: false });
+  const worker = buildWorker({
+    config,
+    logger,
+    savgBaseUrl: sim.url,
+    rescanIntervalMs: 200,
+    lockDurationMs: 2000,
+    metricsServer: false,
+    defaultMetrics: false,
+  });
   await worker.start();
   const store = new CampaignStore(ctx.redis, ctx.keys);
   const queues = new CampaignQueues(ctx.redis, ctx.keys);
@@ -61,7 +81,10 @@ describe('worker + ingester + simulator', () => {
       metadata: { companyName: 'ACME' },
       redial: { rules: { busy: { delayMs: 200 } } },
     };
-    const { campaignId } = await seedCampaign(r, settings, [busy!, answered!], () => ({ nm: 'Pat', md: { ref: 'r-1' } }));
+    const { campaignId } = await seedCampaign(r, settings, [busy!, answered!], () => ({
+      nm: 'Pat',
+      md: { ref: 'r-1' },
+    }));
     await waitUntil(async () => (await r.store.getState(campaignId)) === 'completed', 20_000, 'campaign completed');
 
     const rec = await r.store.getContact(campaignId, contactIdFor(busy!));
@@ -73,7 +96,10 @@ describe('worker + ingester + simulator', () => {
     // Same parameters on the re-dial; only the notify URL (its attempt's token) differs.
     const strip = ({ notifyurl: _n, ...rest }: NonNullable<(typeof dialouts)[number]['request']>) => rest;
     expect(strip(dialouts[1]!.request!)).toEqual(strip(dialouts[0]!.request!));
-    expect(dialouts[1]!.request).toMatchObject({ trunk: 'TRUNK-B', metadata: { companyName: 'ACME', name: 'Pat', ref: 'r-1' } });
+    expect(dialouts[1]!.request).toMatchObject({
+      trunk: 'TRUNK-B',
+      metadata: { companyName: 'ACME', name: 'Pat', ref: 'r-1' },
+    });
     expect(dialouts[1]!.receivedAt - dialouts[0]!.receivedAt).toBeGreaterThanOrEqual(200);
     // The ingester releases a slot just after ending the attempt.
     await waitUntil(async () => (await r.limits.liveCount()) === 0, 5000, 'every live slot released');
@@ -83,7 +109,12 @@ describe('worker + ingester + simulator', () => {
     // The first dial-out's reply is withheld (time-out after sending) and its call never notifies.
     const sim = await startSimulator({ hangRate: 1, hangMs: 30_000, notifyDelayMs: 10 });
     closers.push(() => sim.close());
-    const r = await rig(sim, { DIAL_RATE_PER_SECOND: '1000', SAVG_TIMEOUT_MS: '300', LOST_AFTER_MS: '1500', WATCHDOG_INTERVAL_MS: '100' });
+    const r = await rig(sim, {
+      DIAL_RATE_PER_SECOND: '1000',
+      SAVG_TIMEOUT_MS: '300',
+      LOST_AFTER_MS: '1500',
+      WATCHDOG_INTERVAL_MS: '100',
+    });
     const [number] = numbers(1);
     sim.state.setScript(`tel:${number}`, ['silent', 'human']);
     const { campaignId } = await seedCampaign(r, { redial: { rules: { lost: { delayMs: 0 } } } }, [number!]);
@@ -98,13 +129,18 @@ describe('worker + ingester + simulator', () => {
     await waitUntil(async () => (await r.limits.liveCount()) === 0, 5000, 'every live slot released');
   });
 
-  it('LOST_AFTER_MS counts from the dial-out\'s answer: a slow answer does not turn a notified call into `lost`', async () => {
+  it("LOST_AFTER_MS counts from the dial-out's answer: a slow answer does not turn a notified call into `lost`", async () => {
     // SAVG takes 1.5 s to answer the dial-out and notifies 2 s after placing the call: past begin +
     // LOST_AFTER_MS, well within answer + LOST_AFTER_MS. A `lost` rule would re-dial (a second call) if the
     // watchdog counted from begin.
     const sim = await startSimulator({ outcomes: 'human=1', hangRate: 1, hangMs: 1500, notifyDelayMs: 2000 });
     closers.push(() => sim.close());
-    const r = await rig(sim, { DIAL_RATE_PER_SECOND: '1000', SAVG_TIMEOUT_MS: '5000', LOST_AFTER_MS: '1500', WATCHDOG_INTERVAL_MS: '100' });
+    const r = await rig(sim, {
+      DIAL_RATE_PER_SECOND: '1000',
+      SAVG_TIMEOUT_MS: '5000',
+      LOST_AFTER_MS: '1500',
+      WATCHDOG_INTERVAL_MS: '100',
+    });
     const [number] = numbers(1);
     const { campaignId } = await seedCampaign(r, { redial: { rules: { lost: { delayMs: 0 } } } }, [number!]);
     const id = contactIdFor(number!);
@@ -120,21 +156,38 @@ describe('worker + ingester + simulator', () => {
     // and the `lost` rule would re-dial 4 s later. The late notification is the truth: no second call.
     const sim = await startSimulator({ outcomes: 'human=1', notifyDelayMs: 2500 });
     closers.push(() => sim.close());
-    const r = await rig(sim, { DIAL_RATE_PER_SECOND: '1000', SAVG_TIMEOUT_MS: '5000', LOST_AFTER_MS: '1000', WATCHDOG_INTERVAL_MS: '100' });
+    const r = await rig(sim, {
+      DIAL_RATE_PER_SECOND: '1000',
+      SAVG_TIMEOUT_MS: '5000',
+      LOST_AFTER_MS: '1000',
+      WATCHDOG_INTERVAL_MS: '100',
+    });
     const [number] = numbers(1);
     const { campaignId } = await seedCampaign(r, { redial: { rules: { lost: { delayMs: 4000 } } } }, [number!]);
     const id = contactIdFor(number!);
-    await waitUntil(async () => (await r.store.getContact(campaignId, id))?.o === 'lost', 10_000, 'attempt 1 declared lost');
+    await waitUntil(
+      async () => (await r.store.getContact(campaignId, id))?.o === 'lost',
+      10_000,
+      'attempt 1 declared lost',
+    );
     expect(await r.store.getContact(campaignId, id)).toMatchObject({ s: 'w', n: 2 });
     await waitUntil(async () => (await r.store.getState(campaignId)) === 'completed', 10_000, 'campaign completed');
     expect(await r.store.getContact(campaignId, id)).toMatchObject({ s: 't', n: 1, a: 1, o: 'answered-human' });
-    expect(await r.store.stats(campaignId)).toMatchObject({ terminal: 1, redials: 0, outcomes: { 'answered-human': 1 } });
+    expect(await r.store.stats(campaignId)).toMatchObject({
+      terminal: 1,
+      redials: 0,
+      outcomes: { 'answered-human': 1 },
+    });
     expect(await r.ingester.metrics.registry.metrics()).toMatch(/dialer_ingester_lost_revised_total 1\n/);
 
     // The called-off re-dial's job still runs when due, and dials no one.
     const job = await r.queues.get(campaignId).getJob(attemptJobId(id, 2));
     expect(job).toBeDefined();
-    await waitUntil(async () => !['waiting', 'delayed', 'active', 'prioritized'].includes(await job!.getState()), 15_000, 're-dial job handled');
+    await waitUntil(
+      async () => !['waiting', 'delayed', 'active', 'prioritized'].includes(await job!.getState()),
+      15_000,
+      're-dial job handled',
+    );
     expect(await sim.dialouts()).toHaveLength(1);
     expect(await r.store.getContact(campaignId, id)).toMatchObject({ s: 't', n: 1, a: 1, o: 'answered-human' });
     await waitUntil(async () => (await r.limits.liveCount()) === 0, 5000, 'every live slot released');
@@ -151,12 +204,23 @@ describe('the reconciler with real processes', () => {
     const { campaignId, contacts } = await seedCampaign(r, {}, [kept!, removed!]);
     expect(await r.queues.get(campaignId).remove(attemptJobId(contacts[1]!.contactId, 1))).toBe(1);
     // A worker comes back: it dials the contact whose job is there; the other has none until the watchdog gives it one.
-    const worker = buildWorker({ config: r.config, logger: createLogger({ level: 'silent' }), savgBaseUrl: sim.url, rescanIntervalMs: 200, lockDurationMs: 2000, metricsServer: false, defaultMetrics: false });
+    const worker = buildWorker({
+      config: r.config,
+      logger: createLogger({ level: 'silent' }),
+      savgBaseUrl: sim.url,
+      rescanIntervalMs: 200,
+      lockDurationMs: 2000,
+      metricsServer: false,
+      defaultMetrics: false,
+    });
     closers.push(() => worker.close());
     await worker.start();
     await waitUntil(async () => (await r.store.getState(campaignId)) === 'completed', 20_000, 'campaign completed');
-    for (const c of contacts) expect(await r.store.getContact(campaignId, c.contactId)).toMatchObject({ s: 't', o: 'answered-human', a: 1 });
-    expect((await sim.dialouts()).map((d) => d.request?.target).sort()).toEqual([`tel:${kept}`, `tel:${removed}`].sort());
+    for (const c of contacts)
+      expect(await r.store.getContact(campaignId, c.contactId)).toMatchObject({ s: 't', o: 'answered-human', a: 1 });
+    expect((await sim.dialouts()).map((d) => d.request?.target).sort()).toEqual(
+      [`tel:${kept}`, `tel:${removed}`].sort(),
+    );
     expect((await r.store.stats(campaignId)).stranded).toBe(1);
   });
 });

@@ -41,10 +41,14 @@ export async function spawnWorker(env: NodeJS.ProcessEnv, timeoutMs = 15_000): P
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const ready = lines.map((l) => JSON.parse(l) as { msg?: string; metrics?: string }).find((l) => l.msg === 'worker ready');
+    const ready = lines
+      .map((l) => JSON.parse(l) as { msg?: string; metrics?: string })
+      .find((l) => l.msg === 'worker ready');
     if (ready?.metrics) {
       const metricsAddress = ready.metrics;
       return {

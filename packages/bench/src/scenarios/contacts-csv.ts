@@ -2,7 +2,16 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 
 const AREAS = ['212', '312', '415', '617', '713', '305', '206', '404'];
-const ZONES = ['America/New_York', 'America/Chicago', 'America/Los_Angeles', 'America/New_York', 'America/Chicago', 'America/New_York', 'America/Los_Angeles', 'America/New_York'];
+const ZONES = [
+  'America/New_York',
+  'America/Chicago',
+  'America/Los_Angeles',
+  'America/New_York',
+  'America/Chicago',
+  'America/New_York',
+  'America/Los_Angeles',
+  'America/New_York',
+];
 
 /**
  * A realistic contact file for the import scenarios: valid, distinct US numbers over 8 area codes, a name, a

@@ -46,7 +46,13 @@ export function benchSecrets(): BenchSecrets {
 }
 
 /** Environment of a `dialer worker` process for a benchmark. */
-export function workerEnv(ctx: BenchContext, prefix: string, simUrl: string, secrets: BenchSecrets, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function workerEnv(
+  ctx: BenchContext,
+  prefix: string,
+  simUrl: string,
+  secrets: BenchSecrets,
+  extra: Record<string, string> = {},
+): NodeJS.ProcessEnv {
   return {
     REDIS_URL: ctx.redisUrl,
     REDIS_PREFIX: prefix,
@@ -88,7 +94,10 @@ if (process.env.DIAL_BENCH_ROLE && process.send) {
 
 /** Forks a module as a child with an IPC channel; resolves with the port it reports once listening. */
 export function forkChild(modulePath: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(modulePath, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(modulePath, [], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     child.once('message', (m: { port: number }) => resolve({ child, port: m.port }));
     child.once('exit', (code) => reject(new Error(`child ${modulePath} exited (${code}) before listening`)));
@@ -116,7 +125,8 @@ export async function startSimProcess(secrets: BenchSecrets): Promise<SimProcess
   const { child, port } = await forkChild(fileURLToPath(import.meta.url), { ...secrets, DIAL_BENCH_ROLE: 'sim' });
   const url = `http://127.0.0.1:${port}`;
   const json = async <T>(path: string): Promise<T> => (await (await fetch(`${url}${path}`)).json()) as T;
-  const stats = () => json<{ dialouts: number; pendingReplies: number; byHttpStatus: Record<string, number> }>('/__sim/stats');
+  const stats = () =>
+    json<{ dialouts: number; pendingReplies: number; byHttpStatus: Record<string, number> }>('/__sim/stats');
   return {
     url,
     child,
@@ -128,7 +138,9 @@ export async function startSimProcess(secrets: BenchSecrets): Promise<SimProcess
       const out: number[] = [];
       let since = 0;
       for (;;) {
-        const page = await json<{ items: { receivedAt: number }[]; next: number }>(`/__sim/dialouts?since=${since}&limit=50000`);
+        const page = await json<{ items: { receivedAt: number }[]; next: number }>(
+          `/__sim/dialouts?since=${since}&limit=50000`,
+        );
         for (const d of page.items) out.push(d.receivedAt);
         if (page.items.length === 0) return out;
         since = page.next;
@@ -137,7 +149,9 @@ export async function startSimProcess(secrets: BenchSecrets): Promise<SimProcess
     async span() {
       const { dialouts } = await stats();
       const first = await json<{ items: { receivedAt: number }[] }>('/__sim/dialouts?since=0&limit=1');
-      const last = await json<{ items: { receivedAt: number }[] }>(`/__sim/dialouts?since=${Math.max(0, dialouts - 1)}&limit=1`);
+      const last = await json<{ items: { receivedAt: number }[] }>(
+        `/__sim/dialouts?since=${Math.max(0, dialouts - 1)}&limit=1`,
+      );
       return { first: first.items[0]?.receivedAt ?? 0, last: last.items[0]?.receivedAt ?? 0, count: dialouts };
     },
   };
@@ -150,9 +164,21 @@ export async function startSimProcess(secrets: BenchSecrets): Promise<SimProcess
 export async function warmUpSim(sim: SimProcess, secrets: BenchSecrets, count = 500): Promise<void> {
   const auth = new SavgAuthToken({ clientId: secrets.SAVG_CLIENT_ID, clientSecret: secrets.SAVG_CLIENT_SECRET });
   const url = `${sim.url}/api/1.1/public/bot/${secrets.SAVG_BOT_ID}/smartassist/dialout`;
-  const body = JSON.stringify({ target: 'tel:+12025550100', caller: secrets.SAVG_CALLER, notifyurl: 'http://127.0.0.1:9/notify/x' });
+  const body = JSON.stringify({
+    target: 'tel:+12025550100',
+    caller: secrets.SAVG_CALLER,
+    notifyurl: 'http://127.0.0.1:9/notify/x',
+  });
   for (let i = 0; i < count; i += 10) {
-    await Promise.all(Array.from({ length: 10 }, async () => fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', auth: await auth.get() } }).then((r) => r.text())));
+    await Promise.all(
+      Array.from({ length: 10 }, async () =>
+        fetch(url, {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json', auth: await auth.get() },
+        }).then((r) => r.text()),
+      ),
+    );
   }
   await sim.reset();
 }
@@ -191,7 +217,12 @@ export interface CliProcess {
  * address). Output is drained for the process's whole life (a full pipe would block its log writes), and
  * only its latest part is kept.
  */
-export async function spawnCli(args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs = 30_000): Promise<CliProcess> {
+export async function spawnCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+  timeoutMs = 30_000,
+): Promise<CliProcess> {
   const p = spawnDialer(args, { env: { ...process.env, ...env }, keep: 65_536 });
   try {
     const m = await p.waitForOutput(ready, timeoutMs);
@@ -204,10 +235,18 @@ export async function spawnCli(args: string[], env: NodeJS.ProcessEnv, ready: Re
 
 /** Spawns `dialer worker` and resolves once it is ready (its start-up log line names its /metrics address). */
 export async function spawnDialerWorker(env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<WorkerProc> {
-  const { child, address, exited, stop } = await spawnCli(['worker'], env, /"metrics":"([^"]+)"[^\n]*"msg":"worker ready"/, timeoutMs);
+  const { child, address, exited, stop } = await spawnCli(
+    ['worker'],
+    env,
+    /"metrics":"([^"]+)"[^\n]*"msg":"worker ready"/,
+    timeoutMs,
+  );
   const counter = async (name: string) => {
     const text = await (await fetch(`${address}/metrics`)).text();
-    return text.split('\n').filter((l) => l.startsWith(name)).reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    return text
+      .split('\n')
+      .filter((l) => l.startsWith(name))
+      .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
   };
   return { child, exited, stop, counter };
 }
@@ -240,8 +279,13 @@ export async function seedCampaign(
         const number = `+1202${String(i).padStart(7, '0')}`;
         ids.push([contactIdFor(number), number]);
       }
-      await store.addContacts(campaignId, ids.map(([id, p], k) => [id, newContactRecord({ p, r: start + k + 2 })]));
-      await queue.addBulk(ids.map(([id]) => ({ name: DIAL_JOB_NAME, data: { c: id, n: 1 }, opts: dialJobOptions(id, 1) })));
+      await store.addContacts(
+        campaignId,
+        ids.map(([id, p], k) => [id, newContactRecord({ p, r: start + k + 2 })]),
+      );
+      await queue.addBulk(
+        ids.map(([id]) => ({ name: DIAL_JOB_NAME, data: { c: id, n: 1 }, opts: dialJobOptions(id, 1) })),
+      );
     }
   } finally {
     await queues.close();

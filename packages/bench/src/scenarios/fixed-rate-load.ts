@@ -106,11 +106,14 @@ async function generate(opts: FixedRateOptions): Promise<FixedRateResult> {
       const r = opts.requests[i % opts.requests.length] as FixedRateRequest;
       if (i >= warmup) lags.push(performance.now() - due);
       if (i === warmup) firstMeasured = due;
-      const req = httpRequest({ host: hostname, port, path: r.path, method: 'POST', agent, headers: r.headers }, (res) => {
-        res.resume();
-        res.once('end', () => done(i, due, res.statusCode !== undefined && res.statusCode < 300));
-        res.once('error', () => done(i, due, false));
-      });
+      const req = httpRequest(
+        { host: hostname, port, path: r.path, method: 'POST', agent, headers: r.headers },
+        (res) => {
+          res.resume();
+          res.once('end', () => done(i, due, res.statusCode !== undefined && res.statusCode < 300));
+          res.once('error', () => done(i, due, false));
+        },
+      );
       req.once('error', () => done(i, due, false));
       req.end(r.body);
     };
@@ -141,7 +144,10 @@ if (process.env.FIXED_RATE_LOAD === '1' && process.send) {
 
 /** Runs one fixed-rate load in a child process (so it shares no event loop with the caller or the server). */
 export function runFixedRate(opts: FixedRateOptions): Promise<FixedRateResult> {
-  const child = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, FIXED_RATE_LOAD: '1' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(import.meta.url), [], {
+    env: { ...process.env, FIXED_RATE_LOAD: '1' },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     child.once('message', (m: FixedRateResult) => resolve(m));
     child.once('exit', (code) => reject(new Error(`fixed-rate load exited (${code}) without a result`)));

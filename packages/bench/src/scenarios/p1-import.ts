@@ -40,13 +40,18 @@ async function runBaseline(): Promise<void> {
   const inFlight = new Set<Promise<unknown>>();
   for (let start = 0; start < count; start += DEFAULT_CHUNK_SIZE) {
     const jobs = [];
-    for (let i = start; i < Math.min(count, start + DEFAULT_CHUNK_SIZE); i++) jobs.push({ name: 'dial', data: { c: `c${String(i).padStart(15, '0')}`, n: 1 } });
+    for (let i = start; i < Math.min(count, start + DEFAULT_CHUNK_SIZE); i++)
+      jobs.push({ name: 'dial', data: { c: `c${String(i).padStart(15, '0')}`, n: 1 } });
     const p: Promise<unknown> = queue.addBulk(jobs).finally(() => inFlight.delete(p));
     inFlight.add(p);
     if (inFlight.size >= DEFAULT_MAX_IN_FLIGHT) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
-  const result: BaselineResult = { jobs: count, ms: performance.now() - started, maxRssKb: process.resourceUsage().maxRSS };
+  const result: BaselineResult = {
+    jobs: count,
+    ms: performance.now() - started,
+    maxRssKb: process.resourceUsage().maxRSS,
+  };
   await queue.close();
   redis.disconnect();
   process.send?.(result, () => process.exit(0));
@@ -77,7 +82,13 @@ async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
 
 function baselineChild(ctx: BenchContext, prefix: string, jobs: number): Promise<BaselineResult> {
   const child = fork(fileURLToPath(import.meta.url), [], {
-    env: { ...process.env, REDIS_URL: ctx.redisUrl, P1_PREFIX: prefix, P1_JOBS: String(jobs), P1_IMPORT_ROLE: 'baseline' },
+    env: {
+      ...process.env,
+      REDIS_URL: ctx.redisUrl,
+      P1_PREFIX: prefix,
+      P1_JOBS: String(jobs),
+      P1_IMPORT_ROLE: 'baseline',
+    },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
@@ -91,11 +102,22 @@ const RSS_HOOK = `data:text/javascript,${encodeURIComponent(
   "import { writeFileSync } from 'node:fs'; process.on('exit', () => writeFileSync(process.env.P1_RSS_FILE, String(process.resourceUsage().maxRSS)));",
 )}`;
 
-async function produceChild(ctx: BenchContext, prefix: string, csv: string): Promise<{ summary: ImportSummary; maxRssKb: number; wallMs: number }> {
+async function produceChild(
+  ctx: BenchContext,
+  prefix: string,
+  csv: string,
+): Promise<{ summary: ImportSummary; maxRssKb: number; wallMs: number }> {
   const rssFile = join(ctx.workDir, 'p1-rss.txt');
   const started = performance.now();
   const { exit, stdout } = await runDialer(['produce', csv, '--campaign', 'p1', '--json'], {
-    env: { ...process.env, REDIS_URL: ctx.redisUrl, REDIS_PREFIX: prefix, SAVG_CALLER: '+15550001111', LOG_LEVEL: 'warn', P1_RSS_FILE: rssFile },
+    env: {
+      ...process.env,
+      REDIS_URL: ctx.redisUrl,
+      REDIS_PREFIX: prefix,
+      SAVG_CALLER: '+15550001111',
+      LOG_LEVEL: 'warn',
+      P1_RSS_FILE: rssFile,
+    },
     nodeArgs: ['--import', RSS_HOOK],
     // Its warnings and errors as they come, on the bench's console.
     onStderr: (chunk) => process.stderr.write(chunk),
@@ -120,10 +142,14 @@ export const p1Import: Scenario = async (ctx) => {
   try {
     const baselines: BaselineResult[] = [];
     const baseline = async (tag: string) => {
-      ctx.log(`P1: raw addBulk baseline (${tag}), ${rows.toLocaleString('en-US')} jobs, chunks of ${DEFAULT_CHUNK_SIZE}, ${DEFAULT_MAX_IN_FLIGHT} in flight`);
+      ctx.log(
+        `P1: raw addBulk baseline (${tag}), ${rows.toLocaleString('en-US')} jobs, chunks of ${DEFAULT_CHUNK_SIZE}, ${DEFAULT_MAX_IN_FLIGHT} in flight`,
+      );
       const b = await baselineChild(ctx, `bench-p1-base-${tag}`, rows);
       await dropPrefix(redis, `bench-p1-base-${tag}`);
-      ctx.log(`P1: baseline ${round((b.jobs * 1000) / b.ms).toLocaleString('en-US')} jobs/s, peak RSS ${round(b.maxRssKb / 1024)} MB`);
+      ctx.log(
+        `P1: baseline ${round((b.jobs * 1000) / b.ms).toLocaleString('en-US')} jobs/s, peak RSS ${round(b.maxRssKb / 1024)} MB`,
+      );
       baselines.push(b);
     };
     await baseline('before');
@@ -133,9 +159,12 @@ export const p1Import: Scenario = async (ctx) => {
     const ours = await produceChild(ctx, 'bench-p1', csv);
     const grown = (await usedMemory(redis)) - before;
     const s = ours.summary;
-    if (s.rows !== rows || s.accepted !== rows) ctx.log(`P1: WARNING: expected ${rows} accepted rows, got ${JSON.stringify(s)}`);
+    if (s.rows !== rows || s.accepted !== rows)
+      ctx.log(`P1: WARNING: expected ${rows} accepted rows, got ${JSON.stringify(s)}`);
     const rate = (s.rows * 1000) / s.durationMs;
-    ctx.log(`P1: ${round(rate).toLocaleString('en-US')} rows/s (${round(ours.wallMs / 1000, 1)} s with process start), peak RSS ${round(ours.maxRssKb / 1024)} MB`);
+    ctx.log(
+      `P1: ${round(rate).toLocaleString('en-US')} rows/s (${round(ours.wallMs / 1000, 1)} s with process start), peak RSS ${round(ours.maxRssKb / 1024)} MB`,
+    );
     const perContact = grown / Math.max(1, s.accepted);
     await dropPrefix(redis, 'bench-p1');
 
@@ -143,10 +172,35 @@ export const p1Import: Scenario = async (ctx) => {
     const baseRate = baselines.reduce((sum, b) => sum + (b.jobs * 1000) / b.ms, 0) / baselines.length;
     const rssMb = ours.maxRssKb / 1024;
     const result: ScenarioRow[] = [
-      { scenario: 'P1 import', metric: `rows/s, ${rows.toLocaleString('en-US')}-row CSV (baseline: raw addBulk jobs/s)`, value: round(rate), baseline: round(baseRate), target: '≥ 0.8× baseline', pass: rate >= 0.8 * baseRate },
-      { scenario: 'P1 import', metric: 'import / baseline', value: round(rate / baseRate, 2), target: '≥ 0.8', pass: rate >= 0.8 * baseRate },
-      { scenario: 'P1 import', metric: 'peak RSS of dialer produce, MB', value: round(rssMb), target: '≤ 200 MB', pass: rssMb <= 200 },
-      { scenario: 'P1 import', metric: 'Redis bytes per pending contact', value: round(perContact), target: '≤ 1024 B', pass: perContact <= 1024 },
+      {
+        scenario: 'P1 import',
+        metric: `rows/s, ${rows.toLocaleString('en-US')}-row CSV (baseline: raw addBulk jobs/s)`,
+        value: round(rate),
+        baseline: round(baseRate),
+        target: '≥ 0.8× baseline',
+        pass: rate >= 0.8 * baseRate,
+      },
+      {
+        scenario: 'P1 import',
+        metric: 'import / baseline',
+        value: round(rate / baseRate, 2),
+        target: '≥ 0.8',
+        pass: rate >= 0.8 * baseRate,
+      },
+      {
+        scenario: 'P1 import',
+        metric: 'peak RSS of dialer produce, MB',
+        value: round(rssMb),
+        target: '≤ 200 MB',
+        pass: rssMb <= 200,
+      },
+      {
+        scenario: 'P1 import',
+        metric: 'Redis bytes per pending contact',
+        value: round(perContact),
+        target: '≤ 1024 B',
+        pass: perContact <= 1024,
+      },
     ];
     return result;
   } finally {

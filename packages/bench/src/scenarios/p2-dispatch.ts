@@ -9,7 +9,14 @@ import { Agent } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Queue, Worker } from 'bullmq';
 import { got } from 'got';
-import { DIAL_JOB_NAME, DIAL_WORKER_KEEP, SavgAuthToken, createRedis, dialJobOptions, type DialJobData } from '@dialer/core';
+import {
+  DIAL_JOB_NAME,
+  DIAL_WORKER_KEEP,
+  SavgAuthToken,
+  createRedis,
+  dialJobOptions,
+  type DialJobData,
+} from '@dialer/core';
 import type { BenchContext, Scenario, ScenarioRow } from '../scenario.js';
 import {
   benchSecrets,
@@ -35,9 +42,19 @@ async function runBaseline(): Promise<void> {
   const env = process.env;
   const redis = createRedis(env.REDIS_URL as string, 'blocking', 'p2-baseline');
   redis.on('error', () => undefined); // ioredis reconnects by itself; without a listener it prints every attempt
-  const auth = new SavgAuthToken({ clientId: env.SAVG_CLIENT_ID as string, clientSecret: env.SAVG_CLIENT_SECRET as string });
+  const auth = new SavgAuthToken({
+    clientId: env.SAVG_CLIENT_ID as string,
+    clientSecret: env.SAVG_CLIENT_SECRET as string,
+  });
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY * 2 });
-  const client = got.extend({ prefixUrl: env.SIM_URL, retry: { limit: 0 }, timeout: { request: 15_000 }, throwHttpErrors: false, agent: { http: agent }, responseType: 'text' });
+  const client = got.extend({
+    prefixUrl: env.SIM_URL,
+    retry: { limit: 0 },
+    timeout: { request: 15_000 },
+    throwHttpErrors: false,
+    agent: { http: agent },
+    responseType: 'text',
+  });
   const path = `api/1.1/public/bot/${env.SAVG_BOT_ID}/smartassist/dialout`;
   const worker = new Worker<DialJobData>(
     env.P2_QUEUE as string,
@@ -83,7 +100,13 @@ async function measure(sim: SimProcess, count: number, run: () => Promise<() => 
   return ((seen - 1) * 1000) / Math.max(1, last - first);
 }
 
-async function baselineRun(ctx: BenchContext, sim: SimProcess, secrets: BenchSecrets, tag: string, count: number): Promise<number> {
+async function baselineRun(
+  ctx: BenchContext,
+  sim: SimProcess,
+  secrets: BenchSecrets,
+  tag: string,
+  count: number,
+): Promise<number> {
   const prefix = `bench-p2-base-${tag}`;
   const redis = createRedis(ctx.redisUrl, 'blocking', 'p2-seed');
   redis.on('error', () => undefined); // ioredis reconnects by itself; without a listener it prints every attempt
@@ -96,18 +119,33 @@ async function baselineRun(ctx: BenchContext, sim: SimProcess, secrets: BenchSec
   redis.disconnect();
   return measure(sim, count, async () => {
     const { child } = await forkChild(fileURLToPath(import.meta.url), {
-      ...secrets, REDIS_URL: ctx.redisUrl, SIM_URL: sim.url, P2_QUEUE: 'baseline', P2_PREFIX: prefix, P2_DISPATCH_ROLE: 'baseline',
+      ...secrets,
+      REDIS_URL: ctx.redisUrl,
+      SIM_URL: sim.url,
+      P2_QUEUE: 'baseline',
+      P2_PREFIX: prefix,
+      P2_DISPATCH_ROLE: 'baseline',
     });
     return () => stopChild(child);
   });
 }
 
-async function workerRun(ctx: BenchContext, sim: SimProcess, secrets: BenchSecrets, tag: string, count: number): Promise<number> {
+async function workerRun(
+  ctx: BenchContext,
+  sim: SimProcess,
+  secrets: BenchSecrets,
+  tag: string,
+  count: number,
+): Promise<number> {
   const prefix = `bench-p2-w-${tag}`;
   await seedCampaign(ctx, prefix, secrets, `p2-${tag}`, count);
   return measure(sim, count, async () => {
     const worker = await spawnDialerWorker(
-      workerEnv(ctx, prefix, sim.url, secrets, { DIAL_RATE_PER_SECOND: '10000', MAX_LIVE_CALLS: '100000000', WORKER_CONCURRENCY: String(CONCURRENCY) }),
+      workerEnv(ctx, prefix, sim.url, secrets, {
+        DIAL_RATE_PER_SECOND: '10000',
+        MAX_LIVE_CALLS: '100000000',
+        WORKER_CONCURRENCY: String(CONCURRENCY),
+      }),
     );
     return () => worker.stop();
   });
@@ -131,7 +169,9 @@ export const p2Dispatch: Scenario = async (ctx) => {
       runs.baseline.push(await baselineRun(ctx, sim, secrets, `r${r}`, count));
       ctx.log(`P2: round ${r}/${ROUNDS}: dialer worker, ${count} contacts, concurrency ${CONCURRENCY}`);
       runs.worker.push(await workerRun(ctx, sim, secrets, `r${r}`, count));
-      ctx.log(`P2: round ${r}: baseline ${round(runs.baseline[r - 1]!, 0)}/s, worker ${round(runs.worker[r - 1]!, 0)}/s`);
+      ctx.log(
+        `P2: round ${r}: baseline ${round(runs.baseline[r - 1]!, 0)}/s, worker ${round(runs.worker[r - 1]!, 0)}/s`,
+      );
     }
     const ours = median(runs.worker);
     const base = median(runs.baseline);
@@ -147,7 +187,13 @@ export const p2Dispatch: Scenario = async (ctx) => {
         target: '≥ 0.6× baseline',
         pass: ratio >= 0.6,
       },
-      { scenario: 'P2 dispatch', metric: 'worker / baseline (median of paired rounds)', value: round(ratio, 2), target: '≥ 0.6', pass: ratio >= 0.6 },
+      {
+        scenario: 'P2 dispatch',
+        metric: 'worker / baseline (median of paired rounds)',
+        value: round(ratio, 2),
+        target: '≥ 0.6',
+        pass: ratio >= 0.6,
+      },
     ];
     return rows;
   } finally {

@@ -102,7 +102,11 @@ async function serveIngester(config: DialerConfig): Promise<number> {
 
 async function serveBaseline(config: DialerConfig): Promise<number> {
   const redis = createRedis(config.redisUrl, 'request', 'p3-baseline');
-  const queue = new Queue(NOTIFY_QUEUE, { connection: redis, prefix: createKeys(config.keyPrefix).notifyQueuePrefix(), defaultJobOptions: NOTIFY_JOB_OPTIONS });
+  const queue = new Queue(NOTIFY_QUEUE, {
+    connection: redis,
+    prefix: createKeys(config.keyPrefix).notifyQueuePrefix(),
+    defaultJobOptions: NOTIFY_JOB_OPTIONS,
+  });
   // maxParamLength as the ingester: the token path parameter is longer than fastify's default of 100.
   const app = Fastify({ logger: false, routerOptions: { maxParamLength: 2048 } });
   timeRequests(app);
@@ -142,7 +146,10 @@ if (process.env.P3_INGEST_ROLE && process.send) {
 }
 
 function startServer(role: Role, env: NodeJS.ProcessEnv, prefix: string): Promise<Server> {
-  const child = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, ...env, P3_INGEST_ROLE: role }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(import.meta.url), [], {
+    env: { ...process.env, ...env, P3_INGEST_ROLE: role },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     child.once('message', (m: { port: number }) => resolve({ child, url: `http://127.0.0.1:${m.port}`, prefix }));
     child.once('exit', (code) => reject(new Error(`${role} server exited (${code}) before listening`)));
@@ -178,9 +185,15 @@ function stopServer(child: ChildProcess): Promise<void> {
 // ---- load ----
 
 async function presign(config: DialerConfig): Promise<string[]> {
-  const opts = { secret: config.notify.tokenSecret as string, audience: config.deploymentId, ttlMs: config.notify.tokenTtlMs };
+  const opts = {
+    secret: config.notify.tokenSecret as string,
+    audience: config.deploymentId,
+    ttlMs: config.notify.tokenTtlMs,
+  };
   const signer = createNotifyTokenSigner(opts);
-  return Array.from({ length: TOKENS }, (_, i) => signer.sign({ campaignId: 'p3', contactId: `contact-${i}`, attempt: 1 }));
+  return Array.from({ length: TOKENS }, (_, i) =>
+    signer.sign({ campaignId: 'p3', contactId: `contact-${i}`, attempt: 1 }),
+  );
 }
 
 function notificationBody(i: number): string {
@@ -201,9 +214,19 @@ function notificationBody(i: number): string {
 }
 
 async function load(server: Server, redis: RedisClient, tokens: string[], seconds: number): Promise<LoadResult> {
-  const requests = tokens.map((t, i) => ({ method: 'POST', path: `/notify/${t}`, headers: { 'content-type': 'application/json' }, body: notificationBody(i) }));
+  const requests = tokens.map((t, i) => ({
+    method: 'POST',
+    path: `/notify/${t}`,
+    headers: { 'content-type': 'application/json' },
+    body: notificationBody(i),
+  }));
   const [cpu0, redis0] = [await serverCpu(server), await redisCpu(redis)];
-  const result = await autocannon({ url: server.url, connections: SATURATION_CONNECTIONS, duration: seconds, requests });
+  const result = await autocannon({
+    url: server.url,
+    connections: SATURATION_CONNECTIONS,
+    duration: seconds,
+    requests,
+  });
   const [cpu1, redis1] = [await serverCpu(server), await redisCpu(redis)];
   const ok = Math.max(1, result['2xx']);
   return {
@@ -218,8 +241,18 @@ async function load(server: Server, redis: RedisClient, tokens: string[], second
 }
 
 /** Open-loop load at `rate`/s from a process of its own (one warm-up second, not measured, first). */
-async function loadFixed(server: Server, redis: RedisClient, tokens: string[], seconds: number, rate: number): Promise<LoadResult> {
-  const requests = tokens.map((t, i) => ({ path: `/notify/${t}`, headers: { 'content-type': 'application/json' }, body: notificationBody(i) }));
+async function loadFixed(
+  server: Server,
+  redis: RedisClient,
+  tokens: string[],
+  seconds: number,
+  rate: number,
+): Promise<LoadResult> {
+  const requests = tokens.map((t, i) => ({
+    path: `/notify/${t}`,
+    headers: { 'content-type': 'application/json' },
+    body: notificationBody(i),
+  }));
   const [cpu0, redis0] = [await serverCpu(server), await redisCpu(redis)];
   const result = await runFixedRate({ url: server.url, requests, rate, seconds, warmupSeconds: 1 });
   const [probe, redis1] = [await serverProbe(server), await redisCpu(redis)];
@@ -240,7 +273,11 @@ async function loadFixed(server: Server, redis: RedisClient, tokens: string[], s
 
 /** Notifications stored since the last call (then cleared): the ingester stores a batch per job. */
 async function takeStored(redis: RedisClient, prefix: string): Promise<number> {
-  const queue = new Queue(NOTIFY_QUEUE, { connection: redis, prefix: createKeys(prefix).notifyQueuePrefix(), skipMetasUpdate: true });
+  const queue = new Queue(NOTIFY_QUEUE, {
+    connection: redis,
+    prefix: createKeys(prefix).notifyQueuePrefix(),
+    skipMetasUpdate: true,
+  });
   try {
     let count = 0;
     for (let start = 0; ; start += 1000) {
@@ -273,11 +310,29 @@ function pairedRatio(ingester: LoadResult[], baseline: LoadResult[]): number {
   return ratios[Math.floor(ratios.length / 2)] ?? 0;
 }
 
-function rows(saturated: Record<Role, LoadResult>, fixed: Record<Role, LoadResult>, ratio: number, answered: number, stored: number, failed: number): ScenarioRow[] {
+function rows(
+  saturated: Record<Role, LoadResult>,
+  fixed: Record<Role, LoadResult>,
+  ratio: number,
+  answered: number,
+  stored: number,
+  failed: number,
+): ScenarioRow[] {
   const ing = saturated.ingester;
   const base = saturated.baseline;
-  const row = (metric: string, value: number, baseline: number | undefined, target: string, pass: boolean): ScenarioRow => ({
-    scenario: 'P3 ingest', metric, value, baseline, target, pass,
+  const row = (
+    metric: string,
+    value: number,
+    baseline: number | undefined,
+    target: string,
+    pass: boolean,
+  ): ScenarioRow => ({
+    scenario: 'P3 ingest',
+    metric,
+    value,
+    baseline,
+    target,
+    pass,
   });
   return [
     row('notifications/s at saturation (median round)', round(ing.rate), round(base.rate), 'reported', true),
@@ -285,13 +340,49 @@ function rows(saturated: Record<Role, LoadResult>, fixed: Record<Role, LoadResul
     row('p50 latency at saturation (ms)', ing.p50, base.p50, 'reported', true),
     row('p99 latency at saturation (ms)', ing.p99, base.p99, 'reported', true),
     row(`p50 latency at ${FIXED_RATE}/s (ms)`, fixed.ingester.p50, fixed.baseline.p50, 'reported', true),
-    row(`p99 latency at ${FIXED_RATE}/s (ms)`, fixed.ingester.p99, fixed.baseline.p99, '≤ 10 ms', fixed.ingester.p99 <= 10),
-    row(`server-side p99 at ${FIXED_RATE}/s (ms; request in → response written)`, fixed.ingester.serverP99 ?? Number.NaN, fixed.baseline.serverP99, 'reported', true),
-    row(`load generator send lag p99 at ${FIXED_RATE}/s (ms; high = machine busy)`, fixed.ingester.sendLagP99 ?? Number.NaN, fixed.baseline.sendLagP99, 'reported', true),
-    row('server CPU per notification at saturation (µs)', round(ing.serverCpuUs), round(base.serverCpuUs), 'reported', true),
-    row('Redis CPU per notification at saturation (µs)', round(ing.redisCpuUs), round(base.redisCpuUs), 'reported', true),
+    row(
+      `p99 latency at ${FIXED_RATE}/s (ms)`,
+      fixed.ingester.p99,
+      fixed.baseline.p99,
+      '≤ 10 ms',
+      fixed.ingester.p99 <= 10,
+    ),
+    row(
+      `server-side p99 at ${FIXED_RATE}/s (ms; request in → response written)`,
+      fixed.ingester.serverP99 ?? Number.NaN,
+      fixed.baseline.serverP99,
+      'reported',
+      true,
+    ),
+    row(
+      `load generator send lag p99 at ${FIXED_RATE}/s (ms; high = machine busy)`,
+      fixed.ingester.sendLagP99 ?? Number.NaN,
+      fixed.baseline.sendLagP99,
+      'reported',
+      true,
+    ),
+    row(
+      'server CPU per notification at saturation (µs)',
+      round(ing.serverCpuUs),
+      round(base.serverCpuUs),
+      'reported',
+      true,
+    ),
+    row(
+      'Redis CPU per notification at saturation (µs)',
+      round(ing.redisCpuUs),
+      round(base.redisCpuUs),
+      'reported',
+      true,
+    ),
     // Requests still in flight when a run stops may be stored without being counted: stored ≥ answered.
-    row('answered 2xx but not stored', Math.max(0, answered - stored), undefined, '0 (and no non-2xx)', stored >= answered && failed === 0),
+    row(
+      'answered 2xx but not stored',
+      Math.max(0, answered - stored),
+      undefined,
+      '0 (and no non-2xx)',
+      stored >= answered && failed === 0,
+    ),
   ];
 }
 
@@ -299,7 +390,12 @@ function rows(saturated: Record<Role, LoadResult>, fixed: Record<Role, LoadResul
 export const p3Ingest: Scenario = async (ctx: BenchContext) => {
   const seconds = Math.max(2, Math.round(4 * ctx.scale));
   const secret = randomBytes(24).toString('hex');
-  const env = (prefix: string) => ({ REDIS_URL: ctx.redisUrl, REDIS_PREFIX: prefix, NOTIFY_TOKEN_SECRET: secret, LOG_LEVEL: 'silent' });
+  const env = (prefix: string) => ({
+    REDIS_URL: ctx.redisUrl,
+    REDIS_PREFIX: prefix,
+    NOTIFY_TOKEN_SECRET: secret,
+    LOG_LEVEL: 'silent',
+  });
   const prefix = (role: Role) => `bench-p3-${role}-${randomBytes(3).toString('hex')}`;
   const ingesterPrefix = prefix('ingester');
   const tokens = await presign(loadConfig(env(ingesterPrefix), 'ingester'));
@@ -317,7 +413,10 @@ export const p3Ingest: Scenario = async (ctx: BenchContext) => {
     }
     // Short interleaved rounds, medians kept: on a shared machine a load spike then hits both servers
     // alike instead of whichever happened to run during it.
-    const runs = { saturated: { ingester: [] as LoadResult[], baseline: [] as LoadResult[] }, fixed: { ingester: [] as LoadResult[], baseline: [] as LoadResult[] } };
+    const runs = {
+      saturated: { ingester: [] as LoadResult[], baseline: [] as LoadResult[] },
+      fixed: { ingester: [] as LoadResult[], baseline: [] as LoadResult[] },
+    };
     let stored = 0;
     for (let r = 1; r <= ROUNDS; r++) {
       for (const role of ROLES) {
@@ -325,19 +424,28 @@ export const p3Ingest: Scenario = async (ctx: BenchContext) => {
         runs.saturated[role].push(result);
         const count = await takeStored(redis, servers[role].prefix);
         if (role === 'ingester') stored += count;
-        ctx.log(`P3: round ${r}/${ROUNDS} ${role}: ${round(result.rate)}/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ${round(result.serverCpuUs)} µs CPU/notification`);
+        ctx.log(
+          `P3: round ${r}/${ROUNDS} ${role}: ${round(result.rate)}/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ${round(result.serverCpuUs)} µs CPU/notification`,
+        );
         const fixedRun = await loadFixed(servers[role], redis, tokens, seconds, FIXED_RATE);
         runs.fixed[role].push(fixedRun);
         await takeStored(redis, servers[role].prefix);
-        ctx.log(`P3: round ${r}/${ROUNDS} ${role} at ${FIXED_RATE}/s: p50 ${fixedRun.p50} ms, p99 ${fixedRun.p99} ms (server-side ${fixedRun.serverP99} ms), generator send lag p99 ${fixedRun.sendLagP99} ms`);
+        ctx.log(
+          `P3: round ${r}/${ROUNDS} ${role} at ${FIXED_RATE}/s: p50 ${fixedRun.p50} ms, p99 ${fixedRun.p99} ms (server-side ${fixedRun.serverP99} ms), generator send lag p99 ${fixedRun.sendLagP99} ms`,
+        );
       }
     }
-    const saturated = { ingester: median(runs.saturated.ingester, 'rate'), baseline: median(runs.saturated.baseline, 'rate') };
+    const saturated = {
+      ingester: median(runs.saturated.ingester, 'rate'),
+      baseline: median(runs.saturated.baseline, 'rate'),
+    };
     const fixed = { ingester: median(runs.fixed.ingester, 'p99'), baseline: median(runs.fixed.baseline, 'p99') };
     const answered = runs.saturated.ingester.reduce((sum, r) => sum + r.ok, 0);
     const failed = [...runs.saturated.ingester, ...runs.fixed.ingester].reduce((sum, r) => sum + r.failed, 0);
     const ratio = pairedRatio(runs.saturated.ingester, runs.saturated.baseline);
-    ctx.log(`P3: ingester ${round(saturated.ingester.rate)}/s vs baseline ${round(saturated.baseline.rate)}/s (${round(ratio, 2)}×); p99 at ${FIXED_RATE}/s ${fixed.ingester.p99} ms`);
+    ctx.log(
+      `P3: ingester ${round(saturated.ingester.rate)}/s vs baseline ${round(saturated.baseline.rate)}/s (${round(ratio, 2)}×); p99 at ${FIXED_RATE}/s ${fixed.ingester.p99} ms`,
+    );
     return rows(saturated, fixed, ratio, answered, stored, failed);
   } finally {
     await Promise.all([stopServer(servers.ingester.child), stopServer(servers.baseline.child)]);

@@ -34,18 +34,28 @@ export const p4Pacing: Scenario = async (ctx) => {
   const workers: WorkerProc[] = [];
   try {
     await warmUpSim(sim, secrets);
-    const env = workerEnv(ctx, prefix, sim.url, secrets, { DIAL_RATE_PER_SECOND: String(RATE), MAX_LIVE_CALLS: '100000000' });
+    const env = workerEnv(ctx, prefix, sim.url, secrets, {
+      DIAL_RATE_PER_SECOND: String(RATE),
+      MAX_LIVE_CALLS: '100000000',
+    });
     ctx.log(`P4: starting ${PROCESSES} worker processes`);
     workers.push(...(await Promise.all(Array.from({ length: PROCESSES }, () => spawnDialerWorker(env)))));
     ctx.log(`P4: ${CAMPAIGNS} campaigns × ${perCampaign} contacts at ${RATE}/s overall (~${seconds} s)`);
-    await Promise.all(Array.from({ length: CAMPAIGNS }, (_, i) => seedCampaign(ctx, prefix, secrets, `p4-c${i + 1}`, perCampaign)));
+    await Promise.all(
+      Array.from({ length: CAMPAIGNS }, (_, i) => seedCampaign(ctx, prefix, secrets, `p4-c${i + 1}`, perCampaign)),
+    );
     await waitForDialouts(sim, total, seconds * 3000 + 30_000);
     const times = (await sim.arrivals()).sort((a, b) => a - b);
     const span = (times[times.length - 1] as number) - (times[0] as number);
     const achieved = ((times.length - 1) * 1000) / span;
     const maxSecond = maxInSlidingWindow(times, 1000);
-    const late = (await Promise.all(workers.map((w) => w.counter('dialer_worker_pacing_late_total')))).reduce((a, b) => a + b, 0);
-    ctx.log(`P4: ${times.length} dial-outs in ${round(span / 1000, 1)} s: ${round(achieved, 2)}/s; max ${maxSecond} in a sliding second; ${late} late instants given up`);
+    const late = (await Promise.all(workers.map((w) => w.counter('dialer_worker_pacing_late_total')))).reduce(
+      (a, b) => a + b,
+      0,
+    );
+    ctx.log(
+      `P4: ${times.length} dial-outs in ${round(span / 1000, 1)} s: ${round(achieved, 2)}/s; max ${maxSecond} in a sliding second; ${late} late instants given up`,
+    );
     const share = (achieved / RATE) * 100;
     const rows: ScenarioRow[] = [
       {

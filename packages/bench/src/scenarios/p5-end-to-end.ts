@@ -28,7 +28,16 @@ import { Redis } from 'ioredis';
 import { createKeys } from '@dialer/core';
 import type { BenchContext, Scenario, ScenarioRow } from '../scenario.js';
 import { generateContactsCsv } from './contacts-csv.js';
-import { benchSecrets, round, spawnCli, spawnDialerWorker, workerEnv, type BenchSecrets, type CliProcess, type WorkerProc } from './dial-bench-kit.js';
+import {
+  benchSecrets,
+  round,
+  spawnCli,
+  spawnDialerWorker,
+  workerEnv,
+  type BenchSecrets,
+  type CliProcess,
+  type WorkerProc,
+} from './dial-bench-kit.js';
 import { memoryBreakdown, processCpuMs, redisCpuMs, runCli, usedMemory } from './p5-processes.js';
 import { RAW_TERMINAL_KEY, forkRaw } from './p5-raw-baseline.js';
 import { stopChild } from './dial-bench-kit.js';
@@ -58,14 +67,27 @@ interface RunResult {
 
 interface Sim {
   proc: CliProcess;
-  stats(): Promise<{ dialouts: number; notifications: { sent: number; inFlight: number; pendingCalls: number; byReceiverStatus: Record<string, number> } }>;
+  stats(): Promise<{
+    dialouts: number;
+    notifications: { sent: number; inFlight: number; pendingCalls: number; byReceiverStatus: Record<string, number> };
+  }>;
   reset(): Promise<void>;
 }
 
 async function startSim(secrets: BenchSecrets): Promise<Sim> {
-  const proc = await spawnCli(['sim'], {
-    ...secrets, SIM_PORT: '0', SIM_OUTCOMES, SIM_NOTIFY_DELAY_MS: '50-500', SIM_SEED: '5', SIM_RECORD_LIMIT: '1000', LOG_LEVEL: 'info',
-  }, /"address":"([^"]+)"[^\n]*"msg":"SAVG simulator listening"/);
+  const proc = await spawnCli(
+    ['sim'],
+    {
+      ...secrets,
+      SIM_PORT: '0',
+      SIM_OUTCOMES,
+      SIM_NOTIFY_DELAY_MS: '50-500',
+      SIM_SEED: '5',
+      SIM_RECORD_LIMIT: '1000',
+      LOG_LEVEL: 'info',
+    },
+    /"address":"([^"]+)"[^\n]*"msg":"SAVG simulator listening"/,
+  );
   return {
     proc,
     stats: async () => (await (await fetch(`${proc.address}/__sim/stats`)).json()) as Awaited<ReturnType<Sim['stats']>>,
@@ -83,27 +105,57 @@ async function waitFor(done: () => Promise<boolean>, timeoutMs: number): Promise
   }
 }
 
-const non2xx = (byStatus: Record<string, number>) => Object.entries(byStatus).reduce((sum, [s, n]) => sum + (s.startsWith('2') ? 0 : n), 0);
+const non2xx = (byStatus: Record<string, number>) =>
+  Object.entries(byStatus).reduce((sum, [s, n]) => sum + (s.startsWith('2') ? 0 : n), 0);
 
-async function ours(ctx: BenchContext, redis: Redis, sim: Sim, secrets: BenchSecrets, csv: string, contacts: number, timeoutMs: number): Promise<RunResult> {
+async function ours(
+  ctx: BenchContext,
+  redis: Redis,
+  sim: Sim,
+  secrets: BenchSecrets,
+  csv: string,
+  contacts: number,
+  timeoutMs: number,
+): Promise<RunResult> {
   const prefix = 'bench-p5';
   const settings = join(ctx.workDir, 'p5-settings.json');
-  writeFileSync(settings, JSON.stringify({
-    window: { start: '00:00', end: '24:00' },
-    redial: { maxAttempts: 2, rules: { busy: { delayMs: REDIAL_DELAY_MS }, unavailable: { delayMs: REDIAL_DELAY_MS } } },
-  }));
-  const base = workerEnv(ctx, prefix, sim.proc.address, secrets, { DIAL_RATE_PER_SECOND: '10000', MAX_LIVE_CALLS: '100000000', WORKER_CONCURRENCY: String(CONCURRENCY) });
+  writeFileSync(
+    settings,
+    JSON.stringify({
+      window: { start: '00:00', end: '24:00' },
+      redial: {
+        maxAttempts: 2,
+        rules: { busy: { delayMs: REDIAL_DELAY_MS }, unavailable: { delayMs: REDIAL_DELAY_MS } },
+      },
+    }),
+  );
+  const base = workerEnv(ctx, prefix, sim.proc.address, secrets, {
+    DIAL_RATE_PER_SECOND: '10000',
+    MAX_LIVE_CALLS: '100000000',
+    WORKER_CONCURRENCY: String(CONCURRENCY),
+  });
   const before = await usedMemory(redis);
   const redisCpu0 = await redisCpuMs(redis);
-  const ingester = await spawnCli(['ingester'], { ...base, INGESTER_PORT: '0', INGESTER_METRICS_PORT: '0' }, /"address":"([^"]+)"[^\n]*"msg":"ingester started"/);
+  const ingester = await spawnCli(
+    ['ingester'],
+    { ...base, INGESTER_PORT: '0', INGESTER_METRICS_PORT: '0' },
+    /"address":"([^"]+)"[^\n]*"msg":"ingester started"/,
+  );
   const workers: WorkerProc[] = [];
   try {
     const env = { ...base, NOTIFY_BASE_URL: ingester.address };
     for (let i = 0; i < WORKERS; i++) workers.push(await spawnDialerWorker(env));
     const started = performance.now();
-    const summary = JSON.parse(await runCli(['produce', csv, '--campaign', CAMPAIGN, '--settings', settings, '--json'], { ...env, LOG_LEVEL: 'warn' })) as { accepted: number };
+    const summary = JSON.parse(
+      await runCli(['produce', csv, '--campaign', CAMPAIGN, '--settings', settings, '--json'], {
+        ...env,
+        LOG_LEVEL: 'warn',
+      }),
+    ) as { accepted: number };
     if (summary.accepted !== contacts) ctx.log(`P5: WARNING: ${summary.accepted} of ${contacts} rows accepted`);
-    ctx.log(`P5: ours: imported ${summary.accepted} contacts in ${round((performance.now() - started) / 1000, 1)} s; waiting for all-terminal`);
+    ctx.log(
+      `P5: ours: imported ${summary.accepted} contacts in ${round((performance.now() - started) / 1000, 1)} s; waiting for all-terminal`,
+    );
     const statsKey = createKeys(prefix).campaignStats(CAMPAIGN);
     let lastLog = performance.now();
     const done = await waitFor(async () => {
@@ -115,22 +167,45 @@ async function ours(ctx: BenchContext, redis: Redis, sim: Sim, secrets: BenchSec
       return Number(terminal) >= contacts;
     }, timeoutMs);
     const wallMs = performance.now() - started;
-    const status = JSON.parse(await runCli(['campaign', 'status', CAMPAIGN, '--json'], env)) as { terminal: number; outcomes: Record<string, number>; dialouts?: number; redials?: number };
+    const status = JSON.parse(await runCli(['campaign', 'status', CAMPAIGN, '--json'], env)) as {
+      terminal: number;
+      outcomes: Record<string, number>;
+      dialouts?: number;
+      redials?: number;
+    };
     const s = await sim.stats();
-    ctx.log(`P5: ours: ${round(wallMs / 1000, 1)} s${done ? '' : ' (timed out)'}, status ${JSON.stringify({ terminal: status.terminal, dialouts: status.dialouts, redials: status.redials, outcomes: status.outcomes })}, sim dial-outs ${s.dialouts}, notifications ${JSON.stringify(s.notifications.byReceiverStatus)}`);
+    ctx.log(
+      `P5: ours: ${round(wallMs / 1000, 1)} s${done ? '' : ' (timed out)'}, status ${JSON.stringify({ terminal: status.terminal, dialouts: status.dialouts, redials: status.redials, outcomes: status.outcomes })}, sim dial-outs ${s.dialouts}, notifications ${JSON.stringify(s.notifications.byReceiverStatus)}`,
+    );
     const jobs: Record<string, number> = {};
     for (const result of ['dialed', 'delayed', 'paced', 'live-cap', 'noop', 'uncertain', 'unavailable']) {
-      const n = (await Promise.all(workers.map((w) => w.counter(`dialer_worker_jobs_total{result="${result}"}`)))).reduce((a, b) => a + b, 0);
+      const n = (
+        await Promise.all(workers.map((w) => w.counter(`dialer_worker_jobs_total{result="${result}"}`)))
+      ).reduce((a, b) => a + b, 0);
       if (n > 0) jobs[result] = n;
     }
-    const late = (await Promise.all(workers.map((w) => w.counter('dialer_worker_pacing_late_total')))).reduce((a, b) => a + b, 0);
+    const late = (await Promise.all(workers.map((w) => w.counter('dialer_worker_pacing_late_total')))).reduce(
+      (a, b) => a + b,
+      0,
+    );
     ctx.log(`P5: ours: worker jobs by result ${JSON.stringify(jobs)}, paced instants given up ${late}`);
-    const cpuMs = [ingester.child.pid, ...workers.map((w) => w.child.pid)].reduce((sum: number, pid) => sum + processCpuMs(pid), 0) + (await redisCpuMs(redis)) - redisCpu0;
+    const cpuMs =
+      [ingester.child.pid, ...workers.map((w) => w.child.pid)].reduce(
+        (sum: number, pid) => sum + processCpuMs(pid),
+        0,
+      ) +
+      (await redisCpuMs(redis)) -
+      redisCpu0;
     await Promise.all(workers.map((w) => w.stop()));
     await ingester.stop();
     const after = await usedMemory(redis);
     const breakdown = await memoryBreakdown(redis);
-    ctx.log(`P5: ours: used_memory +${after - before} B; by key shape (MEMORY USAGE): ${breakdown.slice(0, 8).map((g) => `${g.shape} ×${g.keys} = ${g.bytes} B`).join('; ')}`);
+    ctx.log(
+      `P5: ours: used_memory +${after - before} B; by key shape (MEMORY USAGE): ${breakdown
+        .slice(0, 8)
+        .map((g) => `${g.shape} ×${g.keys} = ${g.bytes} B`)
+        .join('; ')}`,
+    );
     return {
       wallMs,
       terminal: status.terminal,
@@ -147,30 +222,60 @@ async function ours(ctx: BenchContext, redis: Redis, sim: Sim, secrets: BenchSec
   }
 }
 
-async function baseline(ctx: BenchContext, redis: Redis, sim: Sim, secrets: BenchSecrets, csv: string, contacts: number, timeoutMs: number): Promise<RunResult> {
+async function baseline(
+  ctx: BenchContext,
+  redis: Redis,
+  sim: Sim,
+  secrets: BenchSecrets,
+  csv: string,
+  contacts: number,
+  timeoutMs: number,
+): Promise<RunResult> {
   const prefix = 'bench-p5-raw';
-  const env = { ...secrets, REDIS_URL: ctx.redisUrl, SIM_URL: sim.proc.address, P5_PREFIX: prefix, P5_CSV: csv, P5_CONCURRENCY: String(CONCURRENCY), P5_REDIAL_DELAY_MS: String(REDIAL_DELAY_MS) };
+  const env = {
+    ...secrets,
+    REDIS_URL: ctx.redisUrl,
+    SIM_URL: sim.proc.address,
+    P5_PREFIX: prefix,
+    P5_CSV: csv,
+    P5_CONCURRENCY: String(CONCURRENCY),
+    P5_REDIAL_DELAY_MS: String(REDIAL_DELAY_MS),
+  };
   const before = await usedMemory(redis);
   const redisCpu0 = await redisCpuMs(redis);
   const hook = await forkRaw('hook', env);
   const dialers: Awaited<ReturnType<typeof forkRaw>>[] = [];
   try {
-    for (let i = 0; i < WORKERS; i++) dialers.push(await forkRaw('dialer', { ...env, P5_HOOK_URL: `http://127.0.0.1:${hook.port}` }));
+    for (let i = 0; i < WORKERS; i++)
+      dialers.push(await forkRaw('dialer', { ...env, P5_HOOK_URL: `http://127.0.0.1:${hook.port}` }));
     const started = performance.now();
     await forkRaw('import', env);
     ctx.log(`P5: baseline: imported in ${round((performance.now() - started) / 1000, 1)} s; waiting for all-terminal`);
-    const done = await waitFor(async () => Number(await redis.get(`${prefix}:${RAW_TERMINAL_KEY}`)) >= contacts, timeoutMs);
+    const done = await waitFor(
+      async () => Number(await redis.get(`${prefix}:${RAW_TERMINAL_KEY}`)) >= contacts,
+      timeoutMs,
+    );
     const wallMs = performance.now() - started;
     const terminal = Number(await redis.get(`${prefix}:${RAW_TERMINAL_KEY}`));
     const s = await sim.stats();
-    ctx.log(`P5: baseline: ${round(wallMs / 1000, 1)} s${done ? '' : ' (timed out)'}, ${terminal} terminal, sim dial-outs ${s.dialouts}, notifications ${JSON.stringify(s.notifications.byReceiverStatus)}`);
-    const cpuMs = [hook.child.pid, ...dialers.map((d) => d.child.pid)].reduce((sum: number, pid) => sum + processCpuMs(pid), 0) + (await redisCpuMs(redis)) - redisCpu0;
+    ctx.log(
+      `P5: baseline: ${round(wallMs / 1000, 1)} s${done ? '' : ' (timed out)'}, ${terminal} terminal, sim dial-outs ${s.dialouts}, notifications ${JSON.stringify(s.notifications.byReceiverStatus)}`,
+    );
+    const cpuMs =
+      [hook.child.pid, ...dialers.map((d) => d.child.pid)].reduce((sum: number, pid) => sum + processCpuMs(pid), 0) +
+      (await redisCpuMs(redis)) -
+      redisCpu0;
     await Promise.all(dialers.map((d) => stopChild(d.child)));
     await stopChild(hook.child);
     const after = await usedMemory(redis);
     return {
-      wallMs, terminal, lost: Math.max(0, contacts - terminal), bytesPerContact: (after - before) / contacts, dialouts: s.dialouts,
-      notifyNon2xx: non2xx(s.notifications.byReceiverStatus), cpuMsPerContact: cpuMs / contacts,
+      wallMs,
+      terminal,
+      lost: Math.max(0, contacts - terminal),
+      bytesPerContact: (after - before) / contacts,
+      dialouts: s.dialouts,
+      notifyNon2xx: non2xx(s.notifications.byReceiverStatus),
+      cpuMsPerContact: cpuMs / contacts,
     };
   } finally {
     await Promise.all(dialers.map((d) => stopChild(d.child)));
@@ -196,15 +301,51 @@ export const p5EndToEnd: Scenario = async (ctx) => {
     ctx.log(`P5: ours, ${contacts} contacts, ${WORKERS} dialer workers × ${CONCURRENCY}`);
     const our = await ours(ctx, redis, sim, secrets, csv, contacts, timeoutMs);
     const ratio = our.wallMs / raw.wallMs;
-    const row = (metric: string, value: number, base: number | undefined, target: string, pass: boolean): ScenarioRow => ({ scenario: 'P5 end-to-end', metric, value, baseline: base, target, pass });
+    const row = (
+      metric: string,
+      value: number,
+      base: number | undefined,
+      target: string,
+      pass: boolean,
+    ): ScenarioRow => ({ scenario: 'P5 end-to-end', metric, value, baseline: base, target, pass });
     return [
-      row(`wall time to all-terminal, ${contacts.toLocaleString('en-US')} contacts (s)`, round(our.wallMs / 1000, 1), round(raw.wallMs / 1000, 1), 'reported', true),
-      row('contacts/s to all-terminal', round((contacts * 1000) / our.wallMs, 0), round((contacts * 1000) / raw.wallMs, 0), 'reported', true),
+      row(
+        `wall time to all-terminal, ${contacts.toLocaleString('en-US')} contacts (s)`,
+        round(our.wallMs / 1000, 1),
+        round(raw.wallMs / 1000, 1),
+        'reported',
+        true,
+      ),
+      row(
+        'contacts/s to all-terminal',
+        round((contacts * 1000) / our.wallMs, 0),
+        round((contacts * 1000) / raw.wallMs, 0),
+        'reported',
+        true,
+      ),
       row('dial-outs (first calls + re-dials)', our.dialouts, raw.dialouts, 'reported', true),
-      row('CPU per contact, dialing + ingesting processes + Redis (ms)', round(our.cpuMsPerContact, 2), round(raw.cpuMsPerContact, 2), 'reported', true),
+      row(
+        'CPU per contact, dialing + ingesting processes + Redis (ms)',
+        round(our.cpuMsPerContact, 2),
+        round(raw.cpuMsPerContact, 2),
+        'reported',
+        true,
+      ),
       row('lost (not terminal, or ended lost)', our.lost, raw.lost, '0', our.lost === 0 && our.notifyNon2xx === 0),
-      row('Redis bytes per contact after completion (used_memory)', round(our.bytesPerContact, 0), round(raw.bytesPerContact, 0), '≤ 500 B', our.bytesPerContact <= 500),
-      row('of which contact records (MEMORY USAGE of the contacts hash) per contact', round(our.recordBytesPerContact ?? 0, 0), undefined, 'reported', true),
+      row(
+        'Redis bytes per contact after completion (used_memory)',
+        round(our.bytesPerContact, 0),
+        round(raw.bytesPerContact, 0),
+        '≤ 500 B',
+        our.bytesPerContact <= 500,
+      ),
+      row(
+        'of which contact records (MEMORY USAGE of the contacts hash) per contact',
+        round(our.recordBytesPerContact ?? 0, 0),
+        undefined,
+        'reported',
+        true,
+      ),
       row('wall time ÷ baseline', round(ratio, 2), undefined, 'reported', true),
     ];
   } finally {

@@ -13,7 +13,8 @@ const CLOCK_TICKS = 100;
 /** Runs `dialer <args>` to its end; resolves with its stdout (rejects on a non-zero exit). */
 export async function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   const { exit, stdout, stderr } = await runDialer(args, { env: { ...process.env, ...env }, timeoutMs: 3_600_000 });
-  if (exit.code !== 0) throw new Error(`dialer ${args.join(' ')} ended with ${describeExit(exit)}: ${stderr.slice(-4096)}`);
+  if (exit.code !== 0)
+    throw new Error(`dialer ${args.join(' ')} ended with ${describeExit(exit)}: ${stderr.slice(-4096)}`);
   return stdout;
 }
 

@@ -33,7 +33,12 @@ interface RawDial {
 export const RAW_DIAL_QUEUE = 'raw-dial';
 const RAW_NOTIFY_QUEUE = 'raw-notify';
 export const RAW_TERMINAL_KEY = 'raw:terminal';
-const RAW_JOB_OPTS = { removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED, attempts: 5, backoff: { type: 'exponential', delay: 500 } };
+const RAW_JOB_OPTS = {
+  removeOnComplete: KEEP_COMPLETED,
+  removeOnFail: KEEP_FAILED,
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 500 },
+};
 
 function env(name: string): string {
   const v = process.env[name];
@@ -76,13 +81,26 @@ async function runDialer(): Promise<void> {
   const concurrency = Number(env('P5_CONCURRENCY'));
   const auth = new SavgAuthToken({ clientId: env('SAVG_CLIENT_ID'), clientSecret: env('SAVG_CLIENT_SECRET') });
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency * 2 });
-  const client = got.extend({ prefixUrl: env('SIM_URL'), retry: { limit: 0 }, timeout: { request: 15_000 }, throwHttpErrors: false, agent: { http: agent }, responseType: 'text' });
+  const client = got.extend({
+    prefixUrl: env('SIM_URL'),
+    retry: { limit: 0 },
+    timeout: { request: 15_000 },
+    throwHttpErrors: false,
+    agent: { http: agent },
+    responseType: 'text',
+  });
   const path = `api/1.1/public/bot/${env('SAVG_BOT_ID')}/smartassist/dialout`;
   const hook = env('P5_HOOK_URL');
   const worker = new Worker<RawDial>(
     RAW_DIAL_QUEUE,
     async (job) => {
-      const body = { bot: env('SAVG_BOT_ID'), target: `tel:${job.data.p}`, caller: env('SAVG_CALLER'), notifyurl: `${hook}/notify/${encodeURIComponent(job.data.p)}/${job.data.n}`, machineDetection: 'detect' };
+      const body = {
+        bot: env('SAVG_BOT_ID'),
+        target: `tel:${job.data.p}`,
+        caller: env('SAVG_CALLER'),
+        notifyurl: `${hook}/notify/${encodeURIComponent(job.data.p)}/${job.data.n}`,
+        machineDetection: 'detect',
+      };
       const res = await client.post(path, { json: body, headers: { auth: await auth.get() } });
       if (res.statusCode >= 300) throw new Error(`HTTP ${res.statusCode}`);
       return res.statusCode;

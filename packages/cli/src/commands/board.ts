@@ -8,7 +8,9 @@ import type { Command } from 'commander';
 export function registerBoardCommand(program: Command): void {
   program
     .command('board')
-    .description('Run Bull Board for every campaign queue (basic auth: BOARD_USER/BOARD_PASSWORD), with /healthz and /metrics')
+    .description(
+      'Run Bull Board for every campaign queue (basic auth: BOARD_USER/BOARD_PASSWORD), with /healthz and /metrics',
+    )
     .action(async () => {
       const { createLogger, loadConfig } = await import('@dialer/core');
       const { runUntilSignal } = await import('../run-process.js');

@@ -13,7 +13,9 @@ export function formatDuration(seconds: number | null): string {
 }
 
 export function outcomeSummary(outcomes: CampaignStatus['outcomes']): string {
-  const entries = Object.entries(outcomes).filter(([, c]) => (c ?? 0) > 0).sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0));
+  const entries = Object.entries(outcomes)
+    .filter(([, c]) => (c ?? 0) > 0)
+    .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0));
   return entries.length === 0 ? '—' : entries.map(([o, c]) => `${o} ${n(c ?? 0)}`).join(' · ');
 }
 
@@ -38,8 +40,18 @@ export function statusText(s: CampaignStatus): string {
     ['dial-outs', `${n(s.dialouts)} (re-dials ${n(s.redials)}), ${rate}`],
     ['eta', formatDuration(s.eta)],
     ['outcomes', outcomeSummary(s.outcomes)],
-    ...(s.stranded > 0 ? [['stranded', `${n(s.stranded)} contacts found with no job and no live call, given one back by the watchdog (see the ingester's log)`]] : []),
-    ['queue', `waiting ${n(q.waiting)} · active ${n(q.active)} · delayed ${n(q.delayed)} · failed ${n(q.failed)}${q.isPaused ? ' (queue paused)' : ''}`],
+    ...(s.stranded > 0
+      ? [
+          [
+            'stranded',
+            `${n(s.stranded)} contacts found with no job and no live call, given one back by the watchdog (see the ingester's log)`,
+          ],
+        ]
+      : []),
+    [
+      'queue',
+      `waiting ${n(q.waiting)} · active ${n(q.active)} · delayed ${n(q.delayed)} · failed ${n(q.failed)}${q.isPaused ? ' (queue paused)' : ''}`,
+    ],
     ['created', s.createdAt],
   ];
   return `${rows.map(([k, v]) => `${(k as string).padEnd(10)}${v as string}`).join('\n')}\n`;
@@ -49,9 +61,21 @@ export function statusText(s: CampaignStatus): string {
 export function listText(statuses: CampaignStatus[]): string {
   if (statuses.length === 0) return 'No campaigns yet: `dialer produce <file.csv> --campaign <id>` creates one.\n';
   const head = ['CAMPAIGN', 'STATE', 'CONTACTS', 'ENDED', 'PENDING', 'LIVE', 'CREATED'];
-  const rows = statuses.map((s) => [s.campaign, s.state, n(s.contacts), n(s.terminal), n(s.pending), n(s.live), s.createdAt.slice(0, 19).replace('T', ' ')]);
+  const rows = statuses.map((s) => [
+    s.campaign,
+    s.state,
+    n(s.contacts),
+    n(s.terminal),
+    n(s.pending),
+    n(s.live),
+    s.createdAt.slice(0, 19).replace('T', ' '),
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i >= 2 && i <= 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i >= 2 && i <= 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return `${[line(head), ...rows.map(line)].join('\n')}\n`;
 }
 

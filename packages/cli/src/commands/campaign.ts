@@ -26,7 +26,9 @@ const print = (text: string) => process.stdout.write(text);
  * (which every worker obeys) and its BullMQ queue, so they mean the same as the buttons in `dialer board`.
  */
 export function registerCampaignCommand(program: Command): void {
-  const campaign = program.command('campaign').description('Campaign control: list, status, watch, pause, resume, cancel');
+  const campaign = program
+    .command('campaign')
+    .description('Campaign control: list, status, watch, pause, resume, cancel');
 
   campaign
     .command('list')
@@ -45,7 +47,10 @@ export function registerCampaignCommand(program: Command): void {
     .command('status')
     .description('Show a campaign: state (and why it is paused), counts by outcome, live calls, dial rate, ETA')
     .argument('<id>', 'campaign id')
-    .option('--json', 'print exactly one JSON object: {campaign, state, contacts, terminal, live, outcomes, pauseReason, pending, dialouts, redials, dialRate, eta, queue, createdAt, stranded}')
+    .option(
+      '--json',
+      'print exactly one JSON object: {campaign, state, contacts, terminal, live, outcomes, pauseReason, pending, dialouts, redials, dialRate, eta, queue, createdAt, stranded}',
+    )
     .option('--watch', 'keep showing it live with a progress bar (same as `dialer campaign watch`)')
     .option('--interval <seconds>', 'refresh interval of --watch (default 1)', parseInterval)
     .action(async (id: string, flags: { json?: boolean; watch?: boolean; interval?: number }) => {
@@ -65,19 +70,27 @@ export function registerCampaignCommand(program: Command): void {
 
   campaign
     .command('pause')
-    .description('Pause a campaign: no new dial-outs within a second on every worker; calls in progress finish normally')
+    .description(
+      'Pause a campaign: no new dial-outs within a second on every worker; calls in progress finish normally',
+    )
     .argument('<id>', 'campaign id')
     .option('--reason <text>', 'why (shown by `campaign status`)', 'paused by operator')
     .action(async (id: string, flags: { reason: string }) => {
       await withControl(async (control) => {
         const r = await control.pauseCampaign(id, flags.reason);
-        print(r.previous === 'paused' ? `Campaign "${id}" was already paused.\n` : `Campaign "${id}" paused. Resume with: dialer campaign resume ${id}\n`);
+        print(
+          r.previous === 'paused'
+            ? `Campaign "${id}" was already paused.\n`
+            : `Campaign "${id}" paused. Resume with: dialer campaign resume ${id}\n`,
+        );
       });
     });
 
   campaign
     .command('resume')
-    .description('Resume a paused campaign where it stopped (also after an automatic pause, e.g. a SAVG 401, or a pause in the board)')
+    .description(
+      'Resume a paused campaign where it stopped (also after an automatic pause, e.g. a SAVG 401, or a pause in the board)',
+    )
     .argument('<id>', 'campaign id')
     .action(async (id: string) => {
       await withControl(async (control) => {
@@ -89,7 +102,9 @@ export function registerCampaignCommand(program: Command): void {
 
   campaign
     .command('cancel')
-    .description('Cancel a campaign for good: every pending contact ends as `cancelled`, no one is dialed afterwards; calls in progress finish normally')
+    .description(
+      'Cancel a campaign for good: every pending contact ends as `cancelled`, no one is dialed afterwards; calls in progress finish normally',
+    )
     .argument('<id>', 'campaign id')
     .option('--yes', 'do not ask for confirmation (required when not on a terminal)')
     .action(async (id: string, flags: { yes?: boolean }, command: Command) => {
@@ -99,7 +114,9 @@ export function registerCampaignCommand(program: Command): void {
         print(
           `Campaign "${id}" cancelled: ${r.cancelled.toLocaleString('en-US')} pending contacts ended as cancelled, ` +
             `${r.jobsRemoved.toLocaleString('en-US')} dial jobs removed` +
-            (r.inProgress > 0 ? `; ${r.inProgress.toLocaleString('en-US')} calls in progress finish normally.\n` : '.\n'),
+            (r.inProgress > 0
+              ? `; ${r.inProgress.toLocaleString('en-US')} calls in progress finish normally.\n`
+              : '.\n'),
         );
       });
     });
@@ -108,15 +125,19 @@ export function registerCampaignCommand(program: Command): void {
 /** `--interval` in seconds → ms. */
 function parseInterval(text: string): number {
   const s = Number(text);
-  if (!Number.isFinite(s) || s < 0.2 || s > 3600) throw new InvalidArgumentError('a number of seconds from 0.2 to 3600');
+  if (!Number.isFinite(s) || s < 0.2 || s > 3600)
+    throw new InvalidArgumentError('a number of seconds from 0.2 to 3600');
   return Math.round(s * 1000);
 }
 
 async function confirm(id: string, command: Command): Promise<void> {
-  if (!process.stdin.isTTY) command.error(`error: cancelling "${id}" cannot be undone: pass --yes to confirm`, { exitCode: 2 });
+  if (!process.stdin.isTTY)
+    command.error(`error: cancelling "${id}" cannot be undone: pass --yes to confirm`, { exitCode: 2 });
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = await rl.question(`Cancel campaign "${id}"? Pending contacts end as cancelled; this cannot be undone. Type the campaign id to confirm: `);
+    const answer = await rl.question(
+      `Cancel campaign "${id}"? Pending contacts end as cancelled; this cannot be undone. Type the campaign id to confirm: `,
+    );
     if (answer.trim() !== id) command.error('error: not confirmed; nothing changed', { exitCode: 2 });
   } finally {
     rl.close();

@@ -32,19 +32,42 @@ function numberIn(min: number, max: number, what: string) {
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('Everything on one machine against the SAVG simulator: import a sample, dial it, show progress, write the report')
+    .description(
+      'Everything on one machine against the SAVG simulator: import a sample, dial it, show progress, write the report',
+    )
     .option('--contacts <file>', 'CSV to import (default: the bundled sample, 309 rows of fictional contacts)')
-    .option('--outcomes <file.json>', 'simulator outcome per number, e.g. {"+12025550100":"busy,human"} (default: the sample\'s own, when importing the sample)')
+    .option(
+      '--outcomes <file.json>',
+      'simulator outcome per number, e.g. {"+12025550100":"busy,human"} (default: the sample\'s own, when importing the sample)',
+    )
     .option('--rate <n>', 'dial-outs per second, all workers together', numberIn(0.1, 1000, 'a number'), 25)
     .option('--workers <n>', 'dial worker processes', numberIn(1, 16, 'an integer'), 2)
-    .option('--redial-delay <seconds>', 'delay before re-dialing a busy or unavailable line', numberIn(0, 3600, 'seconds'), 3)
-    .option('--lost-after <seconds>', 'a call with no notification after this long ends as lost', numberIn(1, 3600, 'seconds'), 10)
+    .option(
+      '--redial-delay <seconds>',
+      'delay before re-dialing a busy or unavailable line',
+      numberIn(0, 3600, 'seconds'),
+      3,
+    )
+    .option(
+      '--lost-after <seconds>',
+      'a call with no notification after this long ends as lost',
+      numberIn(1, 3600, 'seconds'),
+      10,
+    )
     .option('--default-country <CC>', 'country of numbers written without an international prefix', 'US')
     .option('--keep-running', 'after the summary, leave everything running (browse the board) until Ctrl-C')
     .option('--private-redis', 'start a private redis-server even when REDIS_URL is set or one answers on localhost')
     .option('--clean', "delete the run's Redis keys at the end (default: keep them under their unique prefix)")
-    .option('--timeout <seconds>', 'give up when the campaign has not finished after this long', numberIn(10, 86_400, 'seconds'), 300)
-    .option('--dir <path>', 'run directory for logs, settings, rejects and the report (default: a new one under the temp directory)')
+    .option(
+      '--timeout <seconds>',
+      'give up when the campaign has not finished after this long',
+      numberIn(10, 86_400, 'seconds'),
+      300,
+    )
+    .option(
+      '--dir <path>',
+      'run directory for logs, settings, rejects and the report (default: a new one under the temp directory)',
+    )
     .addHelpText(
       'after',
       `

@@ -9,7 +9,8 @@ interface IngesterFlags {
 function concurrencyOf(text: string | undefined, core: typeof import('@dialer/core')): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new core.DialerError('DIALER_ERR_CONFIG', '--concurrency must be an integer from 1 to 1000');
+  if (!Number.isInteger(n) || n < 1 || n > 1000)
+    throw new core.DialerError('DIALER_ERR_CONFIG', '--concurrency must be an integer from 1 to 1000');
   return n;
 }
 

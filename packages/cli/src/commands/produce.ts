@@ -17,11 +17,16 @@ interface ProduceFlags {
 export function registerProduceCommand(program: Command): void {
   program
     .command('produce')
-    .description('Import contacts from a CSV file into a campaign (creates it, or adds to it) and enqueue one dial job per new contact')
+    .description(
+      'Import contacts from a CSV file into a campaign (creates it, or adds to it) and enqueue one dial job per new contact',
+    )
     .argument('<file>', 'CSV file with a header row (UTF-8; , ; or tab separated)')
     .requiredOption('--campaign <id>', 'campaign id (letters, digits, _ and -)')
     .option('--settings <file>', 'campaign settings JSON (when creating the campaign; must match an existing one)')
-    .option('--phone-column <name>', 'header of the phone column (default: phone, number, phone_number, msisdn, mobile or target)')
+    .option(
+      '--phone-column <name>',
+      'header of the phone column (default: phone, number, phone_number, msisdn, mobile or target)',
+    )
     .option('--default-country <CC>', 'country for numbers without an international prefix, e.g. US')
     .option('--delimiter <char>', 'field delimiter: , ; | or "tab" (default: detected from the header)')
     .option('--rejects <path>', 'where to write rejected rows (default: <file>.rejects.csv)')
@@ -37,7 +42,9 @@ async function produce(file: string, flags: ProduceFlags): Promise<void> {
   const abort = new AbortController();
   const onSignal = () => {
     if (abort.signal.aborted) process.exit(130);
-    process.stderr.write('\nInterrupted: finishing the rows already read (Ctrl-C again to quit now; re-running the import is safe)\n');
+    process.stderr.write(
+      '\nInterrupted: finishing the rows already read (Ctrl-C again to quit now; re-running the import is safe)\n',
+    );
     abort.abort();
   };
   process.on('SIGINT', onSignal);
@@ -83,7 +90,8 @@ class ProgressView {
   constructor(cliProgress: typeof import('cli-progress')) {
     this.bar = new cliProgress.SingleBar(
       {
-        format: 'importing {bar} {percentage}% | {rows} rows | {rate} rows/s | {accepted} accepted | {rejected} rejected | {duration_formatted}',
+        format:
+          'importing {bar} {percentage}% | {rows} rows | {rate} rows/s | {accepted} accepted | {rejected} rejected | {duration_formatted}',
         stream: process.stderr,
         hideCursor: true,
         fps: 5,

@@ -3,12 +3,25 @@ import { rename, rm } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
-import { REPORT_COLUMNS, createPrivateFile, refuseSymlink, reportCells, reportRows, type CampaignStore, type ReportRow } from '@dialer/core';
+import {
+  REPORT_COLUMNS,
+  createPrivateFile,
+  refuseSymlink,
+  reportCells,
+  reportRows,
+  type CampaignStore,
+  type ReportRow,
+} from '@dialer/core';
 
 export type ReportFormat = 'csv' | 'json';
 
 /** Streams the report to `out` (a file) or stdout; returns the number of contacts written. */
-export async function writeReport(store: CampaignStore, campaignId: string, format: ReportFormat, out?: string): Promise<number> {
+export async function writeReport(
+  store: CampaignStore,
+  campaignId: string,
+  format: ReportFormat,
+  out?: string,
+): Promise<number> {
   // Fail on an unknown campaign before creating any file.
   await store.requireCampaign(campaignId);
   let count = 0;

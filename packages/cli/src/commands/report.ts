@@ -5,7 +5,8 @@ import type { ReportFormat as Format } from './report-writer.js';
  * @dialer/core's REPORT_COLUMNS, for the help text: importing core just to print help would cost more than
  * the rest of the CLI. test/cli.test.ts checks the two agree.
  */
-const REPORT_COLUMN_NAMES = 'phone,name,outcome,attempts,sip_code,reason,machine_detection,duration_s,connected_at,disconnected_at,conversation_id,row';
+const REPORT_COLUMN_NAMES =
+  'phone,name,outcome,attempts,sip_code,reason,machine_detection,duration_s,connected_at,disconnected_at,conversation_id,row';
 
 /**
  * `dialer report <id>`: one row per contact (rejected, suppressed, cancelled and expired ones included),
@@ -16,7 +17,10 @@ export function registerReportCommand(program: Command): void {
     .command('report')
     .description('Export per-contact results as CSV (default) or JSON, one row per contact')
     .argument('<id>', 'campaign id')
-    .option('--out <file>', 'write to this file (written under a temporary name, renamed when complete); default: stdout')
+    .option(
+      '--out <file>',
+      'write to this file (written under a temporary name, renamed when complete); default: stdout',
+    )
     .option('--format <format>', 'csv or json (one JSON array)', parseFormat, 'csv' as Format)
     .addHelpText(
       'after',
@@ -37,7 +41,8 @@ While contacts are still being imported a contact may appear twice (Redis HSCAN)
       const opened = await openCampaignControl(config, 'dialer-report');
       try {
         const rows = await writeReport(opened.store, id, flags.format, flags.out);
-        if (flags.out) process.stderr.write(`Wrote ${rows.toLocaleString('en-US')} contacts of "${id}" to ${flags.out}\n`);
+        if (flags.out)
+          process.stderr.write(`Wrote ${rows.toLocaleString('en-US')} contacts of "${id}" to ${flags.out}\n`);
       } finally {
         await opened.close();
       }

@@ -8,7 +8,10 @@ import type { Command } from 'commander';
 export async function settingsJsonSchema(): Promise<Record<string, unknown>> {
   const { campaignSettingsInputSchema } = await import('@dialer/core');
   const { z } = await import('zod');
-  const schema = z.toJSONSchema(campaignSettingsInputSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(campaignSettingsInputSchema, { io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   return {
     $schema: schema.$schema,
     title: 'Campaign settings',

@@ -14,9 +14,15 @@ export function registerSimCommand(program: Command): void {
       const { runUntilSignal } = await import('../run-process.js');
       let options;
       try {
-        options = loadSimulatorOptions({ ...process.env, ...(opts.host ? { SIM_HOST: opts.host } : {}), ...(opts.port ? { SIM_PORT: opts.port } : {}) });
+        options = loadSimulatorOptions({
+          ...process.env,
+          ...(opts.host ? { SIM_HOST: opts.host } : {}),
+          ...(opts.port ? { SIM_PORT: opts.port } : {}),
+        });
       } catch (err) {
-        throw new DialerError('DIALER_ERR_CONFIG', err instanceof Error ? err.message : String(err), undefined, { cause: err });
+        throw new DialerError('DIALER_ERR_CONFIG', err instanceof Error ? err.message : String(err), undefined, {
+          cause: err,
+        });
       }
       const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info', name: 'sim' });
       const sim = createSimulator(options);

@@ -41,7 +41,12 @@ export async function readSuppressFile(
   try {
     if (!(await stat(file)).isFile()) throw new Error('not a file');
   } catch (err) {
-    throw new DialerError('DIALER_ERR_CSV', `Cannot read the do-not-call file ${file}: ${(err as Error).message}`, { file }, { cause: err });
+    throw new DialerError(
+      'DIALER_ERR_CSV',
+      `Cannot read the do-not-call file ${file}: ${(err as Error).message}`,
+      { file },
+      { cause: err },
+    );
   }
   const counts: SuppressFileCounts = { rows: 0, rejected: 0, rejectedLines: [] };
   let column = 0;

@@ -23,7 +23,9 @@ async function withLists<T>(fn: (lists: SuppressionList, store: CampaignStore) =
 }
 
 function listName(scope: SuppressionScope): string {
-  return scope.campaignId === undefined ? 'the global do-not-call list' : `the do-not-call list of campaign "${scope.campaignId}"`;
+  return scope.campaignId === undefined
+    ? 'the global do-not-call list'
+    : `the do-not-call list of campaign "${scope.campaignId}"`;
 }
 
 /** Every argument normalized like a contact, or an error naming the ones that are not numbers (nothing changes). */
@@ -33,7 +35,9 @@ async function normalizeAll(inputs: string[], defaultCountry: string | undefined
   const bad = entries.filter((e) => !e.ok);
   if (bad.length > 0) {
     const what = bad.map((e) => `"${e.input}" (${e.reason})`).join(', ');
-    throw new DialerError('DIALER_ERR_PHONE', `Not a phone number: ${what}; nothing was changed`, { count: bad.length });
+    throw new DialerError('DIALER_ERR_PHONE', `Not a phone number: ${what}; nothing was changed`, {
+      count: bad.length,
+    });
   }
   return [...new Set(entries.map((e) => (e.ok ? e.number : '')))];
 }
@@ -41,7 +45,9 @@ async function normalizeAll(inputs: string[], defaultCountry: string | undefined
 /** A campaign list for a campaign that does not exist yet is allowed (load it before the import), but said. */
 async function noteUnknownCampaign(store: CampaignStore, scope: SuppressionScope): Promise<void> {
   if (scope.campaignId !== undefined && !(await store.getCampaign(scope.campaignId))) {
-    process.stderr.write(`Note: campaign "${scope.campaignId}" does not exist yet; its list applies once it is created.\n`);
+    process.stderr.write(
+      `Note: campaign "${scope.campaignId}" does not exist yet; its list applies once it is created.\n`,
+    );
   }
 }
 
@@ -56,9 +62,13 @@ const withScopeOptions = (cmd: Command) =>
  * worker checks again right before each dial-out, so a number listed after its import is never dialed.
  */
 export function registerSuppressCommand(program: Command): void {
-  const suppress = program.command('suppress').description('Do-not-call lists (global, or per campaign with --campaign)');
+  const suppress = program
+    .command('suppress')
+    .description('Do-not-call lists (global, or per campaign with --campaign)');
 
-  withScopeOptions(suppress.command('add').description('Put numbers on a do-not-call list').argument('<number...>', 'phone numbers'))
+  withScopeOptions(
+    suppress.command('add').description('Put numbers on a do-not-call list').argument('<number...>', 'phone numbers'),
+  )
     .option('--json', 'print {list, added, already}')
     .action(async (inputs: string[], flags: ListFlags) => {
       const numbers = await normalizeAll(inputs, flags.defaultCountry);
@@ -67,11 +77,20 @@ export function registerSuppressCommand(program: Command): void {
         await noteUnknownCampaign(store, scope);
         const added = await lists.add(numbers, scope);
         const result = { list: scope.campaignId ?? 'global', added, already: numbers.length - added };
-        print(flags.json ? `${JSON.stringify(result)}\n` : `Added ${added} number(s) to ${listName(scope)}${result.already ? ` (${result.already} already on it)` : ''}.\n`);
+        print(
+          flags.json
+            ? `${JSON.stringify(result)}\n`
+            : `Added ${added} number(s) to ${listName(scope)}${result.already ? ` (${result.already} already on it)` : ''}.\n`,
+        );
       });
     });
 
-  withScopeOptions(suppress.command('remove').description('Take numbers off a do-not-call list').argument('<number...>', 'phone numbers'))
+  withScopeOptions(
+    suppress
+      .command('remove')
+      .description('Take numbers off a do-not-call list')
+      .argument('<number...>', 'phone numbers'),
+  )
     .option('--json', 'print {list, removed, absent}')
     .action(async (inputs: string[], flags: ListFlags) => {
       const numbers = await normalizeAll(inputs, flags.defaultCountry);
@@ -80,14 +99,20 @@ export function registerSuppressCommand(program: Command): void {
         const removed = await lists.remove(numbers, scope);
         const result = { list: scope.campaignId ?? 'global', removed, absent: numbers.length - removed };
         // Contacts that already ended `suppressed` stay so: removal only affects future imports and dial-outs.
-        print(flags.json ? `${JSON.stringify(result)}\n` : `Removed ${removed} number(s) from ${listName(scope)}${result.absent ? ` (${result.absent} were not on it)` : ''}.\n`);
+        print(
+          flags.json
+            ? `${JSON.stringify(result)}\n`
+            : `Removed ${removed} number(s) from ${listName(scope)}${result.absent ? ` (${result.absent} were not on it)` : ''}.\n`,
+        );
       });
     });
 
   withScopeOptions(
     suppress
       .command('import')
-      .description('Add every number of a file: one per line, or a CSV with a phone column (header) or the number first')
+      .description(
+        'Add every number of a file: one per line, or a CSV with a phone column (header) or the number first',
+      )
       .argument('<file>', 'the do-not-call file'),
   )
     .option('--json', 'print {list, rows, added, already, rejected}')
@@ -102,10 +127,22 @@ export function registerSuppressCommand(program: Command): void {
           valid += numbers.length;
           added += await lists.add(numbers, scope);
         });
-        const result = { list: scope.campaignId ?? 'global', rows: counts.rows, added, already: valid - added, rejected: counts.rejected };
+        const result = {
+          list: scope.campaignId ?? 'global',
+          rows: counts.rows,
+          added,
+          already: valid - added,
+          rejected: counts.rejected,
+        };
         if (flags.json) print(`${JSON.stringify(result)}\n`);
-        else print(`${file}: ${counts.rows} number(s) read, ${added} added to ${listName(scope)}, ${result.already} already on it, ${counts.rejected} rejected.\n`);
-        if (counts.rejected > 0) process.stderr.write(`Rejected lines (not phone numbers): ${counts.rejectedLines.join(', ')}${counts.rejected > counts.rejectedLines.length ? ', …' : ''}\n`);
+        else
+          print(
+            `${file}: ${counts.rows} number(s) read, ${added} added to ${listName(scope)}, ${result.already} already on it, ${counts.rejected} rejected.\n`,
+          );
+        if (counts.rejected > 0)
+          process.stderr.write(
+            `Rejected lines (not phone numbers): ${counts.rejectedLines.join(', ')}${counts.rejected > counts.rejectedLines.length ? ', …' : ''}\n`,
+          );
       });
     });
 

@@ -104,7 +104,11 @@ export class DemoChild {
       };
       const timer = setTimeout(() => {
         this.waiters.delete(waiter);
-        reject(new Error(`${this.name} did not log "${message}" within ${Math.round(timeoutMs / 1000)} s: see ${this.logFile}`));
+        reject(
+          new Error(
+            `${this.name} did not log "${message}" within ${Math.round(timeoutMs / 1000)} s: see ${this.logFile}`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.add(waiter);
       void this.exited.then((info) => {
@@ -141,7 +145,8 @@ export async function waitForHealthy(url: string, timeoutMs: number, what: strin
     } catch (err) {
       last = err instanceof Error ? err.message : String(err);
     }
-    if (Date.now() > deadline) throw new Error(`${what} is not healthy at ${url} after ${Math.round(timeoutMs / 1000)} s (${last})`);
+    if (Date.now() > deadline)
+      throw new Error(`${what} is not healthy at ${url} after ${Math.round(timeoutMs / 1000)} s (${last})`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -132,9 +132,15 @@ export function loadOutcomeScripts(o: DemoOptions): Record<string, string> | und
   if (!file) return undefined;
   try {
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('must be a JSON object of number → outcomes');
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new Error('must be a JSON object of number → outcomes');
     return parsed as Record<string, string>;
   } catch (err) {
-    throw new DialerError('DIALER_ERR_CONFIG', `${file} (--outcomes): ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
+    throw new DialerError(
+      'DIALER_ERR_CONFIG',
+      `${file} (--outcomes): ${err instanceof Error ? err.message : String(err)}`,
+      undefined,
+      { cause: err },
+    );
   }
 }

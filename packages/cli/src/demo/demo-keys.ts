@@ -8,7 +8,11 @@ import type { DemoRedis } from './demo-redis.js';
 /** The Redis URL without a password, and where it came from. */
 export function redisText(redis: DemoRedis): string {
   const shown = redis.url.replace(/\/\/[^@/]*@/, '//***@');
-  const from = { REDIS_URL: 'from REDIS_URL', localhost: 'answered on localhost', private: `a private redis-server, pid ${redis.pid ?? '?'}` }[redis.source];
+  const from = {
+    REDIS_URL: 'from REDIS_URL',
+    localhost: 'answered on localhost',
+    private: `a private redis-server, pid ${redis.pid ?? '?'}`,
+  }[redis.source];
   return `${shown} (${from})`;
 }
 

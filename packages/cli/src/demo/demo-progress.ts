@@ -36,7 +36,8 @@ class BarView implements ProgressView {
   ) {
     this.bar = new cliProgress.SingleBar(
       {
-        format: 'dialing {bar} {percentage}% | {value}/{total} ended | live {live} | dial-outs {dialouts} (re-dials {redials}) | {elapsed} | {outcomes}',
+        format:
+          'dialing {bar} {percentage}% | {value}/{total} ended | live {live} | dial-outs {dialouts} (re-dials {redials}) | {elapsed} | {outcomes}',
         stream: out,
         hideCursor: true,
         clearOnComplete: false,

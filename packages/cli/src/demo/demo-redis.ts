@@ -2,7 +2,17 @@
 // redis-server (loopback, free port, data in the run directory) when the binary exists, else a clear message.
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DialerError, createRedis, findRedisServer, launchRedisServer, pingRedis, signalProcess, stopProcess, waitForRedis, type LaunchedRedis } from '@dialer/core';
+import {
+  DialerError,
+  createRedis,
+  findRedisServer,
+  launchRedisServer,
+  pingRedis,
+  signalProcess,
+  stopProcess,
+  waitForRedis,
+  type LaunchedRedis,
+} from '@dialer/core';
 
 export type RedisSource = 'REDIS_URL' | 'localhost' | 'private';
 
@@ -30,13 +40,19 @@ or point the demo at an existing one: REDIS_URL=redis://host:port npm run demo`;
  * Picks (or starts) the Redis for the demo; `logDir` receives a private server's log. With `privateOnly`
  * a private redis-server is started even when another Redis is available.
  */
-export async function chooseRedis(env: NodeJS.ProcessEnv, runDir: string, logDir: string, privateOnly = false): Promise<DemoRedis> {
+export async function chooseRedis(
+  env: NodeJS.ProcessEnv,
+  runDir: string,
+  logDir: string,
+  privateOnly = false,
+): Promise<DemoRedis> {
   const fromEnv = env.REDIS_URL?.trim();
   if (fromEnv && !privateOnly) {
     await requireReachable(fromEnv);
     return { url: fromEnv, source: 'REDIS_URL', stop: async () => undefined, kill: () => undefined };
   }
-  if (!privateOnly && (await pingRedis(6379))) return { url: LOCAL_URL, source: 'localhost', stop: async () => undefined, kill: () => undefined };
+  if (!privateOnly && (await pingRedis(6379)))
+    return { url: LOCAL_URL, source: 'localhost', stop: async () => undefined, kill: () => undefined };
   const bin = findRedisServer(env);
   if (!bin) throw new DialerError('DIALER_ERR_REDIS_SERVER', NO_REDIS_HELP);
   return startPrivateRedis(bin, join(runDir, 'redis'), logDir);
@@ -51,9 +67,14 @@ async function requireReachable(url: string): Promise<void> {
   try {
     await waitForRedis(client, 5000);
   } catch (err) {
-    throw new DialerError('DIALER_ERR_REDIS', `Redis at REDIS_URL is unreachable${lastError ? `: ${lastError}` : ''} (unset REDIS_URL to let the demo find or start one)`, undefined, {
-      cause: err,
-    });
+    throw new DialerError(
+      'DIALER_ERR_REDIS',
+      `Redis at REDIS_URL is unreachable${lastError ? `: ${lastError}` : ''} (unset REDIS_URL to let the demo find or start one)`,
+      undefined,
+      {
+        cause: err,
+      },
+    );
   } finally {
     client.disconnect();
   }
@@ -69,7 +90,12 @@ async function startPrivateRedis(bin: string, dataDir: string, logDir: string): 
     redis = await launchRedisServer({ bin, dir: dataDir, detached: true, output: log });
   } catch (err) {
     log.end();
-    throw new DialerError('DIALER_ERR_REDIS', `the private redis-server (${bin}) did not start: see ${logFile}`, undefined, { cause: err });
+    throw new DialerError(
+      'DIALER_ERR_REDIS',
+      `the private redis-server (${bin}) did not start: see ${logFile}`,
+      undefined,
+      { cause: err },
+    );
   }
   const { child, url } = redis;
   child.once('close', () => log.end());

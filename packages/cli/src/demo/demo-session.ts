@@ -7,7 +7,16 @@ import { loadConfig, openCampaignControl, type CampaignStatus, type OpenedCampai
 import { writeReport } from '../commands/report-writer.js';
 import { describeExit } from '../spawn-dialer.js';
 import { DemoChild } from './demo-children.js';
-import { childEnv, DEMO_CAMPAIGN, generateSecrets, loadOutcomeScripts, resolveContacts, writeSettings, type DemoOptions, type DemoSecrets } from './demo-env.js';
+import {
+  childEnv,
+  DEMO_CAMPAIGN,
+  generateSecrets,
+  loadOutcomeScripts,
+  resolveContacts,
+  writeSettings,
+  type DemoOptions,
+  type DemoSecrets,
+} from './demo-env.js';
 import { createProgressView, type ProgressView } from './demo-progress.js';
 import { chooseRedis, type DemoRedis } from './demo-redis.js';
 import { deleteKeys, keysText, redisText } from './demo-keys.js';
@@ -76,13 +85,18 @@ export class DemoSession {
     this.say(`  run directory   ${this.runDir}`);
     // Assigned as soon as it exists, so a Ctrl-C during start-up still stops a private redis-server.
     const choosing = chooseRedis(process.env, this.runDir, this.logDir, this.o.privateRedis);
-    void choosing.then((r) => (this.redis = r), () => undefined);
+    void choosing.then(
+      (r) => (this.redis = r),
+      () => undefined,
+    );
     const redis = await this.step(choosing);
     this.redis = redis;
     this.say(`  redis           ${redisText(redis)}, key prefix ${this.secrets.prefix}`);
     const env = childEnv(process.env, redis.url, this.secrets, this.o);
     this.say(`Starting the simulator, the ingester, Bull Board and ${this.o.workers} workers…`);
-    const stack = await this.step(startStack({ env, logDir: this.logDir, workers: this.o.workers, track: (c) => this.children.push(c) }));
+    const stack = await this.step(
+      startStack({ env, logDir: this.logDir, workers: this.o.workers, track: (c) => this.children.push(c) }),
+    );
     if (scripts) await this.step(scriptSimulator(stack.simUrl, scripts));
     this.boardUrl = stack.boardUrl;
     this.printStack(stack, scripts !== undefined);
@@ -98,7 +112,8 @@ export class DemoSession {
   }
 
   private printStack(stack: DemoStack, scripted: boolean): void {
-    for (const p of stack.processes) this.say(`  ${p.name.padEnd(10)} pid ${String(p.pid).padEnd(8)} ${p.url.padEnd(24)} log ${basename(p.logFile)}`);
+    for (const p of stack.processes)
+      this.say(`  ${p.name.padEnd(10)} pid ${String(p.pid).padEnd(8)} ${p.url.padEnd(24)} log ${basename(p.logFile)}`);
     if (scripted) this.say('  the simulator plays a scripted outcome per number (packages/cli/demo/outcomes.json)');
     this.say('');
     this.say(this.boardText());
@@ -109,14 +124,28 @@ export class DemoSession {
   private async runImport(env: NodeJS.ProcessEnv, contacts: string): Promise<ImportResult> {
     this.say(`Importing ${contacts} into campaign "${DEMO_CAMPAIGN}"…`);
     const settings = writeSettings(this.runDir, this.o);
-    const args = ['produce', contacts, '--campaign', DEMO_CAMPAIGN, '--settings', settings, '--rejects', join(this.runDir, 'rejects.csv'), '--json'];
+    const args = [
+      'produce',
+      contacts,
+      '--campaign',
+      DEMO_CAMPAIGN,
+      '--settings',
+      settings,
+      '--rejects',
+      join(this.runDir, 'rejects.csv'),
+      '--json',
+    ];
     if (this.o.defaultCountry) args.push('--default-country', this.o.defaultCountry);
     const child = new DemoChild('produce', args, env, this.logDir, true);
     this.children.push(child);
     const info = await child.exited;
     const result = parseImportResult(child.stdout());
     if (info.code === 0 && result) return result;
-    const reason = child.stderr().split('\n').reverse().find((l) => l.startsWith('dialer:'));
+    const reason = child
+      .stderr()
+      .split('\n')
+      .reverse()
+      .find((l) => l.startsWith('dialer:'));
     throw new Error(`the import failed (${describeExit(info)})${reason ? `: ${reason}` : ''}; see ${child.logFile}`);
   }
 
@@ -131,7 +160,10 @@ export class DemoSession {
         this.view.update(status);
         if (status.state === 'completed' || (status.state === 'cancelled' && status.live === 0)) return status;
         const crashed = stack.crashed();
-        if (crashed) throw new Error(`${crashed.name} exited unexpectedly (${describeExit(crashed.exitInfo()!)}): see ${crashed.logFile}`);
+        if (crashed)
+          throw new Error(
+            `${crashed.name} exited unexpectedly (${describeExit(crashed.exitInfo()!)}): see ${crashed.logFile}`,
+          );
         if (Date.now() > deadline) {
           throw new Error(
             `the campaign did not finish within ${this.o.timeoutMs / 1000} s (${status.state}, ${status.terminal}/${status.contacts} ended): ` +
@@ -152,7 +184,17 @@ export class DemoSession {
     const reportFile = join(this.runDir, 'report.csv');
     const reportRows = await writeReport(store, DEMO_CAMPAIGN, 'csv', reportFile);
     const counts = await countResults(store, DEMO_CAMPAIGN);
-    this.out.write(summaryText({ status, counts, imported, elapsedMs: Date.now() - startedAt, reportFile, reportRows, logDir: this.logDir }));
+    this.out.write(
+      summaryText({
+        status,
+        counts,
+        imported,
+        elapsedMs: Date.now() - startedAt,
+        reportFile,
+        reportRows,
+        logDir: this.logDir,
+      }),
+    );
     if (this.o.clean) {
       const removed = await deleteKeys(store.redis, this.secrets.prefix);
       this.say(`Removed the demo's ${removed.toLocaleString('en-US')} Redis keys (prefix ${this.secrets.prefix}).`);
@@ -218,7 +260,8 @@ export class DemoSession {
     await this.redis?.stop();
     const redis = this.redis?.source === 'private' ? ' and the private redis-server' : '';
     if (running > 0 || redis) this.say(`Stopped ${running} demo processes${redis}.`);
-    if (this.signal && this.redis) this.say(`Logs: ${this.logDir}; this run's Redis keys are under the prefix ${this.secrets.prefix}.`);
+    if (this.signal && this.redis)
+      this.say(`Logs: ${this.logDir}; this run's Redis keys are under the prefix ${this.secrets.prefix}.`);
   }
 
   /** Last resort (a second Ctrl-C, or the process exiting): SIGKILL to everything the demo started. */

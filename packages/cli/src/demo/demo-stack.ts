@@ -40,7 +40,14 @@ function addressOf(entry: LogEntry, field: string, name: string): string {
 }
 
 /** Spawns `dialer <command>` and resolves once its ready line is logged and its /healthz answers 200. */
-async function startOne(o: StackOptions, name: string, args: string[], ready: string, field: string, health = '/healthz'): Promise<{ child: DemoChild; url: string }> {
+async function startOne(
+  o: StackOptions,
+  name: string,
+  args: string[],
+  ready: string,
+  field: string,
+  health = '/healthz',
+): Promise<{ child: DemoChild; url: string }> {
   const child = new DemoChild(name, args, o.env, o.logDir);
   o.track(child);
   const entry = await child.waitForLog(ready, READY_TIMEOUT_MS);
@@ -57,7 +64,9 @@ export async function startStack(o: StackOptions): Promise<DemoStack> {
   ]);
   const workerEnv = { ...o.env, SAVG_BASE_URL: sim.url, NOTIFY_BASE_URL: ingester.url };
   const workers = await Promise.all(
-    Array.from({ length: o.workers }, (_, i) => startOne({ ...o, env: workerEnv }, `worker-${i + 1}`, ['worker'], 'worker ready', 'metrics')),
+    Array.from({ length: o.workers }, (_, i) =>
+      startOne({ ...o, env: workerEnv }, `worker-${i + 1}`, ['worker'], 'worker ready', 'metrics'),
+    ),
   );
   const all = [sim, ingester, board, ...workers];
   return {
@@ -74,8 +83,10 @@ export async function startStack(o: StackOptions): Promise<DemoStack> {
  * then the workers, then the ingester and board, the simulator last. Works on a half-started stack too.
  */
 export async function stopInOrder(children: DemoChild[]): Promise<void> {
-  const rank = (c: DemoChild) => (c.name.startsWith('produce') ? 0 : c.name.startsWith('worker') ? 1 : c.name === 'sim' ? 3 : 2);
-  for (const stage of [0, 1, 2, 3]) await Promise.all(children.filter((c) => rank(c) === stage).map((c) => c.stop(STOP_GRACE_MS)));
+  const rank = (c: DemoChild) =>
+    c.name.startsWith('produce') ? 0 : c.name.startsWith('worker') ? 1 : c.name === 'sim' ? 3 : 2;
+  for (const stage of [0, 1, 2, 3])
+    await Promise.all(children.filter((c) => rank(c) === stage).map((c) => c.stop(STOP_GRACE_MS)));
 }
 
 /** Gives the simulator its per-number outcome scripts (`PUT /__sim/config`). */

@@ -88,11 +88,30 @@ export async function launchRedisServer(o: LaunchRedisOptions): Promise<Launched
   for (let attempt = 1; ; attempt++) {
     const port = o.port ?? (await freePort());
     const args = [
-      '--port', String(port), '--bind', '127.0.0.1', '--dir', o.dir, '--save', '', '--daemonize', 'no',
-      '--appendonly', o.appendonly ? 'yes' : 'no', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction',
-      '--loglevel', 'warning', ...(o.args ?? []),
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      o.dir,
+      '--save',
+      '',
+      '--daemonize',
+      'no',
+      '--appendonly',
+      o.appendonly ? 'yes' : 'no',
+      '--appendfsync',
+      'everysec',
+      '--maxmemory-policy',
+      'noeviction',
+      '--loglevel',
+      'warning',
+      ...(o.args ?? []),
     ];
-    const child = spawn(o.bin, args, { stdio: ['ignore', o.output ? 'pipe' : 'ignore', o.output ? 'pipe' : 'ignore'], detached: o.detached ?? false });
+    const child = spawn(o.bin, args, {
+      stdio: ['ignore', o.output ? 'pipe' : 'ignore', o.output ? 'pipe' : 'ignore'],
+      detached: o.detached ?? false,
+    });
     if (o.output) {
       child.stdout?.pipe(o.output, { end: false });
       child.stderr?.pipe(o.output, { end: false });
@@ -100,10 +119,13 @@ export async function launchRedisServer(o: LaunchRedisOptions): Promise<Launched
     child.once('error', () => undefined); // a binary that cannot run: it exits, and the wait below says so
     // PING, not just a connection: while it loads its append-only file a Redis accepts and answers -LOADING.
     const timeoutMs = o.timeoutMs ?? 10_000;
-    if (await waitForPort(port, { child, probe: pingRedis, timeoutMs })) return { child, port, url: `redis://127.0.0.1:${port}` };
+    if (await waitForPort(port, { child, probe: pingRedis, timeoutMs }))
+      return { child, port, url: `redis://127.0.0.1:${port}` };
     await stopProcess(child, { graceMs: 0, group: o.detached });
     if (o.port !== undefined || attempt >= 2) {
-      throw new Error(`${o.bin} did not answer PING on 127.0.0.1:${port} within ${timeoutMs} ms (${child.signalCode ?? `exit code ${child.exitCode}`})`);
+      throw new Error(
+        `${o.bin} did not answer PING on 127.0.0.1:${port} within ${timeoutMs} ms (${child.signalCode ?? `exit code ${child.exitCode}`})`,
+      );
     }
   }
 }

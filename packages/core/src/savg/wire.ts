@@ -125,7 +125,12 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 function parseOldTime(match: RegExpMatchArray): string | undefined {
   // Seconds are optional: `Number(undefined)` would be NaN, so default them to 0.
   const [month, day, year, hour12, minute, second] = match.slice(1, 7).map((part) => Number(part ?? 0)) as [
-    number, number, number, number, number, number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
   ];
   const pm = match[7]!.toUpperCase() === 'PM';
   const hour = (hour12 % 12) + (pm ? 12 : 0);

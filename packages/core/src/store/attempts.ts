@@ -107,9 +107,17 @@ export class AttemptStore {
       return record ? { kind: 'suppressed', record } : { kind: 'missing' };
     }
     const [answer, raw] = await this.redis.dialerBegin(
-      k.campaignContacts(id), k.campaignMeta(id), k.campaignStats(id), k.campaignDeadlines(id),
-      k.campaignSuppress(id), this.globalListInClaim ? k.globalSuppress() : k.campaignSuppress(id),
-      ref.contactId, ref.attempt, opts.now ?? Date.now(), opts.deadline, deadlineMember(ref.contactId, ref.attempt),
+      k.campaignContacts(id),
+      k.campaignMeta(id),
+      k.campaignStats(id),
+      k.campaignDeadlines(id),
+      k.campaignSuppress(id),
+      this.globalListInClaim ? k.globalSuppress() : k.campaignSuppress(id),
+      ref.contactId,
+      ref.attempt,
+      opts.now ?? Date.now(),
+      opts.deadline,
+      deadlineMember(ref.contactId, ref.attempt),
       opts.claim ?? randomUUID(),
     );
     const record = parse(raw);
@@ -118,13 +126,14 @@ export class AttemptStore {
     if (answer === 'uncertain') return { kind: 'uncertain', record };
     if (answer === 'suppressed') return { kind: 'suppressed', record };
     if (answer === 'stale') return { kind: 'stale', record };
-    if (answer.startsWith('state:')) return { kind: 'not-running', state: answer.slice(6) as CampaignState | 'missing' };
+    if (answer.startsWith('state:'))
+      return { kind: 'not-running', state: answer.slice(6) as CampaignState | 'missing' };
     return { kind: 'past', state: contactState(record), record };
   }
 
   private async globallySuppressed(ref: AttemptRef, number: string | undefined): Promise<boolean> {
     const k = this.keys;
-    const p = number ?? (parse((await this.redis.hget(k.campaignContacts(ref.campaignId), ref.contactId)) ?? '')?.p);
+    const p = number ?? parse((await this.redis.hget(k.campaignContacts(ref.campaignId), ref.contactId)) ?? '')?.p;
     return p !== undefined && (await this.redis.sismember(k.globalSuppress(), p)) === 1;
   }
 
@@ -132,31 +141,62 @@ export class AttemptStore {
    * Stores the dial-out's answer (sid/callId): the call is placed. With `deadline`, the watchdog's deadline moves
    * there (the claim had to allow for the request itself; the placed call needs LOST_AFTER_MS from now).
    */
-  async dialed(ref: AttemptRef, opts: { sid: string; callId: string; now?: number; deadline?: number }): Promise<'dialed' | 'stale' | 'missing'> {
+  async dialed(
+    ref: AttemptRef,
+    opts: { sid: string; callId: string; now?: number; deadline?: number },
+  ): Promise<'dialed' | 'stale' | 'missing'> {
     const k = this.keys;
     const id = ref.campaignId;
     const [answer] = await this.redis.dialerDialed(
-      k.campaignContacts(id), k.campaignSids(id), k.campaignDeadlines(id), k.campaignStats(id),
-      ref.contactId, ref.attempt, opts.sid, opts.callId, opts.now ?? Date.now(), opts.deadline ?? '',
+      k.campaignContacts(id),
+      k.campaignSids(id),
+      k.campaignDeadlines(id),
+      k.campaignStats(id),
+      ref.contactId,
+      ref.attempt,
+      opts.sid,
+      opts.callId,
+      opts.now ?? Date.now(),
+      opts.deadline ?? '',
     );
     return answer as 'dialed' | 'stale' | 'missing';
   }
 
   /** After a failed request: `not-placed` gives the attempt back (it certainly never reached SAVG); `uncertain` when it may have. */
-  async settle(ref: AttemptRef, how: 'not-placed' | 'uncertain', now = Date.now()): Promise<'settled' | 'noop' | 'missing'> {
+  async settle(
+    ref: AttemptRef,
+    how: 'not-placed' | 'uncertain',
+    now = Date.now(),
+  ): Promise<'settled' | 'noop' | 'missing'> {
     const k = this.keys;
     const id = ref.campaignId;
     const code = how === 'uncertain' ? 'u' : ref.attempt === 1 ? 'q' : 'w';
     const [answer] = await this.redis.dialerSettle(
-      k.campaignContacts(id), k.campaignStats(id), k.campaignDeadlines(id),
-      ref.contactId, ref.attempt, code, now, deadlineMember(ref.contactId, ref.attempt),
+      k.campaignContacts(id),
+      k.campaignStats(id),
+      k.campaignDeadlines(id),
+      ref.contactId,
+      ref.attempt,
+      code,
+      now,
+      deadlineMember(ref.contactId, ref.attempt),
     );
     return answer as 'settled' | 'noop' | 'missing';
   }
 
   /** An interim event (Call-In-Progress, machine detection before the end): its fields wait for the end. */
-  async interim(ref: AttemptRef, fields: AttemptResultFields, now = Date.now()): Promise<'interim' | 'noop' | 'missing'> {
-    const [answer] = await this.redis.dialerInterim(this.keys.campaignContacts(ref.campaignId), ref.contactId, ref.attempt, JSON.stringify(fields), now);
+  async interim(
+    ref: AttemptRef,
+    fields: AttemptResultFields,
+    now = Date.now(),
+  ): Promise<'interim' | 'noop' | 'missing'> {
+    const [answer] = await this.redis.dialerInterim(
+      this.keys.campaignContacts(ref.campaignId),
+      ref.contactId,
+      ref.attempt,
+      JSON.stringify(fields),
+      now,
+    );
     return answer as 'interim' | 'noop' | 'missing';
   }
 
@@ -165,16 +205,35 @@ export class AttemptStore {
     const k = this.keys;
     const id = input.campaignId;
     const [result, raw, flag] = await this.redis.dialerEnd(
-      k.campaignContacts(id), k.campaignStats(id), k.campaignDeadlines(id), k.campaignSids(id), k.campaignMeta(id),
-      input.contactId, input.attempt, FROM_CODES[input.from], input.outcome, JSON.stringify(input.fields),
-      input.redialDelayMs ?? -1, now, deadlineMember(input.contactId, input.attempt), CANCELLED_REASON, REDIAL_GUARD_MS,
+      k.campaignContacts(id),
+      k.campaignStats(id),
+      k.campaignDeadlines(id),
+      k.campaignSids(id),
+      k.campaignMeta(id),
+      input.contactId,
+      input.attempt,
+      FROM_CODES[input.from],
+      input.outcome,
+      JSON.stringify(input.fields),
+      input.redialDelayMs ?? -1,
+      now,
+      deadlineMember(input.contactId, input.attempt),
+      CANCELLED_REASON,
+      REDIAL_GUARD_MS,
     );
     return { result: result as EndResult, record: parse(raw), ...(flag === 'revised' ? { revised: true } : {}) };
   }
 
   /** Attempts whose watchdog deadline is at or before `upTo` (oldest first, at most `limit`). */
   async dueDeadlines(campaignId: string, upTo: number, limit = 500): Promise<AttemptRef[]> {
-    const members = await this.redis.zrangebyscore(this.keys.campaignDeadlines(campaignId), '-inf', upTo, 'LIMIT', 0, limit);
+    const members = await this.redis.zrangebyscore(
+      this.keys.campaignDeadlines(campaignId),
+      '-inf',
+      upTo,
+      'LIMIT',
+      0,
+      limit,
+    );
     return members.map((m) => {
       const i = m.lastIndexOf(':');
       return { campaignId, contactId: m.slice(0, i), attempt: Number(m.slice(i + 1)) };
@@ -183,12 +242,25 @@ export class AttemptStore {
 
   /** Drops a deadline that has nothing left to end, only if it is still due (a re-registered one stays). */
   async dropDueDeadline(ref: AttemptRef, upTo: number): Promise<boolean> {
-    return (await this.redis.dialerDropDueDeadline(this.keys.campaignDeadlines(ref.campaignId), deadlineMember(ref.contactId, ref.attempt), upTo)) === 1;
+    return (
+      (await this.redis.dialerDropDueDeadline(
+        this.keys.campaignDeadlines(ref.campaignId),
+        deadlineMember(ref.contactId, ref.attempt),
+        upTo,
+      )) === 1
+    );
   }
 
   /** Gives a dialing or in-call attempt that lost its deadline a new one (an existing deadline stands). */
   async restoreDeadline(ref: AttemptRef, at: number): Promise<boolean> {
-    return (await this.redis.zadd(this.keys.campaignDeadlines(ref.campaignId), 'NX', at, deadlineMember(ref.contactId, ref.attempt))) === 1;
+    return (
+      (await this.redis.zadd(
+        this.keys.campaignDeadlines(ref.campaignId),
+        'NX',
+        at,
+        deadlineMember(ref.contactId, ref.attempt),
+      )) === 1
+    );
   }
 
   /** The attempt a live call's sid or callId belongs to. */

@@ -83,12 +83,20 @@ export class CampaignStore {
    * Creates the campaign if it does not exist (settings, state and counters in one atomic step; `extra` meta
    * fields are written with them); returns whether it was created.
    */
-  async createCampaign(id: string, settings: CampaignSettings, opts: { now?: number; extra?: Record<string, string> } = {}): Promise<boolean> {
+  async createCampaign(
+    id: string,
+    settings: CampaignSettings,
+    opts: { now?: number; extra?: Record<string, string> } = {},
+  ): Promise<boolean> {
     const now = opts.now ?? Date.now();
     const extra = opts.extra ?? {};
     const k = this.keys;
     const created = await this.redis.dialerCreateCampaign(
-      k.campaignMeta(id), k.campaignStats(id), JSON.stringify(settings), now, ...Object.entries(extra).flat(),
+      k.campaignMeta(id),
+      k.campaignStats(id),
+      JSON.stringify(settings),
+      now,
+      ...Object.entries(extra).flat(),
     );
     // Registered after the meta exists so a watcher never sees a campaign without settings. The registry lives
     // in another slot (Redis Cluster), so it cannot join the script; creating again re-registers.
@@ -132,20 +140,40 @@ export class CampaignStore {
    * Changes the campaign's state atomically, only along the allowed transitions (cancelled and completed are
    * final; an automatic pause never overwrites a pause or a cancel), and tells every process when it changed.
    */
-  async transition(id: string, action: CampaignAction, opts: { reason?: string; now?: number; pausedBy?: AttemptRef } = {}): Promise<StateChange> {
+  async transition(
+    id: string,
+    action: CampaignAction,
+    opts: { reason?: string; now?: number; pausedBy?: AttemptRef } = {},
+  ): Promise<StateChange> {
     const k = this.keys;
     const reason = opts.reason;
     const why = reason ?? (action === 'pause' ? 'paused by operator' : '');
     const pausedBy = opts.pausedBy ? deadlineMember(opts.pausedBy.contactId, opts.pausedBy.attempt) : '';
-    const [answer, previous, state] = await this.redis.dialerSetState(k.campaignMeta(id), k.campaignStats(id), action, opts.now ?? Date.now(), why, pausedBy);
+    const [answer, previous, state] = await this.redis.dialerSetState(
+      k.campaignMeta(id),
+      k.campaignStats(id),
+      action,
+      opts.now ?? Date.now(),
+      why,
+      pausedBy,
+    );
     const result = answer as StateChange['result'];
-    const change: StateChange = { result, previous: (previous || undefined) as CampaignState | undefined, state: (state || undefined) as CampaignState | undefined };
-    if (result === 'changed') await this.publish({ type: 'campaign-state', campaignId: id, state: change.state, reason: reason || undefined });
+    const change: StateChange = {
+      result,
+      previous: (previous || undefined) as CampaignState | undefined,
+      state: (state || undefined) as CampaignState | undefined,
+    };
+    if (result === 'changed')
+      await this.publish({ type: 'campaign-state', campaignId: id, state: change.state, reason: reason || undefined });
     return change;
   }
 
   /** {@link transition} named by the target state (tools and tests): paused → pause, running → resume, cancelled → cancel. */
-  async setState(id: string, state: Exclude<CampaignState, 'completed'>, opts: { reason?: string; now?: number } = {}): Promise<StateChange> {
+  async setState(
+    id: string,
+    state: Exclude<CampaignState, 'completed'>,
+    opts: { reason?: string; now?: number } = {},
+  ): Promise<StateChange> {
     const action: CampaignAction = state === 'paused' ? 'pause' : state === 'running' ? 'resume' : 'cancel';
     return this.transition(id, action, opts);
   }
@@ -187,7 +215,8 @@ export class CampaignStore {
     do {
       const [next, flat] = await this.redis.hscan(this.keys.campaignContacts(id), cursor, 'COUNT', pageSize);
       cursor = next;
-      for (let i = 0; i < flat.length; i += 2) yield [flat[i] as string, JSON.parse(flat[i + 1] as string) as ContactRecord];
+      for (let i = 0; i < flat.length; i += 2)
+        yield [flat[i] as string, JSON.parse(flat[i + 1] as string) as ContactRecord];
     } while (cursor !== '0');
   }
 
@@ -196,7 +225,13 @@ export class CampaignStore {
     if (contacts.length === 0) return [];
     const k = this.keys;
     const args = contacts.flatMap(([cid, rec]) => [cid, JSON.stringify(rec)]);
-    return this.redis.dialerAddContacts(k.campaignContacts(id), k.campaignStats(id), k.campaignMeta(id), Date.now(), ...args);
+    return this.redis.dialerAddContacts(
+      k.campaignContacts(id),
+      k.campaignStats(id),
+      k.campaignMeta(id),
+      Date.now(),
+      ...args,
+    );
   }
 
   /**
@@ -204,11 +239,21 @@ export class CampaignStore {
    * terminal and have no way forward (see lua/find-stranded.lua). `passDone` is true when this page ended a full
    * pass (the next call starts a new one). Read-only apart from the shared cursor.
    */
-  async findStranded(id: string, opts: { now: number; graceMs: number; pageSize: number }): Promise<{ passDone: boolean; stranded: StrandedContact[] }> {
+  async findStranded(
+    id: string,
+    opts: { now: number; graceMs: number; pageSize: number },
+  ): Promise<{ passDone: boolean; stranded: StrandedContact[] }> {
     const k = this.keys;
     const out = await this.redis.dialerFindStranded(
-      k.campaignContacts(id), k.campaignDeadlines(id), k.campaignReconcile(id), k.campaignStats(id),
-      opts.now, opts.graceMs, opts.pageSize, k.campaignJobKeyPrefix(id), `${k.campaignReconcile(id)}:`,
+      k.campaignContacts(id),
+      k.campaignDeadlines(id),
+      k.campaignReconcile(id),
+      k.campaignStats(id),
+      opts.now,
+      opts.graceMs,
+      opts.pageSize,
+      k.campaignJobKeyPrefix(id),
+      `${k.campaignReconcile(id)}:`,
     );
     const stranded: StrandedContact[] = [];
     for (let i = 1; i < out.length; i += 5) {

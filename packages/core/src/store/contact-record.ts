@@ -59,7 +59,9 @@ export function suppressedContactRecord(rec: ContactRecord, reason: string, now:
   return out;
 }
 
-export function newContactRecord(fields: Pick<ContactRecord, 'p' | 'r'> & Partial<Pick<ContactRecord, 'nm' | 'md' | 'tz'>>): ContactRecord {
+export function newContactRecord(
+  fields: Pick<ContactRecord, 'p' | 'r'> & Partial<Pick<ContactRecord, 'nm' | 'md' | 'tz'>>,
+): ContactRecord {
   const rec: ContactRecord = { p: fields.p, r: fields.r, n: 1, s: 'q', a: 0 };
   if (fields.nm) rec.nm = fields.nm;
   if (fields.md && Object.keys(fields.md).length > 0) rec.md = fields.md;

@@ -15,7 +15,14 @@ import type { ContactRecord } from './contact-record.js';
  */
 export type ContactState = 'queued' | 'dialing' | 'uncertain' | 'in-call' | 'waiting' | 'ended';
 
-const BY_CODE: Record<string, ContactState> = { q: 'queued', d: 'dialing', u: 'uncertain', i: 'in-call', w: 'waiting', t: 'ended' };
+const BY_CODE: Record<string, ContactState> = {
+  q: 'queued',
+  d: 'dialing',
+  u: 'uncertain',
+  i: 'in-call',
+  w: 'waiting',
+  t: 'ended',
+};
 
 export function contactState(record: Pick<ContactRecord, 's'>): ContactState {
   const state = BY_CODE[record.s];

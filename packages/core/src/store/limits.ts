@@ -71,8 +71,16 @@ export class Limits {
     }
     const keys = [...liveKeys, ...rateKeys];
     const [code, value] = await this.redis.dialerAdmit(
-      keys.length, ...keys,
-      liveKeys.length, rateKeys.length, now, req.member, now + req.leaseMs, req.maxAheadMs ?? 1000, ...caps, ...intervals,
+      keys.length,
+      ...keys,
+      liveKeys.length,
+      rateKeys.length,
+      now,
+      req.member,
+      now + req.leaseMs,
+      req.maxAheadMs ?? 1000,
+      ...caps,
+      ...intervals,
     );
     if (code === 1) return { kind: 'admitted', waitMs: Number(value) };
     if (code === 2) return { kind: 'full', scope: Number(value) };

@@ -77,7 +77,10 @@ const defined = new WeakSet<RedisClient>();
 export function defineStoreCommands(redis: RedisClient): RedisClient {
   if (defined.has(redis)) return redis;
   for (const [name, def] of Object.entries(SCRIPTS) as [ScriptName, { file: string; keys?: number }][]) {
-    redis.defineCommand(name, def.keys === undefined ? { lua: scriptText(def.file) } : { numberOfKeys: def.keys, lua: scriptText(def.file) });
+    redis.defineCommand(
+      name,
+      def.keys === undefined ? { lua: scriptText(def.file) } : { numberOfKeys: def.keys, lua: scriptText(def.file) },
+    );
   }
   defined.add(redis);
   return redis;
