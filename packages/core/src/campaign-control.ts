@@ -13,7 +13,7 @@ import type { DialerConfig } from './config.js';
 import { createKeys } from './store/keys.js';
 import { createRedis, waitForRedis } from './redis.js';
 import { DialerError } from './errors.js';
-import { CANCELLED_REASON } from './store/attempts.js';
+import { CANCELLED_REASON, type HoldReason } from './store/attempts.js';
 import { contactState, mayHaveCall } from './store/contact-states.js';
 
 /** Why a campaign whose queue was paused outside the dialer (Bull Board, a script) counts as paused. */
@@ -52,6 +52,8 @@ export interface CampaignStatus {
   createdAt: string;
   /** Contacts the watchdog's reconciler found with no job and no live call and gave one back (0 normally). */
   stranded: number;
+  /** Pending contacts held back right now, by why: `window` (closed in one of its zones), `blackout`, `region-rule`, `cap`. */
+  held: Partial<Record<HoldReason, number>>;
 }
 
 export interface CampaignControlDeps {
@@ -227,6 +229,7 @@ export class CampaignControl {
       queue: { ...pickCounts(counts), isPaused: queuePaused },
       createdAt: new Date(meta.createdAt).toISOString(),
       stranded: stats.stranded,
+      held: stats.held,
     };
   }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DialerError } from './errors.js';
+import { parseContactCaps, type ContactCapRule } from './contact-cap-rules.js';
 import { combinationProblems } from './config-checks.js';
 
 /**
@@ -29,6 +30,7 @@ export const DEFAULTS = {
   LOST_AFTER_MS: 7_200_000,
   WATCHDOG_INTERVAL_MS: 5_000,
   RECONCILE_GRACE_MS: 60_000,
+  CONTACT_CAP: 'off',
   BOARD_HOST: '127.0.0.1',
   BOARD_PORT: 3000,
   BOARD_OPEN: false,
@@ -82,6 +84,14 @@ const envSchema = z.object({
   NOTIFY_TOKEN_TTL_MS: int(60_000),
   ALLOW_INSECURE_HTTP: bool,
   CONTACT_ID_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  CONTACT_CAP: z.string().transform((text, ctx): ContactCapRule[] => {
+    try {
+      return parseContactCaps(text);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
   INGESTER_HOST: z.string().min(1),
   INGESTER_PORT: int(0).max(65_535),
   INGESTER_BODY_LIMIT: int(1024),
@@ -127,6 +137,8 @@ export interface DialerConfig {
   notify: { baseUrl?: string; tokenSecret?: string; tokenTtlMs: number };
   /** Secret of contact ids (contact-ids.ts); when unset, a random one is kept in Redis per REDIS_PREFIX. */
   contactIdKey?: string;
+  /** CONTACT_CAP: at most `count` dial-outs to one number in any rolling window, across every campaign. @defaultValue [] (off) */
+  contactCaps: ContactCapRule[];
   ingester: { host: string; port: number; bodyLimit: number };
   pacing: { ratePerSecond: number; maxLiveCalls: number; workerConcurrency: number };
   redial: { maxAttempts: number; delayMs: number };
@@ -204,6 +216,7 @@ function toConfig(e: Env): DialerConfig {
       tokenTtlMs: e.NOTIFY_TOKEN_TTL_MS,
     },
     contactIdKey: e.CONTACT_ID_KEY,
+    contactCaps: e.CONTACT_CAP,
     ingester: { host: e.INGESTER_HOST, port: e.INGESTER_PORT, bodyLimit: e.INGESTER_BODY_LIMIT },
     pacing: {
       ratePerSecond: e.DIAL_RATE_PER_SECOND,

@@ -64,6 +64,8 @@ export {
   deadlineMember,
   REDIAL_GUARD_MS,
   CANCELLED_REASON,
+  HOLD_REASONS,
+  type HoldReason,
   type BeginOutcome,
   type BeginOptions,
   type EndFrom,
@@ -72,6 +74,8 @@ export {
   type EndResult,
 } from './store/attempts.js';
 export { Limits, type LiveScope, type LiveLimits, type Admission, type AdmissionRequest } from './store/limits.js';
+export { ContactCaps, type CapReservation } from './store/contact-caps.js';
+export { parseContactCaps, type ContactCapRule } from './contact-cap-rules.js';
 export {
   CampaignControl,
   openCampaignControl,

@@ -235,6 +235,7 @@ describe('CampaignControl', () => {
       'queue',
       'createdAt',
       'stranded',
+      'held',
     ]);
     expect(first).toMatchObject({
       campaign: id,

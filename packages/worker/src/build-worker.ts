@@ -3,8 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import {
   CampaignQueues,
   CampaignStore,
+  ContactCaps,
   DialerError,
   Limits,
+  deploymentContactIdKey,
+  hmacContactIds,
   SavgAuthToken,
   createKeys,
   createLogger,
@@ -118,6 +121,12 @@ export function buildWorker(deps: WorkerDeps): WorkerService {
     timeoutMs: config.savg.timeoutMs,
     maxSockets: config.pacing.workerConcurrency * 2,
   });
+  // A number's dial-out log is keyed by a keyed hash of it (the deployment's contact id key, read at start).
+  let numberKey: ((number: string) => string) | undefined;
+  const caps = new ContactCaps(cmd, keys, config.contactCaps, (number) => {
+    if (!numberKey) throw new Error('contact caps used before the worker started');
+    return numberKey(number);
+  });
   const ctx: DialContext = {
     config,
     redis: cmd,
@@ -128,6 +137,7 @@ export function buildWorker(deps: WorkerDeps): WorkerService {
     metrics,
     savg,
     limits: new Limits(cmd, keys),
+    caps,
     queues: new CampaignQueues(redis, keys),
     campaigns: new CampaignCache(store),
     semaphore: new Semaphore(config.pacing.workerConcurrency),
@@ -174,6 +184,10 @@ export function buildWorker(deps: WorkerDeps): WorkerService {
     async start() {
       // Sign the SAVG JWT up front: the first paced dial-outs should not leave late because of it.
       await auth.get();
+      if (caps.enabled) {
+        const secret = await deploymentContactIdKey(cmd, keys, config, true);
+        if (secret) numberKey = hmacContactIds(secret);
+      }
       if (deps.metricsServer ?? true)
         metricsAddress = await listenMetricsApp(
           app,

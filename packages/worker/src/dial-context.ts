@@ -1,4 +1,13 @@
-import type { CampaignQueues, CampaignStore, DialerConfig, Keys, Limits, Logger, RedisClient } from '@dialer/core';
+import type {
+  CampaignQueues,
+  CampaignStore,
+  ContactCaps,
+  DialerConfig,
+  Keys,
+  Limits,
+  Logger,
+  RedisClient,
+} from '@dialer/core';
 import type { CampaignCache } from './campaign-cache.js';
 import type { SavgClient } from './savg-client.js';
 import type { Semaphore } from './semaphore.js';
@@ -14,6 +23,8 @@ export interface DialContext {
   keys: Keys;
   store: CampaignStore;
   limits: Limits;
+  /** CONTACT_CAP across every campaign (disabled when no cap is set). */
+  caps: ContactCaps;
   /** Queue handles, for pausing a campaign queue and backing it off (rate limit). */
   queues: CampaignQueues;
   campaigns: CampaignCache;

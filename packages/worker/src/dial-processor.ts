@@ -206,6 +206,10 @@ export class DialProcessor {
       // Pacing may have waited a second or more: the window (or the campaign) may have closed meanwhile.
       const when = checkDialTime(record, settings, this.ctx.now());
       if (when.kind !== 'dial') return this.notNow(a, when);
+      // The contact caps (CONTACT_CAP) count this dial-out before the claim, in their own atomic step: a number
+      // dialed often enough lately, by any campaign, waits until a cap allows (never failed, no attempt spent).
+      const capped = await this.ctx.caps.reserve(record.p, admission.member);
+      if (!capped.ok) return this.heldByCap(a, capped.until);
       // So may the number have been put on a do-not-call list: `begin` checks the lists with the claim (the
       // slot is given back on the way out, no attempt spent), so a number listed before the claim is never dialed.
       const begun = await this.ctx.store.attempts.begin(a.ref, {
@@ -213,6 +217,10 @@ export class DialProcessor {
         claim: a.claim,
         number: record.p,
       });
+      // A claim that did not happen takes its count back; one another delivery holds (uncertain, in a call)
+      // keeps it: it is the same attempt's dial-out.
+      const claimedElsewhere = begun.kind === 'uncertain' || begun.kind === 'past';
+      if (begun.kind !== 'begun' && !claimedElsewhere) await this.ctx.caps.release(record.p, admission.member);
       if (begun.kind === 'suppressed') return this.endBeforeDial(a, 'suppressed', SUPPRESSED_REASON);
       if (begun.kind === 'begun') {
         // `begin` itself was slow (Redis busy): the request has not left, so the attempt can be given back
@@ -223,7 +231,7 @@ export class DialProcessor {
           await this.ctx.store.attempts.settle(a.ref, 'not-placed');
           continue;
         }
-        return this.dial(a, request, slot);
+        return this.dial(a, request, slot, record.p, admission.member);
       }
       // Another delivery of this job got here first (uncertain), or the call is live: the slot stays held.
       if (
@@ -271,7 +279,13 @@ export class DialProcessor {
     };
   }
 
-  private async dial(a: Attempt, request: { botId: string; body: DialoutRequest }, slot: Slot): Promise<string> {
+  private async dial(
+    a: Attempt,
+    request: { botId: string; body: DialoutRequest },
+    slot: Slot,
+    number: string,
+    member: string,
+  ): Promise<string> {
     const { savg, metrics, store } = this.ctx;
     // From the moment the request may leave, a failure of ours (e.g. Redis down while recording the answer)
     // must not free the slot of a call that may exist.
@@ -299,6 +313,8 @@ export class DialProcessor {
       return this.done(a, 'uncertain', 'uncertain');
     }
     slot.keep = false;
+    // No call came of it (refused, or certainly never reached SAVG): it does not count against the contact caps.
+    await this.ctx.caps.release(number, member);
     if (res.kind === 'config' && (await this.refusedAgain(a))) {
       const detail = `${res.detail} (again after the campaign was resumed, while other dial-outs were accepted: this contact's request is refused)`;
       return this.reject(a, detail);
@@ -312,6 +328,12 @@ export class DialProcessor {
     if ((await store.getState(a.campaignId)) === 'cancelled')
       return this.endBeforeDial(a, 'cancelled', CANCELLED_REASON);
     return this.retryLater(a, res);
+  }
+
+  /** A contact cap is full for this number: the job waits until it frees (held by `cap`), no attempt spent. */
+  private async heldByCap(a: Attempt, until: number): Promise<string> {
+    await this.ctx.store.attempts.hold(a.ref, 'cap');
+    return this.delayUntil(a, until, 'a contact cap (CONTACT_CAP) is full for this number', 'capped');
   }
 
   /** SAVG refused this contact's request (not the campaign's): the contact ends `rejected` with the reason. */

@@ -13,6 +13,7 @@ export type JobResult =
   | 'expired'
   | 'cancelled'
   | 'delayed'
+  | 'capped'
   | 'paused'
   | 'live-cap'
   | 'paced'

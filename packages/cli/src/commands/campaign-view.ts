@@ -29,6 +29,20 @@ function stateText(s: CampaignStatus): string {
   return s.pauseReason ? `${s.state} (${s.pauseReason})` : s.state;
 }
 
+const HELD_LABELS: Record<string, string> = {
+  window: 'outside their calling window (in at least one of their zones)',
+  blackout: 'on a blackout day',
+  'region-rule': "outside their region's hours",
+  cap: 'by a contact cap',
+};
+
+/** `12 outside their calling window · 3 by a contact cap`. */
+function heldSummary(held: CampaignStatus['held']): string {
+  return Object.entries(held)
+    .map(([reason, count]) => `${n(count ?? 0)} ${HELD_LABELS[reason] ?? reason}`)
+    .join(' · ');
+}
+
 export function statusText(s: CampaignStatus): string {
   const q = s.queue;
   const rate = s.dialRate === null ? 'rate not measured yet' : `${s.dialRate}/s over the last minute`;
@@ -40,6 +54,7 @@ export function statusText(s: CampaignStatus): string {
     ['dial-outs', `${n(s.dialouts)} (re-dials ${n(s.redials)}), ${rate}`],
     ['eta', formatDuration(s.eta)],
     ['outcomes', outcomeSummary(s.outcomes)],
+    ...(Object.keys(s.held).length > 0 ? [['held', heldSummary(s.held)]] : []),
     ...(s.stranded > 0
       ? [
           [

@@ -53,6 +53,10 @@ export interface BeginOptions {
   now?: number;
 }
 
+/** Why a contact that could be dialed is not: its calling window, a blackout day, its region's rule, a contact cap. */
+export const HOLD_REASONS = ['window', 'blackout', 'region-rule', 'cap'] as const;
+export type HoldReason = (typeof HOLD_REASONS)[number];
+
 /** The states an attempt may be ended from: `call` (notifications, the watchdog), `before-dial`, `dialing` (the dial-out's answer). */
 export type EndFrom = 'call' | 'before-dial' | 'dialing';
 const FROM_CODES: Record<EndFrom, string> = { call: 'dui', 'before-dial': 'qw', dialing: 'd' };
@@ -222,6 +226,22 @@ export class AttemptStore {
       REDIAL_GUARD_MS,
     );
     return { result: result as EndResult, record: parse(raw), ...(flag === 'revised' ? { revised: true } : {}) };
+  }
+
+  /**
+   * Records why a queued or waiting contact is held back (or '' when it no longer is): `campaign status` counts
+   * them by reason, the report shows it. Writes only when the reason changes.
+   */
+  async hold(ref: AttemptRef, reason: HoldReason | ''): Promise<'held' | 'unchanged' | 'noop' | 'missing'> {
+    const k = this.keys;
+    const [answer] = await this.redis.dialerHold(
+      k.campaignContacts(ref.campaignId),
+      k.campaignStats(ref.campaignId),
+      ref.contactId,
+      ref.attempt,
+      reason,
+    );
+    return answer as 'held' | 'unchanged' | 'noop' | 'missing';
   }
 
   /** Attempts whose watchdog deadline is at or before `upTo` (oldest first, at most `limit`). */

@@ -10,7 +10,7 @@ import { DialerError } from '../errors.js';
 import type { AttemptRef } from '../notify-token.js';
 import type { ContactRecord } from './contact-record.js';
 import type { Keys } from './keys.js';
-import { AttemptStore, deadlineMember } from './attempts.js';
+import { AttemptStore, deadlineMember, type HoldReason } from './attempts.js';
 import { defineStoreCommands } from './scripts.js';
 
 export interface CampaignMeta {
@@ -37,6 +37,8 @@ export interface CampaignStats {
   /** Contacts the reconciler found with no way forward (no job, no live call) and gave one back. */
   stranded: number;
   outcomes: Partial<Record<Outcome, number>>;
+  /** Contacts that could be dialed but are held back now, by why (calling window, blackout day, region rule, cap). */
+  held: Partial<Record<HoldReason, number>>;
 }
 
 /** What an operator (or the dialer itself) asks of a campaign's state; see lua/set-state.lua for the transitions. */
@@ -190,8 +192,10 @@ export class CampaignStore {
   async stats(id: string): Promise<CampaignStats> {
     const h = await this.redis.hgetall(this.keys.campaignStats(id));
     const outcomes: Partial<Record<Outcome, number>> = {};
+    const held: Partial<Record<HoldReason, number>> = {};
     for (const [field, value] of Object.entries(h)) {
       if (field.startsWith('o:')) outcomes[field.slice(2) as Outcome] = Number(value);
+      else if (field.startsWith('held:') && Number(value) > 0) held[field.slice(5) as HoldReason] = Number(value);
     }
     return {
       contacts: Number(h.contacts ?? 0),
@@ -201,6 +205,7 @@ export class CampaignStore {
       redials: Number(h.redials ?? 0),
       stranded: Number(h.stranded ?? 0),
       outcomes,
+      held,
     };
   }
 

@@ -7,7 +7,9 @@
  * - `{global}`: the campaign registry, the global do-not-call list and the contact id key;
  * - `{limits}`: pacing and live-call semaphores, so one script can take the global, campaign and trunk
  *   limits atomically;
- * - `{notify}`: the notification hand-off queue.
+ * - `{notify}`: the notification hand-off queue;
+ * - `{cap-<number key>}`: one number's dial-outs across every campaign (CONTACT_CAP), a slot per number;
+ * - `{locales}`: the contacts' time-zone and region sets, shared by every campaign (contact-locale.ts).
  * Our own keys carry a `~` segment, which BullMQ never uses, so they cannot collide with queue keys.
  */
 export const CAMPAIGN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -38,6 +40,10 @@ export interface Keys {
   liveGlobal(): string;
   liveCampaign(campaignId: string): string;
   liveTrunk(trunk: string): string;
+  /** One number's recent dial-outs across every campaign; `numberKey` is a keyed hash of it, never the number. */
+  contactCap(numberKey: string): string;
+  /** Locale profiles (candidate zones and regions) by their short key. */
+  locales(): string;
   notifyQueuePrefix(): string;
 }
 
@@ -63,6 +69,8 @@ export function createKeys(prefix: string): Keys {
     liveGlobal: () => `${prefix}:{limits}:~live:global`,
     liveCampaign: (id) => `${prefix}:{limits}:~live:c:${id}`,
     liveTrunk: (trunk) => `${prefix}:{limits}:~live:t:${trunk}`,
+    contactCap: (numberKey) => `${prefix}:{cap-${numberKey}}:~cap`,
+    locales: () => `${prefix}:{locales}:~locales`,
     notifyQueuePrefix: () => `${prefix}:{notify}`,
   };
 }

@@ -24,6 +24,9 @@ declare module 'ioredis' {
     dialerDropDueDeadline(...args: Arg[]): Result<number, Context>;
     dialerAdmit(...args: Arg[]): Result<[number, string], Context>;
     dialerReleaseLive(...args: Arg[]): Result<number, Context>;
+    dialerHold(...args: Arg[]): Result<[string, string], Context>;
+    dialerCapReserve(...args: Arg[]): Result<[number, string?], Context>;
+    dialerCapRelease(...args: Arg[]): Result<number, Context>;
   }
 }
 
@@ -41,6 +44,9 @@ const SCRIPTS = {
   dialerDropDueDeadline: { file: 'drop-due-deadline', keys: 1 },
   dialerAdmit: { file: 'admit' },
   dialerReleaseLive: { file: 'release-live' },
+  dialerHold: { file: 'hold', keys: 2 },
+  dialerCapReserve: { file: 'cap-reserve', keys: 1 },
+  dialerCapRelease: { file: 'cap-release', keys: 1 },
 } as const satisfies Record<string, { file: string; keys?: number }>;
 
 export type ScriptName = keyof typeof SCRIPTS;

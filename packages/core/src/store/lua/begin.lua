@@ -21,6 +21,7 @@
     'missing'       no such contact
 ]]
 --- @include "includes/decode-contact"
+--- @include "includes/release-hold"
 
 if rec.n ~= k then return {'stale', raw} end
 if rec.s == 'd' and rec.k ~= nil and rec.k == ARGV[6] then return {'begin', raw} end
@@ -30,6 +31,7 @@ if rec.s == 'q' or rec.s == 'w' then
   if redis.call('SISMEMBER', KEYS[5], rec.p) == 1 or (KEYS[6] ~= KEYS[5] and redis.call('SISMEMBER', KEYS[6], rec.p) == 1) then
     return {'suppressed', raw}
   end
+  releaseHold(KEYS[3])
   rec.s = 'd'
   rec.k = ARGV[6]
   rec.a = (rec.a or 0) + 1

@@ -21,6 +21,7 @@
     'redial', 'redial-pending', 'noop' or 'missing'
 ]]
 --- @include "includes/decode-contact"
+--- @include "includes/release-hold"
 
 -- The result fields of an attempt: those of the previous one go before this one's apply.
 local function clearResult()
@@ -59,6 +60,7 @@ if rec.s == 'd' or rec.s == 'u' or rec.s == 'i' then
 end
 rec.x = nil
 rec.k = nil
+releaseHold(KEYS[2])
 for key, value in pairs(cjson.decode(ARGV[5])) do rec[key] = value end
 local now = tonumber(ARGV[7])
 local delay = tonumber(ARGV[6])
