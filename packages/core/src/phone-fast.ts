@@ -33,7 +33,7 @@ interface MetadataApi {
 }
 
 /** getNumberType's order: FIXED_LINE, then libphonenumber's NON_FIXED_LINE_PHONE_TYPES. Any match = valid. */
-const TYPES = [
+const TYPES = <const>[
   'FIXED_LINE',
   'MOBILE',
   'PREMIUM_RATE',
@@ -57,7 +57,9 @@ interface CompiledCountry {
   nationalNumber: RegExp;
   /** Whether the plan lists number types (else the national number pattern alone decides validity). */
   hasTypes: boolean;
-  types: { re: RegExp; lengths?: number[] }[];
+  types: { name: (typeof TYPES)[number]; re: RegExp; lengths?: number[] }[];
+  /** getNumberType calls every fixed line FIXED_LINE_OR_MOBILE: the plan has no mobile pattern of its own (NANP). */
+  fixedIsMobile: boolean;
 }
 interface CompiledCallingCode {
   /** The main country's national prefix rule; a number it matches takes the slow path. */
@@ -68,6 +70,15 @@ interface CompiledCallingCode {
 export interface FastNormalized {
   valid: boolean;
   country?: string;
+}
+
+/** libphonenumber's getNumberType() answers (undefined: a valid number of a plan that lists no types). */
+export type NumberType = 'FIXED_LINE_OR_MOBILE' | (typeof TYPES)[number];
+
+export interface FastNumberType extends FastNormalized {
+  callingCode: string;
+  /** Set for valid numbers only. */
+  type?: NumberType;
 }
 
 const entire = (pattern: string | undefined) => new RegExp(`^(?:${pattern ?? ''})$`);
@@ -91,13 +102,16 @@ function compileCountry(country: string): CompiledCountry {
     nationalNumber: entire(plan.nationalNumberPattern()),
     hasTypes: plan.hasTypes(),
     types: [],
+    fixedIsMobile: false,
   };
   if (leading) out.leadingDigits = new RegExp(leading);
   for (const name of TYPES) {
     const t = out.hasTypes ? plan.type(name) : undefined;
     const pattern = t?.pattern();
-    if (t && pattern) out.types.push({ re: entire(pattern), lengths: t.possibleLengths() });
+    if (t && pattern) out.types.push({ name, re: entire(pattern), lengths: t.possibleLengths() });
   }
+  const mobile = out.hasTypes ? plan.type('MOBILE') : undefined;
+  out.fixedIsMobile = !mobile || mobile.pattern() === '';
   return out;
 }
 
@@ -113,6 +127,22 @@ function hasType(nsn: string, c: CompiledCountry): boolean {
   return (
     c.nationalNumber.test(nsn) && c.types.some((t) => (!t.lengths || t.lengths.includes(nsn.length)) && t.re.test(nsn))
   );
+}
+
+/** libphonenumber's getNumberType on the selected plan (same order: fixed line first, then the others). */
+function typeIn(nsn: string, c: CompiledCountry): NumberType | undefined {
+  if (!c.nationalNumber.test(nsn)) return undefined;
+  let fixed = false;
+  for (const t of c.types) {
+    if ((t.lengths && !t.lengths.includes(nsn.length)) || !t.re.test(nsn)) continue;
+    if (t.name === 'FIXED_LINE') {
+      if (c.fixedIsMobile) return 'FIXED_LINE_OR_MOBILE';
+      fixed = true;
+    } else if (fixed) {
+      return t.name === 'MOBILE' ? 'FIXED_LINE_OR_MOBILE' : 'FIXED_LINE';
+    } else return t.name;
+  }
+  return fixed ? 'FIXED_LINE' : undefined;
 }
 
 /** libphonenumber's isValidNumber on the selected plan. */
@@ -131,11 +161,17 @@ function countryOf(nsn: string, cc: CompiledCallingCode): CompiledCountry | unde
   return undefined;
 }
 
-/**
- * libphonenumber's verdict on an E.164 number, or undefined when this number needs its full parser.
- * A valid number is stored as written: the fast path never changes the digits.
- */
-export function fastE164(value: string): FastNormalized | undefined {
+interface Located {
+  callingCode: string;
+  nsn: string;
+  /** The number's country, undefined when none of the calling code's plans claims it. */
+  country?: CompiledCountry;
+  /** The plan isValid() and getType() use: the country's, else the calling code's main one. */
+  plan: CompiledCountry;
+}
+
+/** The calling code, national number and plan of an E.164 number the fast path can decide. */
+function locate(value: string): Located | undefined {
   if (!E164.test(value)) return undefined;
   for (let len = 1; len <= 3; len++) {
     const code = value.slice(1, 1 + len);
@@ -145,10 +181,31 @@ export function fastE164(value: string): FastNormalized | undefined {
     const nsn = value.slice(1 + len);
     if (nsn.length < MIN_NSN || nsn.length > MAX_NSN || cc.nationalPrefix?.test(nsn)) return undefined;
     const country = countryOf(nsn, cc);
-    // isValid() checks the exact country's plan, or the calling code's main plan when there is none.
     const plan = country ?? cc.countries[0];
     if (!plan) return undefined;
-    return { valid: isValidIn(nsn, plan), country: country?.country };
+    return { callingCode: code, nsn, country, plan };
   }
   return undefined;
+}
+
+/**
+ * libphonenumber's verdict on an E.164 number, or undefined when this number needs its full parser.
+ * A valid number is stored as written: the fast path never changes the digits.
+ */
+export function fastE164(value: string): FastNormalized | undefined {
+  const n = locate(value);
+  return n && { valid: isValidIn(n.nsn, n.plan), country: n.country?.country };
+}
+
+/**
+ * fastE164's verdict with libphonenumber's `getType()` of a valid number (`parsePhoneNumberFromString(value)`
+ * with the max metadata), or undefined when this number needs the full parser.
+ */
+export function fastNumberType(value: string): FastNumberType | undefined {
+  const n = locate(value);
+  if (!n) return undefined;
+  const valid = isValidIn(n.nsn, n.plan);
+  const out: FastNumberType = { valid, country: n.country?.country, callingCode: n.callingCode };
+  if (valid) out.type = typeIn(n.nsn, n.plan);
+  return out;
 }

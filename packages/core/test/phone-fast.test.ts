@@ -11,7 +11,7 @@ import {
 } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/mobile/examples';
 import { normalizeNumber } from '../src/phone.js';
-import { fastE164 } from '../src/phone-fast.js';
+import { fastE164, fastNumberType } from '../src/phone-fast.js';
 
 function reference(cleaned: string, defaultCountry?: string) {
   const parsed = parsePhoneNumberFromString(cleaned, defaultCountry as CountryCode | undefined);
@@ -72,6 +72,27 @@ describe('E.164 fast path', () => {
     expect(decided.length).toBeGreaterThan(numbers.length * 0.6);
     expect(decided.filter((r) => r.valid).length).toBeGreaterThan(1000);
     expect(decided.filter((r) => !r.valid).length).toBeGreaterThan(1000);
+  });
+
+  it("gives libphonenumber's number type, country and calling code", () => {
+    let typed = 0;
+    const mismatches: string[] = [];
+    for (const n of numbers) {
+      const fast = fastNumberType(n);
+      if (!fast) continue;
+      const parsed = parsePhoneNumberFromString(n);
+      const valid = parsed?.isValid() ?? false;
+      const expected = {
+        valid,
+        country: valid ? parsed?.country : fastE164(n)?.country,
+        callingCode: parsed?.countryCallingCode ?? fast.callingCode,
+        type: valid ? parsed?.getType() : undefined,
+      };
+      if (expected.type) typed++;
+      if (JSON.stringify(fast) !== JSON.stringify(expected)) mismatches.push(`${n}: ${JSON.stringify(fast)}`);
+    }
+    expect(mismatches.slice(0, 10)).toEqual([]);
+    expect(typed).toBeGreaterThan(1000);
   });
 
   it('leaves formatted and national numbers to libphonenumber', () => {
