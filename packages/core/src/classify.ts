@@ -1,4 +1,5 @@
 import type { Outcome } from './outcomes.js';
+import { KNOWN_INTERIM_STATUSES } from './savg/wire.js';
 
 /** The parts of a notification the classifier reads (a structural subset of SavgNotification). */
 export interface ClassifierInput {
@@ -8,8 +9,13 @@ export interface ClassifierInput {
   machineDetection?: string;
 }
 
+/**
+ * Interim (`terminal: false`) or final. An interim status the gateway is not known to send carries
+ * `unknown: true` (it is still interim: a final one always comes, or the watchdog ends the attempt), so the
+ * ingester can count what it met.
+ */
 export type Classification =
-  { terminal: false; status: string } | { terminal: true; outcome: Outcome; sipCode?: number };
+  { terminal: false; status: string; unknown?: true } | { terminal: true; outcome: Outcome; sipCode?: number };
 
 const MACHINE = new Set([
   'amd_machine_detected',
@@ -64,9 +70,16 @@ function failedOutcome(
   return { outcome: 'failed' };
 }
 
+/** A final status that names its outcome itself (jambonz's): the status decides, the SIP code is kept as sent. */
+function namedOutcome(outcome: Outcome, reason: string | undefined): { outcome: Outcome; sipCode?: number } {
+  const sipCode = sipCodeOf(reason);
+  return sipCode === undefined ? { outcome } : { outcome, sipCode };
+}
+
 /**
  * Classifies a status notification: the SIP code in `reason` first, the phrase second.
- * Only `completed` and `failed` end a call; anything else (`Call-In-Progress`, `answered`) is interim.
+ * `completed`, `failed`, `busy` and `no-answer` end a call; anything else (`Call-In-Progress`, `answered`, and
+ * statuses never seen before) is interim.
  */
 export function classifyNotification(n: ClassifierInput): Classification {
   const status = n.status.trim().toLowerCase();
@@ -77,5 +90,9 @@ export function classifyNotification(n: ClassifierInput): Classification {
     return { terminal: true, outcome: answeredOutcome(n.machineDetection), sipCode: sipCode ?? 200 };
   }
   if (status === 'failed') return { terminal: true, ...failedOutcome(n.reason, n.reasonCode) };
-  return { terminal: false, status };
+  if (status === 'busy') return { terminal: true, ...namedOutcome('busy', n.reason) };
+  if (status === 'no-answer') return { terminal: true, ...namedOutcome('no-answer', n.reason) };
+  return KNOWN_INTERIM_STATUSES.includes(status)
+    ? { terminal: false, status }
+    : { terminal: false, status, unknown: true };
 }

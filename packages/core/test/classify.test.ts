@@ -145,6 +145,48 @@ describe('classifyNotification', () => {
     expect(classifyNotification({ status: 'answered' })).toEqual({ terminal: false, status: 'answered' });
   });
 
+  it("ends the call on jambonz's busy and no-answer statuses (any case), keeping the SIP code sent", () => {
+    expect(classifyNotification({ status: 'busy', reason: '486 Busy Here' })).toEqual({
+      terminal: true,
+      outcome: 'busy',
+      sipCode: 486,
+    });
+    expect(classifyNotification({ status: 'Busy' })).toEqual({ terminal: true, outcome: 'busy' });
+    expect(classifyNotification({ status: ' NO-ANSWER ', reason: '487 Request Terminated' })).toEqual({
+      terminal: true,
+      outcome: 'no-answer',
+      sipCode: 487,
+    });
+    expect(classifyNotification({ status: 'no-answer' })).toEqual({ terminal: true, outcome: 'no-answer' });
+    // The status names the outcome: a reason that would read otherwise does not override it.
+    expect(classifyNotification({ status: 'busy', reason: '480 Temporarily Unavailable' })).toMatchObject({
+      outcome: 'busy',
+      sipCode: 480,
+    });
+  });
+
+  it('keeps unknown statuses interim and says they were unknown', () => {
+    for (const status of ['queued', 'Ringing', 'early-media', 'in-progress', 'noanswer', 'busy-ish']) {
+      expect(classifyNotification({ status, reason: '486 Busy Here' })).toEqual({
+        terminal: false,
+        status: status.toLowerCase(),
+        unknown: true,
+      });
+    }
+    expect(classifyNotification({ status: 'answered' })).not.toHaveProperty('unknown');
+    expect(classifyNotification({ status: 'call-in-progress' })).not.toHaveProperty('unknown');
+  });
+
+  it('classifies the simulated jambonz notifications from the wire', () => {
+    expect(
+      classifyRaw({ conversationId: 'c', status: 'busy', reason: '486 Busy Here', reasonCode: 'Busy Here' }),
+    ).toEqual({ terminal: true, outcome: 'busy', sipCode: 486 });
+    expect(classifyRaw({ conversationId: 'c', status: 'no-answer', reason: '487 Request Terminated' })).toMatchObject({
+      terminal: true,
+      outcome: 'no-answer',
+    });
+  });
+
   it('maps machine-like detections to answered-machine and undecided ones to answered', () => {
     for (const amd of ['amd_machine_stopped_speaking', 'amd_tone_detected']) {
       expect(classifyNotification({ status: 'completed', reason: '200 OK', machineDetection: amd })).toMatchObject({

@@ -2,6 +2,7 @@ import { describe, it, expect } from '@jest/globals';
 import {
   dialoutRequestSchema,
   dialoutResponseSchema,
+  describeZodError,
   isTerminalStatus,
   normalizeSavgTime,
   parseNotification,
@@ -181,9 +182,12 @@ describe('parseNotification', () => {
 });
 
 describe('isTerminalStatus', () => {
-  it('ends a call only on completed and failed', () => {
+  it("ends a call only on completed and failed, and jambonz's busy and no-answer", () => {
     expect(isTerminalStatus('completed')).toBe(true);
     expect(isTerminalStatus('Failed')).toBe(true);
+    expect(isTerminalStatus('BUSY')).toBe(true);
+    expect(isTerminalStatus(' no-answer')).toBe(true);
+    expect(isTerminalStatus('queued')).toBe(false);
     expect(isTerminalStatus('answered')).toBe(false);
     expect(isTerminalStatus('Call-In-Progress')).toBe(false);
     expect(isTerminalStatus('')).toBe(false);
@@ -292,6 +296,39 @@ describe('dialoutRequestSchema', () => {
     expect(dialoutRequestSchema.safeParse({ ...base, timers: { toneTimeoutMs: -1 } }).success).toBe(false);
     expect(dialoutRequestSchema.safeParse({ ...base, thresholdWordCount: 1.5 }).success).toBe(false);
     expect(dialoutRequestSchema.safeParse({ ...base, machineDetection: 'maybe' }).success).toBe(false);
+  });
+
+  it('accepts the current fields: botId (V2), notifyHeaders, timeoutInMs, and targets without +', () => {
+    const body = {
+      botId: 'st-bot',
+      target: 'tel:14155550100',
+      caller: '+14155550199',
+      notifyHeaders: { 'X-Campaign': 'c1', authorization: 'Bearer t' },
+      timeoutInMs: 30_000,
+    };
+    expect(dialoutRequestSchema.parse(body)).toEqual(body);
+  });
+
+  it('bounds notifyHeaders and timeoutInMs, naming the field', () => {
+    const base = { target: 'tel:+15550001111', caller: '+1555' };
+    const issue = (extra: Record<string, unknown>) => {
+      const result = dialoutRequestSchema.safeParse({ ...base, ...extra });
+      return result.success ? undefined : describeZodError(result.error);
+    };
+    expect(issue({ notifyHeaders: { 'x-a': 'one\ntwo' } })).toMatch(/^notifyHeaders\.x-a: header values/);
+    expect(issue({ notifyHeaders: { 'a b': 'x' } })).toMatch(/^notifyHeaders/);
+    expect(issue({ notifyHeaders: { Host: 'x' } })).toBe('notifyHeaders.Host: is set by the gateway itself');
+    expect(issue({ notifyHeaders: { 'x-a': '1', 'X-A': '2' } })).toMatch(/^notifyHeaders\.X-A: is given twice/);
+    expect(issue({ notifyHeaders: { 'x-a': 1 } })).toMatch(/^notifyHeaders\.x-a/);
+    const many = Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`x-${i}`, 'v']));
+    expect(issue({ notifyHeaders: many })).toBe('notifyHeaders: at most 20 headers');
+    const big = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`x-${i}`, 'v'.repeat(1000)]));
+    expect(issue({ notifyHeaders: big })).toMatch(/^notifyHeaders: names and values total more than 4096 bytes/);
+    expect(issue({ notifyHeaders: { 'x-a': 'v'.repeat(1025) } })).toMatch(/^notifyHeaders\.x-a/);
+    expect(issue({ timeoutInMs: 0 })).toMatch(/^timeoutInMs/);
+    expect(issue({ timeoutInMs: 1.5 })).toMatch(/^timeoutInMs/);
+    expect(issue({ timeoutInMs: 3_600_001 })).toMatch(/^timeoutInMs/);
+    expect(issue({ botId: '' })).toMatch(/^botId/);
   });
 
   it('folds the lower-case machinedetection alias', () => {

@@ -29,8 +29,55 @@ function isHttpUrl(value: string): boolean {
   return protocol === 'http:' || protocol === 'https:';
 }
 
+// Headers the gateway sends back with every notification of the call (`notifyHeaders`). Names are HTTP tokens,
+// values one line (no CR/LF: they become real headers), and the whole set small; the framing and hop-by-hop
+// headers are the gateway's own to set.
+export const NOTIFY_HEADERS_MAX_COUNT = 20;
+export const NOTIFY_HEADERS_MAX_BYTES = 4096;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;
+const HEADER_VALUE = /^[\t\x20-\x7e]{0,1024}$/;
+const RESERVED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
+  'proxy-connection',
+]);
+
+export const notifyHeadersSchema = z
+  .record(
+    z.string().regex(HEADER_NAME, 'header names must be HTTP tokens of 1-64 characters'),
+    z.string().regex(HEADER_VALUE, 'header values must be one line of at most 1024 printable ASCII characters'),
+  )
+  .superRefine((headers, ctx) => {
+    const names = Object.keys(headers);
+    if (names.length > NOTIFY_HEADERS_MAX_COUNT)
+      ctx.addIssue({ code: 'custom', message: `at most ${NOTIFY_HEADERS_MAX_COUNT} headers` });
+    let bytes = 0;
+    const seen = new Set<string>();
+    for (const name of names) {
+      const lower = name.toLowerCase();
+      if (RESERVED_HEADERS.has(lower))
+        ctx.addIssue({ code: 'custom', path: [name], message: 'is set by the gateway itself' });
+      if (seen.has(lower))
+        ctx.addIssue({ code: 'custom', path: [name], message: 'is given twice (names ignore case)' });
+      seen.add(lower);
+      bytes += Buffer.byteLength(name) + Buffer.byteLength(headers[name]!);
+    }
+    if (bytes > NOTIFY_HEADERS_MAX_BYTES)
+      ctx.addIssue({ code: 'custom', message: `names and values total more than ${NOTIFY_HEADERS_MAX_BYTES} bytes` });
+  });
+
 const dialoutRequestObject = z.object({
   bot: z.string().min(1).optional(),
+  // The V2 endpoint names the bot in the body; the V1 one takes it from the path.
+  botId: z.string().min(1).optional(),
   target: z.string().regex(TARGET_PATTERN, 'must be tel:+<digits> or sip:<uri>'),
   caller: z.string().min(1),
   notifyurl: z.string().refine(isHttpUrl, 'must be an absolute http(s) URL').optional(),
@@ -41,6 +88,9 @@ const dialoutRequestObject = z.object({
   // The vendor's parameter table spells it in lower case; its sample uses camelCase.
   machinedetection: machineDetectionModeSchema.optional(),
   thresholdWordCount: positiveInt.optional(),
+  notifyHeaders: notifyHeadersSchema.optional(),
+  /** How long the call may ring before the gateway gives up (no-answer). */
+  timeoutInMs: positiveInt.max(3_600_000).optional(),
 });
 
 type DialoutRequestInput = z.infer<typeof dialoutRequestObject>;
@@ -58,7 +108,10 @@ function foldMachineDetectionAlias(input: DialoutRequestInput, ctx: z.Refinement
   return { ...rest, machineDetection: machinedetection };
 }
 
-/** Body of `POST /api/1.1/public/bot/{botId}/smartassist/dialout`. Unknown keys are dropped. */
+/**
+ * Body of `POST /api/1.1/public/bot/{botId}/smartassist/dialout` and of the V2
+ * `POST /api/1.1/public/bot/{botId}/V2/smartassist/dialout` (which also carries `botId`). Unknown keys are dropped.
+ */
 export const dialoutRequestSchema = dialoutRequestObject.transform(foldMachineDetectionAlias);
 
 /** The gateway's answer to a dial-out; extra fields are tolerated (and dropped). */
@@ -85,10 +138,18 @@ export interface SavgNotification {
 
 export type ParseNotificationResult = { ok: true; value: SavgNotification } | { ok: false; error: string };
 
-/** Only these statuses end a call; 'answered' and 'Call-In-Progress' are interim. */
+/**
+ * Final statuses: the documented `completed`/`failed` and jambonz's `busy`/`no-answer` (the gateway is built on
+ * jambonz). Lower case, as {@link parseNotification} normalizes them.
+ */
+export const TERMINAL_STATUSES: readonly string[] = ['completed', 'failed', 'busy', 'no-answer'];
+
+/** Interim statuses the gateway is known to send; any other non-final status is unknown (and still interim). */
+export const KNOWN_INTERIM_STATUSES: readonly string[] = ['answered', 'call-in-progress'];
+
+/** Only the {@link TERMINAL_STATUSES} end a call; 'answered', 'Call-In-Progress' and unknown ones are interim. */
 export function isTerminalStatus(status: string): boolean {
-  const normalized = status.trim().toLowerCase();
-  return normalized === 'completed' || normalized === 'failed';
+  return TERMINAL_STATUSES.includes(status.trim().toLowerCase());
 }
 
 // Real payloads omit fields or send them empty/null (e.g. `duration` on failed calls): treat as absent. The
