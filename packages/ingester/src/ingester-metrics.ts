@@ -5,6 +5,19 @@ export type NotificationResult = 'accepted' | 'unauthorized' | 'malformed' | 'to
 
 const RESULTS: readonly NotificationResult[] = ['accepted', 'unauthorized', 'malformed', 'too-large', 'unavailable'];
 
+/** Distinct `status` label values of the unknown-status counter; later ones are counted as `other`. */
+export const UNKNOWN_STATUS_LABELS = 20;
+
+/** A status as a label value: lower case, `[a-z0-9_.-]` only, at most 32 characters (the sender picks it). */
+export function statusLabel(status: string): string {
+  const label = status
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9_.-]/g, '_')
+    .slice(0, 32);
+  return label === '' ? 'other' : label;
+}
+
 /** What processing a notification (or a watchdog deadline) did. */
 export type ProcessedResult =
   'interim' | 'terminal' | 'completed' | 'redial' | 'redial-pending' | 'noop' | 'missing' | 'unknown-campaign';
@@ -26,6 +39,8 @@ export class IngesterMetrics {
   private readonly latency: Histogram;
   private readonly backlogAge: Gauge;
   private readonly stranded: Counter<'kind'>;
+  private readonly unknownStatuses: Counter<'status'>;
+  private readonly unknownStatusLabels = new Set<string>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -99,6 +114,12 @@ export class IngesterMetrics {
       registers,
     });
     for (const kind of ['no-job', 'job-finished', 'no-deadline']) this.stranded.labels(kind).inc(0);
+    this.unknownStatuses = new Counter({
+      name: 'dialer_ingester_unknown_status_total',
+      help: `Notifications whose status the dialer does not know (taken as interim), by status (at most ${UNKNOWN_STATUS_LABELS} values, then "other")`,
+      labelNames: ['status'],
+      registers,
+    });
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'dialer_ingester_' });
   }
 
@@ -136,6 +157,16 @@ export class IngesterMetrics {
 
   strandedRecovered(kind: string): void {
     this.stranded.inc({ kind });
+  }
+
+  /** A notification with a status the classifier does not know; the label set stays bounded. */
+  unknownStatus(status: string): void {
+    let label = statusLabel(status);
+    if (!this.unknownStatusLabels.has(label)) {
+      if (this.unknownStatusLabels.size >= UNKNOWN_STATUS_LABELS) label = 'other';
+      else this.unknownStatusLabels.add(label);
+    }
+    this.unknownStatuses.inc({ status: label });
   }
 
   processingLatency(ms: number): void {

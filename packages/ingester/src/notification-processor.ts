@@ -117,6 +117,7 @@ export class NotificationProcessor {
     const classification = classifyNotification(n);
     let result: ProcessedResult;
     if (!classification.terminal) {
+      if (classification.unknown) metrics.unknownStatus(classification.status);
       const fields = { amd: n.machineDetection, ca: n.callConnectTime, cv: n.conversationId };
       const answer = await store.attempts.interim(ref, fields, now);
       result = answer === 'interim' ? 'interim' : answer === 'missing' ? 'missing' : 'noop';
