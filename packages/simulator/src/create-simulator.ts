@@ -8,7 +8,7 @@ import Fastify, {
 } from 'fastify';
 import { createLogger } from '@dialer/core';
 import { registerAdminRoutes } from './admin-routes.js';
-import { DIALOUT_ROUTE, registerDialoutRoute, type DialoutContext } from './dialout-route.js';
+import { dialoutApiVersion, registerDialoutRoute, type DialoutContext } from './dialout-route.js';
 import { CachedJwtVerifier } from './jwt-cache.js';
 import { Notifier } from './notifier.js';
 import { resolveSimulatorOptions, type ResolvedSimulatorOptions, type SimulatorOptions } from './options.js';
@@ -46,6 +46,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     verifier: new CachedJwtVerifier(resolved),
     rng,
     botId: resolved.botId,
+    now: resolved.now,
     hangs: new Set(),
     inHandler: new WeakMap(),
   };
@@ -55,7 +56,8 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
-    if (request.routeOptions.url === DIALOUT_ROUTE) recordFailedDialout(ctx, request, status, error.message);
+    const version = dialoutApiVersion(request.routeOptions.url);
+    if (version !== undefined) recordFailedDialout(ctx, request, version, status, error.message);
     if (status >= 500) request.log.error({ err: error }, 'simulator request failed');
     return reply.code(status).send({ error: error.message });
   });
@@ -65,9 +67,15 @@ export function createSimulator(options: SimulatorOptions): Simulator {
 }
 
 // Requests refused before the handler ran (bad JSON, wrong content type, too large) are dial-outs too.
-function recordFailedDialout(ctx: DialoutContext, request: FastifyRequest, status: number, message: string): void {
+function recordFailedDialout(
+  ctx: DialoutContext,
+  request: FastifyRequest,
+  version: 'v1' | 'v2',
+  status: number,
+  message: string,
+): void {
   const params = request.params as { botId?: string } | undefined;
-  const record = ctx.inHandler.get(request) ?? ctx.state.beginDialout(params?.botId ?? '', Date.now());
+  const record = ctx.inHandler.get(request) ?? ctx.state.beginDialout(params?.botId ?? '', Date.now(), version);
   if (record.status === 0) ctx.state.finishDialout(record, status, message);
 }
 

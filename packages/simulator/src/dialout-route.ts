@@ -1,6 +1,7 @@
 /**
- * `POST /api/1.1/public/bot/:botId/smartassist/dialout` — the hot path. Checks in the gateway's order
- * (auth, bot, body), then the configured faults, then places the call and schedules its notifications.
+ * `POST /api/1.1/public/bot/:botId/smartassist/dialout` and its V2 twin `…/:botId/V2/smartassist/dialout`
+ * (the bot named in the body's `botId` too) — the hot path. Checks in the gateway's order (auth, bot, body),
+ * then the bot's quotas, then the configured faults, then places the call and schedules its notifications.
  */
 import { randomUUID } from 'node:crypto';
 import { describeZodError, dialoutRequestSchema, type DialoutRequest } from '@dialer/core';
@@ -8,12 +9,19 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CachedJwtVerifier } from './jwt-cache.js';
 import type { Notifier, NotifiedCall } from './notifier.js';
 import type { SimulatorConfig } from './options.js';
-import type { SimOutcome } from './outcomes.js';
+import { ANSWERED_OUTCOMES, type SimOutcome } from './outcomes.js';
+import { QUOTA_BODY, QUOTA_MESSAGE } from './quotas.js';
 import { chance, pickInRange, sleep, type Rng } from './random.js';
 import type { DialoutRecord } from './records.js';
 import type { SimulatorState } from './state.js';
 
 export const DIALOUT_ROUTE = '/api/1.1/public/bot/:botId/smartassist/dialout';
+export const DIALOUT_ROUTE_V2 = '/api/1.1/public/bot/:botId/V2/smartassist/dialout';
+
+/** Which endpoint a route URL is, or undefined for any other route. */
+export function dialoutApiVersion(routeUrl: string | undefined): 'v1' | 'v2' | undefined {
+  return routeUrl === DIALOUT_ROUTE ? 'v1' : routeUrl === DIALOUT_ROUTE_V2 ? 'v2' : undefined;
+}
 
 /** HTTP status recorded when no reply was ever sent (nginx's "client closed request"). */
 export const NO_REPLY_STATUS = 499;
@@ -24,6 +32,8 @@ export interface DialoutContext {
   verifier: CachedJwtVerifier;
   rng: Rng;
   botId: string | undefined;
+  /** The clock of the quota windows. */
+  now: () => number;
   /** Releases withheld replies at shutdown so closing never waits for `hangMs`. */
   hangs: Set<() => void>;
   /** The record of each request in the handler, so the error handler can finish it. */
@@ -33,15 +43,17 @@ export interface DialoutContext {
 type DialoutRequestT = FastifyRequest<{ Params: { botId: string } }>;
 
 export function registerDialoutRoute(app: FastifyInstance, ctx: DialoutContext): void {
-  app.post(DIALOUT_ROUTE, (request, reply) => handleDialout(ctx, request as DialoutRequestT, reply));
+  app.post(DIALOUT_ROUTE, (request, reply) => handleDialout(ctx, 'v1', request as DialoutRequestT, reply));
+  app.post(DIALOUT_ROUTE_V2, (request, reply) => handleDialout(ctx, 'v2', request as DialoutRequestT, reply));
 }
 
 async function handleDialout(
   ctx: DialoutContext,
+  version: 'v1' | 'v2',
   request: DialoutRequestT,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  const record = ctx.state.beginDialout(request.params.botId, Date.now());
+  const record = ctx.state.beginDialout(request.params.botId, Date.now(), version);
   ctx.inHandler.set(request, record);
   // One request sees one config, even if it is changed while the request waits.
   const config = ctx.state.config;
@@ -50,11 +62,23 @@ async function handleDialout(
   } catch (error) {
     return refuse(ctx, config, reply, record, 401, (error as Error).message);
   }
-  if (ctx.botId !== undefined && record.botId !== ctx.botId)
+  // V1 knows its bot from the path; V2 only once the body is read (it must name the same one).
+  if (version === 'v1' && ctx.botId !== undefined && record.botId !== ctx.botId)
     return refuse(ctx, config, reply, record, 404, 'unknown bot');
   const parsed = dialoutRequestSchema.safeParse(request.body);
   if (!parsed.success) return refuse(ctx, config, reply, record, 400, describeZodError(parsed.error));
+  if (version === 'v2') {
+    const bodyBot = parsed.data.botId;
+    if (bodyBot === undefined) return refuse(ctx, config, reply, record, 400, 'botId: is required by the V2 dial-out');
+    if (bodyBot !== record.botId)
+      return refuse(ctx, config, reply, record, 400, 'botId: does not match the bot in the path');
+    if (ctx.botId !== undefined && bodyBot !== ctx.botId) return refuse(ctx, config, reply, record, 404, 'unknown bot');
+  }
   record.request = parsed.data;
+  if (!ctx.state.admitQuota(record.botId, config.quotas, ctx.now())) {
+    if (config.retryAfterSeconds !== null) reply.header('retry-after', String(config.retryAfterSeconds));
+    return answer(ctx, config, reply, record, 429, QUOTA_BODY, QUOTA_MESSAGE);
+  }
   if (chance(config.rate429, ctx.rng)) {
     if (config.retryAfterSeconds !== null) reply.header('retry-after', String(config.retryAfterSeconds));
     return refuse(ctx, config, reply, record, 429, 'rate limit exceeded');
@@ -83,7 +107,7 @@ async function proxyError(
   const text = status === 502 ? 'Bad Gateway' : 'Gateway Time-out';
   if (chance(config.proxyPlacedRate, ctx.rng)) {
     const sid = compactUuid();
-    const outcome = ctx.state.nextOutcome(body.target, ctx.rng);
+    const outcome = pickOutcome(ctx, config, body);
     ctx.state.markPlaced(record, sid, compactUuid(), outcome);
     await notify(ctx, config, sid, outcome, body);
   }
@@ -112,7 +136,7 @@ async function place(
 ): Promise<FastifyReply> {
   const sid = compactUuid();
   const callId = compactUuid();
-  const outcome = ctx.state.nextOutcome(body.target, ctx.rng);
+  const outcome = pickOutcome(ctx, config, body);
   ctx.state.markPlaced(record, sid, callId, outcome);
   await notify(ctx, config, sid, outcome, body);
   if (chance(config.hangRate, ctx.rng)) {
@@ -120,6 +144,16 @@ async function place(
     if (end !== 'timeout') return abandon(ctx, reply, record);
   }
   return answer(ctx, config, reply, record, 200, `{"sid":"${sid}","callId":"${callId}"}`);
+}
+
+/**
+ * The call's outcome: scripted or weighted, except that with `ringTimeouts` a call the callee would pick up
+ * rings out (no-answer) when the request's `timeoutInMs` ends before the pickup time.
+ */
+function pickOutcome(ctx: DialoutContext, config: SimulatorConfig, body: DialoutRequest): SimOutcome {
+  const outcome = ctx.state.nextOutcome(body.target, ctx.rng);
+  if (!config.ringTimeouts || body.timeoutInMs === undefined || !ANSWERED_OUTCOMES.has(outcome)) return outcome;
+  return body.timeoutInMs < pickInRange(config.pickupMs, ctx.rng) ? 'no-answer' : outcome;
 }
 
 async function notify(
@@ -132,18 +166,25 @@ async function notify(
   if (body.notifyurl === undefined || outcome === 'silent') return;
   const early = chance(config.notifyBeforeReply, ctx.rng);
   const spelling = config.spelling === 'mixed' ? (ctx.rng() < 0.5 ? 'old' : 'new') : config.spelling;
+  const statusStyle = config.statusStyle === 'mixed' ? (ctx.rng() < 0.5 ? 'savg' : 'jambonz') : config.statusStyle;
   const call: NotifiedCall = {
     sid,
     outcome,
     mode: body.machineDetection,
     sessionId: spelling === 'new' ? compactUuid() : undefined,
+    statusStyle,
+    interimStatus: config.interimStatus !== null && !early ? config.interimStatus : undefined,
     url: body.notifyurl,
     spelling,
     interim: config.interimEvents && !early,
     duplicate: chance(config.duplicateRate, ctx.rng),
+    headers: body.notifyHeaders,
   };
-  if (early) await ctx.notifier.sendNow(call);
-  else ctx.notifier.schedule(call, pickInRange(config.notifyDelayMs, ctx.rng));
+  if (early) return ctx.notifier.sendNow(call);
+  const delay = pickInRange(config.notifyDelayMs, ctx.rng);
+  // A call nobody answers ends when the gateway stops ringing, if that comes first.
+  const ringFor = outcome === 'no-answer' ? body.timeoutInMs : undefined;
+  ctx.notifier.schedule(call, ringFor === undefined ? delay : Math.min(delay, ringFor));
 }
 
 type HangEnd = 'timeout' | 'gone' | 'closing';

@@ -1,7 +1,7 @@
 /** Simulator settings from environment variables (a pure function of `env`; errors name the variable). */
 import { z } from 'zod';
-import { describeIssues, simulatorScriptsSchema, type SimulatorOptions } from './options.js';
-import { parseFaults, parseRange, parseWeights, type SpecResult } from './specs.js';
+import { describeIssues, interimStatusSchema, simulatorScriptsSchema, type SimulatorOptions } from './options.js';
+import { parseFaults, parseQuotas, parseRange, parseWeights, type SpecResult } from './specs.js';
 
 function spec<T>(parse: (text: string) => SpecResult<T>) {
   return z.string().transform((text, ctx): T => {
@@ -46,6 +46,11 @@ const envSchema = z.object({
   SIM_SLOW_MS: spec(parseRange).optional(),
   SIM_SPELLING: z.enum(['old', 'new', 'mixed']).optional(),
   SIM_INTERIM_EVENTS: boolean.optional(),
+  SIM_STATUS_STYLE: z.enum(['savg', 'jambonz', 'mixed']).optional(),
+  SIM_INTERIM_STATUS: interimStatusSchema.optional(),
+  SIM_QUOTAS: spec(parseQuotas).optional(),
+  SIM_RING_TIMEOUTS: boolean.optional(),
+  SIM_PICKUP_MS: spec(parseRange).optional(),
   SIM_FAULTS: spec(parseFaults).optional(),
   SIM_HANG_MS: integer(0).optional(),
   SIM_RETRY_AFTER_S: integer(0).optional(),
@@ -87,6 +92,11 @@ export function loadSimulatorOptions(env: NodeJS.ProcessEnv): SimulatorOptions {
     slowMs: e.SIM_SLOW_MS,
     spelling: e.SIM_SPELLING,
     interimEvents: e.SIM_INTERIM_EVENTS,
+    statusStyle: e.SIM_STATUS_STYLE,
+    interimStatus: e.SIM_INTERIM_STATUS,
+    quotas: e.SIM_QUOTAS,
+    ringTimeouts: e.SIM_RING_TIMEOUTS,
+    pickupMs: e.SIM_PICKUP_MS,
     ...e.SIM_FAULTS,
     hangMs: e.SIM_HANG_MS,
     retryAfterSeconds: e.SIM_RETRY_AFTER_S,

@@ -10,9 +10,12 @@ export {
   type SimulatorConfigPatch,
   type ResolvedSimulatorOptions,
   type Spelling,
+  type StatusStyle,
 } from './options.js';
+export type { Quota } from './specs.js';
+export { QUOTA_MESSAGE } from './quotas.js';
 export { SIM_OUTCOMES, isSimOutcome, type SimOutcome, type OutcomeWeights } from './outcomes.js';
 export { SimulatorState, type SimulatorStats } from './state.js';
 export type { DialoutRecord, NotificationRecord, NotificationKind, RecordPage } from './records.js';
-export { DIALOUT_ROUTE, NO_REPLY_STATUS } from './dialout-route.js';
+export { DIALOUT_ROUTE, DIALOUT_ROUTE_V2, NO_REPLY_STATUS } from './dialout-route.js';
 export type { DelayRange } from './random.js';

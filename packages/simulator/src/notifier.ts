@@ -19,6 +19,8 @@ export interface NotifiedCall extends CallFacts {
   interim: boolean;
   /** Send the final notification twice. */
   duplicate: boolean;
+  /** The dial-out's `notifyHeaders`, sent with every POST of this call. */
+  headers: Record<string, string> | undefined;
 }
 
 function describeError(error: unknown): string {
@@ -80,7 +82,7 @@ export class Notifier {
   async #run(call: NotifiedCall): Promise<void> {
     try {
       const plan = planNotifications(call, Date.now(), this.#rng, call.interim);
-      if (plan.interim) await this.#post(call, 'interim', plan.interim);
+      for (const interim of plan.interim) await this.#post(call, 'interim', interim);
       if (!plan.final) return;
       await this.#post(call, 'final', plan.final);
       if (call.duplicate) await this.#post(call, 'duplicate', plan.final);
@@ -98,10 +100,11 @@ export class Notifier {
       kind,
       spelling: call.spelling,
       payload,
+      headers: call.headers,
       sentAt: Date.now(),
     });
     try {
-      const status = await postJson(call.url, payload, this.#agents, this.#timeoutMs);
+      const status = await postJson(call.url, payload, this.#agents, this.#timeoutMs, call.headers);
       this.#state.finishNotification(record, status);
     } catch (error) {
       this.#state.finishNotification(record, undefined, describeError(error));

@@ -6,10 +6,24 @@
 import { z } from 'zod';
 import { SIM_OUTCOMES, type OutcomeWeights, type SimOutcome } from './outcomes.js';
 import type { DelayRange } from './random.js';
-import { parseFaults, parseRange, parseWeights, type SpecResult } from './specs.js';
+import {
+  MAX_QUOTAS,
+  parseFaults,
+  parseQuotas,
+  parseRange,
+  parseWeights,
+  type Quota,
+  type SpecResult,
+} from './specs.js';
 
 /** Which notification spelling to send: the vendor page's older one, the newer one, or either per call. */
 export type Spelling = 'old' | 'new' | 'mixed';
+
+/**
+ * Which final statuses to send: the documented `completed`/`failed` ('savg'), jambonz's `busy`/`no-answer`/
+ * `failed`/`completed` ('jambonz'; the gateway is built on jambonz), or either per call ('mixed').
+ */
+export type StatusStyle = 'savg' | 'jambonz' | 'mixed';
 
 /** Options of {@link createSimulator}; only the credentials are required. */
 export interface SimulatorOptions {
@@ -37,6 +51,25 @@ export interface SimulatorOptions {
   spelling?: Spelling;
   /** Send an interim `Call-In-Progress` AMD event before the final one when the request asked for `detect`. @defaultValue false */
   interimEvents?: boolean;
+  /** Final statuses: documented ('savg'), jambonz's ('jambonz': `busy`, `no-answer`), or per call. @defaultValue 'savg' */
+  statusStyle?: StatusStyle;
+  /**
+   * When set, every notified call first sends one interim notification with this status (e.g. `queued`, one the
+   * dialer does not know), to check that unknown statuses are taken as interim. @defaultValue null
+   */
+  interimStatus?: string | null;
+  /**
+   * Per-bot rate limits over rolling windows, `600/60s,18000/3600s` (the vendor's), an array of
+   * `{limit, windowMs}`, or `off`. A dial-out over any of them gets 429 with the vendor's body. @defaultValue 'off'
+   */
+  quotas?: string | Quota[];
+  /**
+   * Ring-outs: a call that would be answered rings out (no-answer) when the request's `timeoutInMs` is below
+   * the pickup time. @defaultValue false
+   */
+  ringTimeouts?: boolean;
+  /** How long the callee takes to pick up, for `ringTimeouts`: ms, `{min, max}` or `'3000-15000'`. @defaultValue 10000 */
+  pickupMs?: number | DelayRange | string;
   /** Compact fault string `429=0.05,5xx=0.2,hang=0.02,dup=0.01,early=0.1`; explicit fields below win. @defaultValue undefined */
   faults?: string;
   /** Probability of answering 429 (the call is not placed). @defaultValue 0 */
@@ -70,6 +103,8 @@ export interface SimulatorOptions {
   seed?: number;
   /** Fastify/pino log level; requests are never logged individually. @defaultValue 'warn' */
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** The clock quota windows are counted by (tests pass their own). @defaultValue Date.now */
+  now?: () => number;
 }
 
 /** The runtime knobs, resolved (what `GET /__sim/config` shows). */
@@ -79,6 +114,11 @@ export interface SimulatorConfig {
   notifyDelayMs: DelayRange;
   spelling: Spelling;
   interimEvents: boolean;
+  statusStyle: StatusStyle;
+  interimStatus: string | null;
+  quotas: Quota[];
+  ringTimeouts: boolean;
+  pickupMs: DelayRange;
   rate429: number;
   retryAfterSeconds: number | null;
   rate5xx: number;
@@ -107,6 +147,11 @@ export const DEFAULT_SIMULATOR_CONFIG: SimulatorConfig = {
   notifyDelayMs: { min: 100, max: 2000 },
   spelling: 'mixed',
   interimEvents: false,
+  statusStyle: 'savg',
+  interimStatus: null,
+  quotas: [],
+  ringTimeouts: false,
+  pickupMs: { min: 10_000, max: 10_000 },
   rate429: 0,
   retryAfterSeconds: null,
   rate5xx: 0,
@@ -153,6 +198,16 @@ const sequenceSchema = z.union([
     .pipe(z.array(outcomeSchema).min(1)),
 ]);
 
+/** An extra interim status: a word, so it travels as is in JSON and logs. */
+export const interimStatusSchema = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 letters, digits, - or _');
+
+const quotasSchema = z.union([
+  fromSpec(parseQuotas),
+  z
+    .array(z.strictObject({ limit: z.number().int().positive(), windowMs: z.number().int().positive() }))
+    .max(MAX_QUOTAS),
+]);
+
 /** The key a script is stored under: operators write numbers as they read them, dial-outs carry `tel:+…`. */
 export function scriptTarget(target: string): string {
   return /^(?:tel|sips?):/.test(target) ? target : `tel:${target}`;
@@ -170,6 +225,11 @@ export const simulatorConfigPatchSchema = z.strictObject({
   notifyDelayMs: rangeSchema.optional(),
   spelling: z.enum(['old', 'new', 'mixed']).optional(),
   interimEvents: z.boolean().optional(),
+  statusStyle: z.enum(['savg', 'jambonz', 'mixed']).optional(),
+  interimStatus: interimStatusSchema.nullable().optional(),
+  quotas: quotasSchema.optional(),
+  ringTimeouts: z.boolean().optional(),
+  pickupMs: rangeSchema.optional(),
   faults: fromSpec(parseFaults).optional(),
   rate429: probability.optional(),
   retryAfterSeconds: nonNegativeInt.nullable().optional(),
@@ -205,6 +265,7 @@ const staticOptionsSchema = z.object({
   recordLimit: nonNegativeInt.default(1_000_000),
   seed: z.number().int().optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
+  now: z.custom<() => number>((v) => typeof v === 'function', 'must be a function').default(() => Date.now),
 });
 
 /** Options after validation and defaults. */
@@ -219,7 +280,8 @@ export function describeIssues(error: z.ZodError, prefix = ''): string {
 
 /** Validates options (throwing an error that names the bad option) and fills in defaults. */
 export function resolveSimulatorOptions(options: SimulatorOptions): ResolvedSimulatorOptions {
-  const { clientId, clientSecret, host, port, botId, notifyTimeoutMs, recordLimit, seed, logLevel, ...knobs } = options;
+  const { clientId, clientSecret, host, port, botId, notifyTimeoutMs, recordLimit, seed, logLevel, now, ...knobs } =
+    options;
   const statics = staticOptionsSchema.safeParse({
     clientId,
     clientSecret,
@@ -230,6 +292,7 @@ export function resolveSimulatorOptions(options: SimulatorOptions): ResolvedSimu
     recordLimit,
     seed,
     logLevel,
+    now,
   });
   if (!statics.success) throw new Error(`invalid simulator options: ${describeIssues(statics.error)}`);
   const patch = simulatorConfigPatchSchema.safeParse(knobs);

@@ -37,6 +37,12 @@ const FAILURES: Partial<Record<SimOutcome, { reason: string; reasonCode: string 
   'failed-603': { reason: '603 Decline', reasonCode: 'Decline' },
 };
 
+// jambonz names some failures in the status itself (486/600 busy, a ring-out no-answer); the rest are `failed`.
+const JAMBONZ_STATUS: Partial<Record<SimOutcome, string>> = { busy: 'busy', 'no-answer': 'no-answer' };
+
+/** Outcomes in which the callee picks up (a ring time-out can turn them into `no-answer`). */
+export const ANSWERED_OUTCOMES: ReadonlySet<SimOutcome> = new Set<SimOutcome>(['human', 'machine', 'answered']);
+
 // Call lengths in seconds: machines are cut short once detected.
 const HUMAN_DURATION = { min: 5, max: 120 };
 const MACHINE_DURATION = { min: 3, max: 30 };
@@ -73,10 +79,15 @@ export interface CallFacts {
   outcome: SimOutcome;
   mode: MachineDetectionMode | undefined;
   sessionId: string | undefined;
+  /** Final statuses of this call: the documented ones or jambonz's. */
+  statusStyle: 'savg' | 'jambonz';
+  /** An extra interim status sent first (e.g. an unknown `queued`); undefined for none. */
+  interimStatus: string | undefined;
 }
 
 export interface NotificationPlan {
-  interim: SavgNotification | undefined;
+  /** Sent before the final one, in this order. */
+  interim: SavgNotification[];
   final: SavgNotification | undefined;
 }
 
@@ -102,7 +113,7 @@ function failed(call: CallFacts, nowMs: number): SavgNotification {
   const at = new Date(nowMs).toISOString();
   return {
     conversationId: call.sid,
-    status: 'failed',
+    status: call.statusStyle === 'jambonz' ? (JAMBONZ_STATUS[call.outcome] ?? 'failed') : 'failed',
     reason: failure.reason,
     reasonCode: failure.reasonCode,
     machineDetection: call.mode,
@@ -122,15 +133,20 @@ function interimFor(final: SavgNotification): SavgNotification {
   };
 }
 
+function extraInterim(call: CallFacts, status: string): SavgNotification {
+  return { conversationId: call.sid, status, sessionId: call.sessionId };
+}
+
 /**
  * The notifications a call sends, built when they are due so their times are current.
  * The AMD interim event only exists when detection ran (`detect`) and decided human or machine.
  */
 export function planNotifications(call: CallFacts, nowMs: number, rng: Rng, interimEvents: boolean): NotificationPlan {
-  if (call.outcome === 'silent') return { interim: undefined, final: undefined };
-  if (FAILURES[call.outcome]) return { interim: undefined, final: failed(call, nowMs) };
+  if (call.outcome === 'silent') return { interim: [], final: undefined };
+  const interim = call.interimStatus === undefined ? [] : [extraInterim(call, call.interimStatus)];
+  if (FAILURES[call.outcome]) return { interim, final: failed(call, nowMs) };
   const final = answered(call, nowMs, rng);
   const detected = call.outcome === 'human' || call.outcome === 'machine';
-  const interim = interimEvents && detected && call.mode === 'detect' ? interimFor(final) : undefined;
+  if (interimEvents && detected && call.mode === 'detect') interim.push(interimFor(final));
   return { interim, final };
 }

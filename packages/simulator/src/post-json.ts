@@ -10,8 +10,17 @@ export interface PostAgents {
   https: https.Agent;
 }
 
-/** Resolves with the receiver's status code; rejects with a coded error (ECONNREFUSED, ETIMEDOUT, …). */
-export function postJson(url: string, payload: unknown, agents: PostAgents, timeoutMs: number): Promise<number> {
+/**
+ * Resolves with the receiver's status code; rejects with a coded error (ECONNREFUSED, ETIMEDOUT, …).
+ * `extraHeaders` (validated names and values) go out as they are, the framing headers stay ours.
+ */
+export function postJson(
+  url: string,
+  payload: unknown,
+  agents: PostAgents,
+  timeoutMs: number,
+  extraHeaders?: Record<string, string>,
+): Promise<number> {
   const body = JSON.stringify(payload);
   const target = new URL(url);
   const secure = target.protocol === 'https:';
@@ -28,9 +37,10 @@ export function postJson(url: string, payload: unknown, agents: PostAgents, time
       method: 'POST',
       agent: secure ? agents.https : agents.http,
       headers: {
+        'user-agent': 'savg-simulator',
+        ...extraHeaders,
         'content-type': 'application/json',
         'content-length': Buffer.byteLength(body),
-        'user-agent': 'savg-simulator',
       },
     };
     const request = (secure ? https : http).request(target, options, (response) => {

@@ -12,6 +12,8 @@ export interface DialoutRecord {
   /** Epoch ms when the request arrived. */
   receivedAt: number;
   botId: string;
+  /** Which dial-out endpoint: `v1` (bot in the path) or `v2` (`…/V2/smartassist/dialout`, bot in the body too). */
+  apiVersion: 'v1' | 'v2';
   /**
    * HTTP status answered: 0 while the reply is still pending, 499 when no reply was ever sent (a withheld
    * reply whose client went away, or the simulator shut down).
@@ -41,6 +43,8 @@ export interface NotificationRecord {
   spelling: 'old' | 'new';
   /** Exactly what was posted. */
   payload: Record<string, unknown>;
+  /** The dial-out's `notifyHeaders`, sent as HTTP headers with this POST; undefined when it had none. */
+  headers: Record<string, string> | undefined;
   /** Epoch ms when the POST started. */
   sentAt: number;
   /** The receiver's HTTP status; undefined while in flight or on a transport error. */

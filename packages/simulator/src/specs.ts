@@ -84,3 +84,33 @@ export function parseFaults(text: string): SpecResult<FaultRates> {
   }
   return { ok: true, value: faults };
 }
+
+/** One rolling-window quota: at most `limit` dial-outs per bot within any `windowMs`. */
+export interface Quota {
+  limit: number;
+  windowMs: number;
+}
+
+/** At most this many quotas (the vendor has two: per minute and per hour). */
+export const MAX_QUOTAS = 8;
+
+const WINDOW_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `600/60s,18000/3600s` (units ms, s, m, h), or `off` / empty for none. */
+export function parseQuotas(text: string): SpecResult<Quota[]> {
+  const trimmed = text.trim();
+  if (trimmed === '' || trimmed.toLowerCase() === 'off') return { ok: true, value: [] };
+  const quotas: Quota[] = [];
+  for (const part of trimmed.split(',')) {
+    const entry = part.trim();
+    if (entry === '') continue;
+    const match = /^(\d+)\s*\/\s*(\d+)\s*(ms|s|m|h)$/.exec(entry);
+    if (!match) return { ok: false, error: `"${entry}" is not <requests>/<window> like 600/60s (units ms, s, m, h)` };
+    const limit = Number(match[1]);
+    const windowMs = Number(match[2]) * WINDOW_UNITS[match[3]!]!;
+    if (limit < 1 || windowMs < 1) return { ok: false, error: `"${entry}" needs a positive count and window` };
+    quotas.push({ limit, windowMs });
+  }
+  if (quotas.length > MAX_QUOTAS) return { ok: false, error: `at most ${MAX_QUOTAS} quotas` };
+  return { ok: true, value: quotas };
+}

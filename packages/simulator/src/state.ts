@@ -11,8 +11,10 @@ import {
   type SimulatorConfig,
   type SimulatorConfigPatch,
 } from './options.js';
+import { QuotaLimiter } from './quotas.js';
 import type { Rng } from './random.js';
 import { RecordLog, type DialoutRecord, type NotificationRecord, type RecordPage } from './records.js';
+import type { Quota } from './specs.js';
 
 export interface SimulatorStats {
   /** Dial-out requests received. */
@@ -21,6 +23,8 @@ export interface SimulatorStats {
   pendingReplies: number;
   /** Replies by HTTP status (`499` = no reply sent). */
   byHttpStatus: Record<string, number>;
+  /** Dial-outs refused with 429 because a bot's quota was full (also counted in `byHttpStatus`). */
+  refusedByQuota: number;
   /** Calls placed (answered 200 or withheld), i.e. calls that exist on the simulated network. */
   placed: number;
   /** Placed calls by outcome. */
@@ -39,6 +43,12 @@ export interface SimulatorStats {
 
 type Listener<T> = (record: T) => void;
 
+/** `tel:+1555…` ↔ `tel:1555…`; undefined for other targets. */
+function otherTelSpelling(target: string): string | undefined {
+  if (!target.startsWith('tel:')) return undefined;
+  return target.startsWith('tel:+') ? `tel:${target.slice(5)}` : `tel:+${target.slice(4)}`;
+}
+
 function bump(counts: Record<string, number>, key: string): void {
   counts[key] = (counts[key] ?? 0) + 1;
 }
@@ -52,6 +62,7 @@ export class SimulatorState {
   readonly #notifications: RecordLog<NotificationRecord>;
   readonly #dialoutListeners = new Set<Listener<DialoutRecord>>();
   readonly #notificationListeners = new Set<Listener<NotificationRecord>>();
+  readonly #quotas = new QuotaLimiter();
   #stats!: SimulatorStats;
 
   constructor(config: SimulatorConfig, recordLimit: number) {
@@ -93,22 +104,42 @@ export class SimulatorState {
     this.#cursors.delete(key);
   }
 
-  /** The next outcome for a target: its script if any (last entry repeats), else a weighted pick. */
+  /**
+   * The next outcome for a target: its script if any (last entry repeats), else a weighted pick. `tel:+1555…`
+   * and `tel:1555…` (the vendor's sample leaves out the +) find the same script.
+   */
   nextOutcome(target: string, rng: Rng): SimOutcome {
-    const script = this.#config.scripts[target];
+    const scripts = this.#config.scripts;
+    let key = target;
+    let script = scripts[key];
+    if (!script) {
+      key = otherTelSpelling(target) ?? target;
+      script = scripts[key];
+    }
     if (!script) return this.#picker.pick(rng);
-    const index = this.#cursors.get(target) ?? 0;
-    this.#cursors.set(target, index + 1);
+    const index = this.#cursors.get(key) ?? 0;
+    this.#cursors.set(key, index + 1);
     return script[Math.min(index, script.length - 1)]!;
+  }
+
+  /**
+   * Counts a dial-out against the bot's quotas (rolling windows) and answers true, or false without counting
+   * it when one is full.
+   */
+  admitQuota(botId: string, quotas: readonly Quota[], now: number): boolean {
+    if (this.#quotas.admit(botId, quotas, now)) return true;
+    this.#stats.refusedByQuota++;
+    return false;
   }
 
   // ---- dial-outs ----
 
-  beginDialout(botId: string, receivedAt: number): DialoutRecord {
+  beginDialout(botId: string, receivedAt: number, apiVersion: 'v1' | 'v2' = 'v1'): DialoutRecord {
     const record: DialoutRecord = {
       seq: this.#dialouts.nextSeq(),
       receivedAt,
       botId,
+      apiVersion,
       status: 0,
       request: undefined,
       claims: undefined,
@@ -159,6 +190,7 @@ export class SimulatorState {
       kind: fields.kind,
       spelling: fields.spelling,
       payload: fields.payload,
+      headers: fields.headers,
       sentAt: fields.sentAt,
       receiverStatus: undefined,
       error: undefined,
@@ -209,13 +241,15 @@ export class SimulatorState {
   }
 
   /**
-   * Forgets records, counters and script cursors (seqs restart at 1); the config stays. Work in flight
-   * (pending replies, scheduled notifications) still completes and is counted afresh.
+   * Forgets records, counters, script cursors and the requests counted against quotas (seqs restart at 1);
+   * the config stays. Work in flight (pending replies, scheduled notifications) still completes and is
+   * counted afresh.
    */
   reset(): void {
     this.#dialouts.clear();
     this.#notifications.clear();
     this.#cursors.clear();
+    this.#quotas.clear();
     const { pendingReplies, notifications } = this.#stats;
     this.#resetStats();
     this.#stats.pendingReplies = pendingReplies;
@@ -228,6 +262,7 @@ export class SimulatorState {
       dialouts: 0,
       pendingReplies: 0,
       byHttpStatus: {},
+      refusedByQuota: 0,
       placed: 0,
       byOutcome: {},
       notifications: { sent: 0, inFlight: 0, byReceiverStatus: {}, pendingCalls: 0 },

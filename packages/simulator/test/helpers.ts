@@ -31,10 +31,10 @@ const auth = new SavgAuthToken(CREDS);
 export async function dial(
   sim: RunningSimulator,
   body: unknown,
-  options: { token?: string | null; timeoutMs?: number } = {},
+  options: { token?: string | null; timeoutMs?: number; url?: string } = {},
 ): Promise<Response<Record<string, unknown>>> {
   const token = options.token === undefined ? await auth.get() : options.token;
-  return got.post(sim.dialoutUrl, {
+  return got.post(options.url ?? sim.dialoutUrl, {
     json: body,
     headers: token === null ? {} : { auth: token },
     throwHttpErrors: false,
@@ -62,6 +62,8 @@ export async function until<T>(check: () => T, what: string, timeoutMs = 5000): 
 export interface Receiver {
   url: string;
   bodies: Array<Record<string, unknown>>;
+  /** The request headers of each notification, in the order of `bodies`. */
+  headers: Array<Record<string, string | string[] | undefined>>;
   /** Ordered markers shared with the test (e.g. to see a notification arrive before a reply). */
   events: string[];
   close(): Promise<void>;
@@ -71,16 +73,18 @@ export interface Receiver {
 export async function startReceiver(status = 200): Promise<Receiver> {
   const app = Fastify();
   const bodies: Array<Record<string, unknown>> = [];
+  const headers: Array<Record<string, string | string[] | undefined>> = [];
   const events: string[] = [];
   app.post('/notify', async (request, reply) => {
     const body = request.body as Record<string, unknown>;
     bodies.push(body);
+    headers.push(request.headers);
     events.push(`notify:${String(body['conversationId'])}`);
     return reply.code(status).send({ ok: true });
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}/notify`, bodies, events, close: () => app.close() };
+  return { url: `http://127.0.0.1:${port}/notify`, bodies, headers, events, close: () => app.close() };
 }
 
 export function dialBody(

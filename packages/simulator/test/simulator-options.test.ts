@@ -6,6 +6,15 @@ import { createRng } from '../src/random.js';
 const CREDS_ENV = { SAVG_CLIENT_ID: 'cid', SAVG_CLIENT_SECRET: 'secret' };
 
 describe('loadSimulatorOptions', () => {
+  it('keeps quotas off and statuses as documented by default', () => {
+    expect(DEFAULT_SIMULATOR_CONFIG).toMatchObject({
+      quotas: [],
+      statusStyle: 'savg',
+      interimStatus: null,
+      ringTimeouts: false,
+    });
+  });
+
   it('applies defaults', () => {
     expect(loadSimulatorOptions(CREDS_ENV)).toEqual({
       clientId: 'cid',
@@ -33,6 +42,11 @@ describe('loadSimulatorOptions', () => {
       SIM_RECORD_LIMIT: '1000',
       SIM_SEED: '42',
       SIM_BOT_ID: 'st-x',
+      SIM_QUOTAS: '600/60s,18000/3600s',
+      SIM_STATUS_STYLE: 'jambonz',
+      SIM_INTERIM_STATUS: 'queued',
+      SIM_RING_TIMEOUTS: 'yes',
+      SIM_PICKUP_MS: '3000-15000',
       LOG_LEVEL: 'warn',
     });
     expect(options).toEqual({
@@ -56,9 +70,23 @@ describe('loadSimulatorOptions', () => {
       retryAfterSeconds: 2,
       recordLimit: 1000,
       seed: 42,
+      quotas: [
+        { limit: 600, windowMs: 60_000 },
+        { limit: 18_000, windowMs: 3_600_000 },
+      ],
+      statusStyle: 'jambonz',
+      interimStatus: 'queued',
+      ringTimeouts: true,
+      pickupMs: { min: 3000, max: 15000 },
       logLevel: 'warn',
     });
     expect(() => createSimulator(options)).not.toThrow();
+    expect(loadSimulatorOptions({ ...CREDS_ENV, SIM_QUOTAS: 'off' }).quotas).toEqual([]);
+    expect(loadSimulatorOptions({ ...CREDS_ENV, SIM_QUOTAS: '5/500ms, 100/1m,1000/1h' }).quotas).toEqual([
+      { limit: 5, windowMs: 500 },
+      { limit: 100, windowMs: 60_000 },
+      { limit: 1000, windowMs: 3_600_000 },
+    ]);
   });
 
   it('names each bad variable', () => {
@@ -78,6 +106,11 @@ describe('loadSimulatorOptions', () => {
     expect(() => loadSimulatorOptions({ ...CREDS_ENV, SIM_PORT: '99999' })).toThrow(/SIM_PORT/);
     expect(() => loadSimulatorOptions({ ...CREDS_ENV, SIM_SCRIPTS: '{"x":["nope"]}' })).toThrow(/SIM_SCRIPTS/);
     expect(() => loadSimulatorOptions({ ...CREDS_ENV, SIM_SCRIPTS: '{' })).toThrow(/SIM_SCRIPTS: must be JSON/);
+    expect(() => loadSimulatorOptions({ ...CREDS_ENV, SIM_QUOTAS: '600 per minute' })).toThrow(/SIM_QUOTAS: "600 per/);
+    expect(() => loadSimulatorOptions({ ...CREDS_ENV, SIM_QUOTAS: '0/60s' })).toThrow(/SIM_QUOTAS/);
+    expect(() => loadSimulatorOptions({ ...CREDS_ENV, SIM_STATUS_STYLE: 'twilio' })).toThrow(/SIM_STATUS_STYLE/);
+    expect(() => loadSimulatorOptions({ ...CREDS_ENV, SIM_INTERIM_STATUS: 'a b' })).toThrow(/SIM_INTERIM_STATUS/);
+    expect(() => loadSimulatorOptions({ ...CREDS_ENV, SIM_RING_TIMEOUTS: 'maybe' })).toThrow(/SIM_RING_TIMEOUTS/);
   });
 
   it('treats empty variables as unset', () => {
@@ -90,6 +123,10 @@ describe('createSimulator options', () => {
     expect(() => createSimulator({ clientId: 'c', clientSecret: '' })).toThrow(/clientSecret/);
     expect(() => createSimulator({ clientId: 'c', clientSecret: 's', hangRate: -1 })).toThrow(/hangRate/);
     expect(() => createSimulator({ clientId: 'c', clientSecret: 's', outcomes: {} })).toThrow(/outcomes/);
+    expect(() => createSimulator({ clientId: 'c', clientSecret: 's', quotas: '10/s' })).toThrow(/quotas/);
+    expect(() => createSimulator({ clientId: 'c', clientSecret: 's', statusStyle: 'x' as 'savg' })).toThrow(
+      /statusStyle/,
+    );
   });
 });
 
