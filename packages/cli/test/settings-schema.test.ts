@@ -17,7 +17,7 @@ interface JsonSchema {
   type?: string;
   properties?: Record<string, JsonSchema>;
   additionalProperties?: boolean | JsonSchema;
-  propertyNames?: { enum?: string[] };
+  propertyNames?: { enum?: string[]; pattern?: string };
   items?: JsonSchema;
 }
 
@@ -29,7 +29,10 @@ function section(title: string): string {
   return design.slice(start, end === -1 ? undefined : end);
 }
 
-/** Every key path the schema names below the top level: `timers.toneTimeoutMs`, `redial.rules.<outcome>.delayMs`, … */
+/**
+ * Every key path the schema names below the top level: `timers.toneTimeoutMs`, `redial.rules.<outcome>.delayMs`,
+ * `regionRules.<region>.start` (records keyed by a pattern are region codes), …
+ */
 function nestedPaths(schema: JsonSchema, prefix = ''): string[] {
   const paths: string[] = [];
   for (const [key, sub] of Object.entries(schema.properties ?? {})) {
@@ -37,7 +40,8 @@ function nestedPaths(schema: JsonSchema, prefix = ''): string[] {
     if (prefix) paths.push(path);
     paths.push(...nestedPaths(sub, path));
     const each = typeof sub.additionalProperties === 'object' ? sub.additionalProperties : undefined;
-    if (each?.properties) paths.push(...nestedPaths(each, `${path}.<outcome>`));
+    const placeholder = sub.propertyNames?.pattern !== undefined ? '<region>' : '<outcome>';
+    if (each?.properties) paths.push(...nestedPaths(each, `${path}.${placeholder}`));
   }
   return paths;
 }
@@ -84,6 +88,8 @@ describe('campaign settings file', () => {
         'redial.rules',
         'redial.rules.<outcome>.delayMs',
         'window.days',
+        'regionRules.<region>.start',
+        'regionRules.<region>.days',
       ]),
     );
     expect(schema.properties?.redial?.properties?.rules?.propertyNames?.enum).toContain('busy');

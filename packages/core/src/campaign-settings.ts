@@ -7,6 +7,29 @@ const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:M
 const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 const ianaZone = z.string().refine(isValidTimeZone, 'must be an IANA time zone such as America/New_York');
 const isoTime = z.string().datetime({ offset: true });
+/** A calendar date that exists (`2026-02-30` is refused). */
+const isoDate = z.iso.date({ error: 'must be a date YYYY-MM-DD' });
+/** ISO 3166-2 subdivision codes: country, dash, up to three letters or digits (`US-FL`, `CA-QC`, `AU-NSW`). */
+export const REGION_CODE_PATTERN = /^[A-Z]{2}-[A-Z0-9]{1,3}$/;
+/** Bounds the settings stored with the campaign (ten years of holidays fit easily). */
+const MAX_BLACKOUT_DATES = 1000;
+
+/** A region's own calling hours and days; the campaign's `window` still applies (the stricter of the two wins). */
+const regionRule = z.strictObject({
+  start: hhmm.optional(),
+  end: hhmm.optional(),
+  days: z.array(weekday).min(1).optional(),
+});
+
+/** ISO 3166-2 region code → rule: `regionRules` in the settings file, and the whole of a `--rules` file. */
+export const regionRulesSchema = z.record(
+  z.string().regex(REGION_CODE_PATTERN, 'must be an ISO 3166-2 region code such as US-FL or AU-NSW'),
+  regionRule,
+  {
+    error: (issue) =>
+      issue.code === 'invalid_key' ? 'not an ISO 3166-2 region code (e.g. US-FL, CA-QC, AU-NSW)' : undefined,
+  },
+);
 
 const redialRule = z.strictObject({
   delayMs: z.number().int().min(0).optional(),
@@ -46,12 +69,15 @@ export const campaignSettingsInputSchema = z.strictObject({
       timezone: ianaZone.optional(),
     })
     .optional(),
+  blackoutDates: z.array(isoDate).max(MAX_BLACKOUT_DATES).optional(),
+  regionRules: regionRulesSchema.optional(),
   startAt: isoTime.optional(),
   endAt: isoTime.optional(),
 });
 
 export type CampaignSettingsInput = z.infer<typeof campaignSettingsInputSchema>;
 export type Weekday = z.infer<typeof weekday>;
+export type RegionRule = z.infer<typeof regionRule>;
 
 export interface RedialRule {
   delayMs: number;
@@ -71,7 +97,12 @@ export interface CampaignSettings {
   maxLiveCalls?: number;
   maxLiveCallsPerTrunk?: number;
   redial: { maxAttempts: number; rules: Partial<Record<Outcome, RedialRule>> };
-  window: { start: string; end: string; days: Weekday[]; timezone: string };
+  /** `timezone`: only when the campaign sets it (the zone of contacts that have none of their own). */
+  window: { start: string; end: string; days: Weekday[]; timezone?: string };
+  /** Local calendar days (`YYYY-MM-DD`, sorted, no duplicates) on which nobody is called; absent when none. */
+  blackoutDates?: string[];
+  /** ISO 3166-2 region code → stricter hours or days for contacts in that region; absent when none. */
+  regionRules?: Record<string, RegionRule>;
   startAt?: string;
   endAt?: string;
 }
@@ -110,6 +141,9 @@ export function resolveCampaignSettings(input: unknown, config: DialerConfig): C
     throw settingsError([
       `window: end (${end}) must be after start (${start}); windows past midnight are not supported`,
     ]);
+  const days = s.window?.days ?? ALL_DAYS;
+  const ruleProblems = regionRuleProblems(s.regionRules ?? {}, { start, end, days });
+  if (ruleProblems.length > 0) throw settingsError(ruleProblems);
   const maxAttempts = s.redial?.maxAttempts ?? config.redial.maxAttempts;
   const rulesIn = s.redial?.rules ?? { busy: {}, unavailable: {} };
   const rules: Partial<Record<Outcome, RedialRule>> = {};
@@ -128,13 +162,40 @@ export function resolveCampaignSettings(input: unknown, config: DialerConfig): C
     maxLiveCalls: s.maxLiveCalls,
     maxLiveCallsPerTrunk: s.maxLiveCallsPerTrunk,
     redial: { maxAttempts, rules },
-    window: {
-      start,
-      end,
-      days: s.window?.days ?? ALL_DAYS,
-      timezone: s.window?.timezone ?? 'UTC',
-    },
+    window: { start, end, days, timezone: s.window?.timezone },
+    // Empty lists are left out, so that they compare equal to none when an import re-reads the settings.
+    blackoutDates: s.blackoutDates?.length ? [...new Set(s.blackoutDates)].sort() : undefined,
+    regionRules: s.regionRules && Object.keys(s.regionRules).length > 0 ? s.regionRules : undefined,
     startAt: s.startAt,
     endAt: s.endAt,
   };
+}
+
+/**
+ * A region rule must leave some calling time inside the campaign window: a rule that cannot is a mistake
+ * (its contacts would wait until `endAt`), so it is refused when the campaign is created.
+ */
+function regionRuleProblems(
+  rules: Record<string, RegionRule>,
+  window: { start: string; end: string; days: Weekday[] },
+): string[] {
+  const problems: string[] = [];
+  for (const [code, rule] of Object.entries(rules)) {
+    if (rule.start !== undefined && rule.end !== undefined && rule.end <= rule.start) {
+      problems.push(`regionRules.${code}: end (${rule.end}) must be after start (${rule.start})`);
+      continue;
+    }
+    // `HH:MM` strings order like the times they name (`24:00` last).
+    const start = rule.start !== undefined && rule.start > window.start ? rule.start : window.start;
+    const end = rule.end !== undefined && rule.end < window.end ? rule.end : window.end;
+    if (end <= start) {
+      problems.push(
+        `regionRules.${code}: no calling time left inside window ${window.start}–${window.end} (the stricter of the two applies)`,
+      );
+    }
+    if (rule.days && !rule.days.some((d) => window.days.includes(d))) {
+      problems.push(`regionRules.${code}.days: no day in common with window.days`);
+    }
+  }
+  return problems;
 }

@@ -11,10 +11,13 @@ export { contactState, mayHaveCall, type ContactState } from './store/contact-st
 export {
   campaignSettingsInputSchema,
   resolveCampaignSettings,
+  regionRulesSchema,
   isValidTimeZone,
+  REGION_CODE_PATTERN,
   type CampaignSettings,
   type CampaignSettingsInput,
   type RedialRule,
+  type RegionRule,
   type Weekday,
 } from './campaign-settings.js';
 export { decideRedial, type RedialDecision } from './redial-policy.js';
@@ -43,6 +46,7 @@ export {
   wallClockMs,
   type CallingWindow,
 } from './calling-window.js';
+export { dialWindow, type WindowDecision, type DialRules, type DialLocale } from './dial-window.js';
 export { timeZoneOfNumber, contactTimeZone } from './phone-timezone.js';
 export { contactLocale, type ContactLocale } from './contact-locale.js';
 export { SuppressionList, normalizeSuppressed, type SuppressionScope, type NormalizedEntry } from './suppression.js';

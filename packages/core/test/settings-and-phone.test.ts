@@ -32,8 +32,47 @@ describe('campaign settings', () => {
       start: '08:00',
       end: '21:00',
       days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
-      timezone: 'UTC',
     });
+    // No default zone: a contact with none of its own is judged in window.timezone only when the campaign sets it.
+    expect(s.window.timezone).toBeUndefined();
+    expect(s.blackoutDates).toBeUndefined();
+    expect(s.regionRules).toBeUndefined();
+  });
+
+  it('keeps blackout dates sorted and unique, region rules as given', () => {
+    const s = resolveCampaignSettings(
+      {
+        blackoutDates: ['2026-12-25', '2026-01-01', '2026-12-25', '2026-07-04'],
+        regionRules: { 'US-FL': { end: '20:00' }, 'AU-NSW': { start: '09:00', days: ['mon', 'tue'] } },
+      },
+      config,
+    );
+    expect(s.blackoutDates).toEqual(['2026-01-01', '2026-07-04', '2026-12-25']);
+    expect(s.regionRules).toEqual({ 'US-FL': { end: '20:00' }, 'AU-NSW': { start: '09:00', days: ['mon', 'tue'] } });
+  });
+
+  it('names bad blackout dates and region rules', () => {
+    expect(settingsError({ blackoutDates: ['2026-12-25', '2026-02-30'] })).toContain(
+      'blackoutDates.1: must be a date YYYY-MM-DD',
+    );
+    expect(settingsError({ blackoutDates: ['12/25/2026'] })).toContain('blackoutDates.0');
+    expect(settingsError({ regionRules: { 'us-fl': {} } })).toContain(
+      'regionRules.us-fl: not an ISO 3166-2 region code',
+    );
+    expect(settingsError({ regionRules: { FL: {} } })).toContain('regionRules.FL: not an ISO 3166-2 region code');
+    expect(settingsError({ regionRules: { 'US-FL': { start: '8am' } } })).toContain('regionRules.US-FL.start');
+    expect(settingsError({ regionRules: { 'US-FL': { until: '20:00' } } })).toContain('regionRules.US-FL');
+    expect(settingsError({ regionRules: { 'US-FL': { days: [] } } })).toContain('regionRules.US-FL.days');
+    expect(settingsError({ regionRules: { 'US-FL': { start: '20:00', end: '09:00' } } })).toContain(
+      'regionRules.US-FL: end (09:00) must be after start (20:00)',
+    );
+    // A rule that leaves no time inside the campaign window is a mistake: its contacts would never be called.
+    expect(settingsError({ window: { end: '20:00' }, regionRules: { 'US-TX': { start: '20:00' } } })).toContain(
+      'regionRules.US-TX: no calling time left inside window 08:00–20:00',
+    );
+    expect(settingsError({ window: { days: ['mon'] }, regionRules: { 'US-OK': { days: ['sun'] } } })).toContain(
+      'regionRules.US-OK.days: no day in common with window.days',
+    );
   });
 
   it('names the bad key', () => {

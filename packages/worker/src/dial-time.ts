@@ -1,14 +1,14 @@
-import {
-  contactTimeZone,
-  isWindowOpen,
-  nextWindowOpening,
-  type CampaignSettings,
-  type ContactRecord,
-} from '@dialer/core';
+import { contactTimeZone, dialWindow, type CampaignSettings, type ContactRecord, type DialLocale } from '@dialer/core';
 
-/** Whether a contact may be dialed at `now`: dial now, wait until a later instant, or never (expired). */
+/**
+ * Whether a contact may be dialed at `now`: dial now, wait until a later instant, or never (expired). A delay the
+ * calling rules cause says which (`why`: its window in one of its zones, a blackout date, a region rule); one for
+ * `startAt` has none.
+ */
 export type DialTimeDecision =
-  { kind: 'dial' } | { kind: 'delay'; untilMs: number; reason: string } | { kind: 'expire'; reason: string };
+  | { kind: 'dial' }
+  | { kind: 'delay'; untilMs: number; reason: string; why?: 'window' | 'blackout' | 'region-rule' }
+  | { kind: 'expire'; reason: string };
 
 export const EXPIRED_REASON = 'campaign end date (endAt) passed before the call';
 
@@ -18,53 +18,51 @@ export const EXPIRED_REASON = 'campaign end date (endAt) passed before the call'
  * SAVG, so a dial-out never arrives after the window closes or after `endAt`.
  */
 export const DIAL_GUARD_MS = 2000;
-/** Bound on the search for an opening long enough for the guard (each step moves to a later opening). */
-const MAX_OPENINGS = 16;
-/** Only a window lying entirely in DST gaps has no opening: look again later rather than never. */
+/** A window that never opens for the contact's zones and regions: look again later rather than never. */
 const NO_OPENING_RETRY_MS = 3_600_000;
 
 /**
+ * The zones and regions a contact's calling window is judged in, when the caller has none stored: the one zone
+ * of {@link contactTimeZone} (CSV `timezone`, else its number's zone, else `window.timezone`, else UTC) and no
+ * region, which is how every contact was judged before contact locales.
+ */
+export function fallbackLocale(contact: ContactRecord, settings: CampaignSettings): DialLocale {
+  return { zones: [contactTimeZone(contact, settings.window.timezone ?? 'UTC')], regions: [] };
+}
+
+/**
  * The one place the worker decides *when* a contact may be called (checked at dial time, not at import;
- * see docs/design.md (Calling windows and time zones)): the campaign's `startAt` (delay until it), `endAt` (the contact expires), and the calling window
- * in the contact's own time zone (delay until its next opening; an opening at or after `endAt` means the
- * contact waits for `endAt` and then expires, so a campaign completes at its end date, not before).
+ * see docs/design.md (Calling windows and time zones)): the campaign's `startAt` (delay until it), `endAt` (the
+ * contact expires), and {@link dialWindow} (every zone the contact may be in open, no blackout day, its region
+ * rules: delay until the common opening; an opening at or after `endAt` means the contact waits for `endAt`
+ * and then expires, so a campaign completes at its end date, not before).
  *
  * @param now - the calendar clock (the worker's injectable `now()`)
  * @param guardMs - see {@link DIAL_GUARD_MS} @defaultValue DIAL_GUARD_MS
+ * @param locale - the zones and regions the contact may be in (its stored locale, when the caller has one)
+ *   @defaultValue {@link fallbackLocale}
  */
 export function checkDialTime(
   contact: ContactRecord,
   settings: CampaignSettings,
   now: number,
   guardMs = DIAL_GUARD_MS,
+  locale: DialLocale = fallbackLocale(contact, settings),
 ): DialTimeDecision {
   const end = settings.endAt === undefined ? Infinity : Date.parse(settings.endAt);
   if (now + guardMs >= end) return { kind: 'expire', reason: EXPIRED_REASON };
   const start = settings.startAt === undefined ? -Infinity : Date.parse(settings.startAt);
   const from = Math.max(now, start);
-  const zone = contactTimeZone(contact, settings.window.timezone);
-  const opening = firstDialInstant(settings.window, zone, from, guardMs);
-  if (opening === now) return { kind: 'dial' };
-  if (opening === undefined)
-    return { kind: 'delay', untilMs: now + NO_OPENING_RETRY_MS, reason: `calling window never opens in ${zone}` };
-  if (opening + guardMs >= end)
-    return { kind: 'delay', untilMs: end, reason: 'no calling window before endAt: the contact expires then' };
-  const why = opening === start ? 'campaign has not started yet (startAt)' : `outside the calling window (${zone})`;
-  return { kind: 'delay', untilMs: opening, reason: why };
-}
-
-/** The first instant at or after `from` at which the window is open and stays open for `guardMs`. */
-function firstDialInstant(
-  window: CampaignSettings['window'],
-  zone: string,
-  from: number,
-  guardMs: number,
-): number | undefined {
-  let t: number | undefined = from;
-  for (let i = 0; i < MAX_OPENINGS && t !== undefined; i++) {
-    t = nextWindowOpening(window, zone, t);
-    if (t === undefined || isWindowOpen(window, zone, t + guardMs)) return t;
-    t += guardMs;
+  const window = dialWindow(settings, locale, from, guardMs);
+  if (window.kind === 'never')
+    return { kind: 'delay', untilMs: now + NO_OPENING_RETRY_MS, reason: window.detail, why: 'window' };
+  const noWindow = 'no calling window before endAt: the contact expires then';
+  if (window.kind === 'open') {
+    if (from === now) return { kind: 'dial' };
+    if (from + guardMs >= end) return { kind: 'delay', untilMs: end, reason: noWindow };
+    return { kind: 'delay', untilMs: from, reason: 'campaign has not started yet (startAt)' };
   }
-  return undefined;
+  const { until, why, detail } = window;
+  if (until + guardMs >= end) return { kind: 'delay', untilMs: end, reason: noWindow, why };
+  return { kind: 'delay', untilMs: until, reason: detail, why };
 }

@@ -139,6 +139,69 @@ describe('checkDialTime', () => {
     });
     expect(checkDialTime(ny, ending, at('2030-01-07T11:59:59Z'))).toEqual({ kind: 'expire', reason: EXPIRED_REASON });
   });
+
+  it('judges every zone and region of the locale it is given, and blackout dates in local calendars', () => {
+    const s = resolveCampaignSettings(
+      {
+        window: { start: '09:00', end: '20:00' },
+        blackoutDates: ['2030-01-03'],
+        regionRules: { 'US-FL': { end: '19:00' } },
+      },
+      config,
+    );
+    const ny = newContactRecord({ p: '+12125550100', r: 2 });
+    // Wed 2030-01-02 15:00 UTC: 10:00 in New York, 07:00 in Los Angeles.
+    expect(checkDialTime(ny, s, at('2030-01-02T15:00:00Z'))).toEqual({ kind: 'dial' });
+    const coasts = { zones: ['America/New_York', 'America/Los_Angeles'], regions: [] };
+    expect(checkDialTime(ny, s, at('2030-01-02T15:00:00Z'), 2000, coasts)).toEqual({
+      kind: 'delay',
+      untilMs: at('2030-01-02T17:00:00Z'),
+      reason: 'outside the calling window (America/Los_Angeles of America/New_York, America/Los_Angeles)',
+      why: 'window',
+    });
+    // 19:30 in New York: open by the window, not by the Florida rule; the next day is a blackout date.
+    expect(
+      checkDialTime(ny, s, at('2030-01-03T00:30:00Z'), 2000, { zones: ['America/New_York'], regions: ['US-FL'] }),
+    ).toEqual({
+      kind: 'delay',
+      untilMs: at('2030-01-04T14:00:00Z'),
+      reason: 'outside the hours of region rule US-FL: 09:00–19:00 (America/New_York)',
+      why: 'region-rule',
+    });
+    expect(checkDialTime(ny, s, at('2030-01-03T15:00:00Z'))).toEqual({
+      kind: 'delay',
+      untilMs: at('2030-01-04T14:00:00Z'),
+      reason: '2030-01-03 is a blackout date (America/New_York)',
+      why: 'blackout',
+    });
+    // A window that never opens for the zones: looked at again in an hour.
+    const apart = { zones: ['America/New_York', 'Asia/Bangkok'], regions: [] }; // 12 h apart
+    expect(checkDialTime(ny, s, at('2030-01-02T15:00:00Z'), 2000, apart)).toMatchObject({
+      kind: 'delay',
+      untilMs: at('2030-01-02T16:00:00Z'),
+      reason: expect.stringContaining('never open in all of America/New_York, Asia/Bangkok'),
+      why: 'window',
+    });
+    // startAt is not the calling rules: no why.
+    const later = resolveCampaignSettings({ startAt: '2030-01-05T00:00:00Z' }, config);
+    expect(checkDialTime(ny, later, at('2030-01-02T15:00:00Z'))).toEqual({
+      kind: 'delay',
+      untilMs: at('2030-01-05T00:00:00Z'),
+      reason: 'campaign has not started yet (startAt)',
+    });
+  });
+
+  it('without window.timezone, a contact with no zone of its own is judged in UTC, as before', () => {
+    const s = resolveCampaignSettings({ window: { start: '09:00', end: '20:00' } }, config);
+    expect(s.window.timezone).toBeUndefined();
+    const sip = newContactRecord({ p: 'sip:alice@example.com', r: 2 });
+    expect(checkDialTime(sip, s, at('2030-01-02T09:00:00Z'))).toEqual({ kind: 'dial' });
+    expect(checkDialTime(sip, s, at('2030-01-02T08:59:59Z'))).toMatchObject({
+      kind: 'delay',
+      untilMs: at('2030-01-02T09:00:00Z'),
+      reason: 'outside the calling window (UTC)',
+    });
+  });
 });
 
 describe('buildDialoutRequest', () => {
