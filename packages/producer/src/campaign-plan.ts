@@ -6,8 +6,9 @@ import {
   type CampaignSettings,
   type CampaignStore,
   type DialerConfig,
+  type RegionRule,
 } from '@dialer/core';
-import { readSettingsFile } from './settings-file.js';
+import { readRulesFile, readSettingsFile } from './settings-file.js';
 
 /** The settings the import would create the campaign with, or why it cannot. */
 export interface SettingsPlan {
@@ -28,24 +29,75 @@ export function checkCampaignId(id: string): void {
   }
 }
 
-/** Reads and validates the settings without touching Redis. */
+/**
+ * Reads and validates the settings without touching Redis. A rules file (`--rules`) gives `regionRules` under the
+ * settings' own: the settings win per region.
+ */
 export async function planSettings(
   settingsFile: string | undefined,
   settings: unknown,
   config: DialerConfig,
+  rulesFile?: string,
 ): Promise<SettingsPlan> {
-  const explicit = settingsFile !== undefined || settings !== undefined;
-  const input = settingsFile !== undefined ? await readSettingsFile(settingsFile) : settings;
+  const explicit = settingsFile !== undefined || settings !== undefined || rulesFile !== undefined;
+  let input = settingsFile !== undefined ? await readSettingsFile(settingsFile) : settings;
+  let fromRulesFile: string[] = [];
+  if (rulesFile !== undefined) {
+    const merged = withRegionRules(input, await readRulesFile(rulesFile));
+    input = merged.input;
+    fromRulesFile = merged.fromFile;
+  }
   try {
     const resolved = resolveCampaignSettings(input ?? {}, config);
     return { explicit, settings: resolved };
   } catch (err) {
-    if (explicit && isDialerError(err) && settingsFile !== undefined) {
-      throw new DialerError(err.code, `${settingsFile}: ${err.message}`, err.details, { cause: err });
+    if (explicit && isDialerError(err) && (settingsFile !== undefined || rulesFile !== undefined)) {
+      throw namingFiles(err, settingsFile, rulesFile, fromRulesFile);
     }
     if (explicit || !isDialerError(err)) throw err;
     return { explicit, deferredError: err };
   }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** The settings with the rules file's regions added under their own `regionRules`; which regions came from the file. */
+function withRegionRules(
+  input: unknown,
+  fileRules: Record<string, RegionRule>,
+): { input: unknown; fromFile: string[] } {
+  if (Object.keys(fileRules).length === 0) return { input, fromFile: [] };
+  const base = input ?? {};
+  // Settings that are not an object (or whose regionRules is not) are left for validation to refuse.
+  if (!isPlainObject(base) || (base.regionRules !== undefined && !isPlainObject(base.regionRules))) {
+    return { input, fromFile: [] };
+  }
+  const own = base.regionRules ?? {};
+  const fromFile = Object.keys(fileRules).filter((code) => !(code in own));
+  return { input: { ...base, regionRules: { ...fileRules, ...own } }, fromFile };
+}
+
+/** A settings error with the file each problem came from: the rules file for its regions, else the settings file. */
+function namingFiles(
+  err: DialerError,
+  settingsFile: string | undefined,
+  rulesFile: string | undefined,
+  fromRulesFile: string[],
+): DialerError {
+  const problems = Array.isArray(err.details?.problems) ? (err.details.problems as string[]) : undefined;
+  const ofRulesFile = (p: string) =>
+    fromRulesFile.find((code) => p.startsWith(`regionRules.${code}:`) || p.startsWith(`regionRules.${code}.`));
+  if (!problems || rulesFile === undefined || !problems.some(ofRulesFile)) {
+    if (settingsFile === undefined) return err;
+    return new DialerError(err.code, `${settingsFile}: ${err.message}`, err.details, { cause: err });
+  }
+  const named = problems.map((p) => (ofRulesFile(p) ? `${rulesFile}: ${p.slice('regionRules.'.length)}` : p));
+  const prefix = settingsFile !== undefined && !problems.every(ofRulesFile) ? `${settingsFile}: ` : '';
+  return new DialerError(err.code, `${prefix}Invalid campaign settings: ${named.join('; ')}`, err.details, {
+    cause: err,
+  });
 }
 
 /** JSON with sorted keys: stored settings went through JSON, so compare them the same way. */

@@ -18,6 +18,8 @@ export interface ImportOptions {
   settingsFile?: string;
   /** Settings as an already parsed object (programmatic use); `settingsFile` wins when both are given. */
   settings?: unknown;
+  /** Path of a region rules JSON file (`--rules`): `regionRules` under the settings' own (theirs win per region). */
+  rulesFile?: string;
   /** Header of the phone column when it has none of the usual names. */
   phoneColumn?: string;
   /** ISO country for numbers written without an international prefix (e.g. `US`). */

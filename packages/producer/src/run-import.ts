@@ -65,7 +65,7 @@ export async function runImport(options: ImportOptions, deps: ImportDeps): Promi
   checkCampaignId(options.campaignId);
   const defaultCountry = checkCountry(options.defaultCountry);
   const explicitDelimiter = options.delimiter !== undefined ? parseDelimiterOption(options.delimiter) : undefined;
-  const settingsPlan = await planSettings(options.settingsFile, options.settings, deps.config);
+  const settingsPlan = await planSettings(options.settingsFile, options.settings, deps.config, options.rulesFile);
   const scan = await scanFile(options.file);
   if (scan.headerLine === undefined) {
     throw new DialerError('DIALER_ERR_CSV', `${options.file} has no header row (the file is empty)`, {

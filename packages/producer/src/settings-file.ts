@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { DialerError } from '@dialer/core';
+import { DialerError, regionRulesSchema, type RegionRule } from '@dialer/core';
 
 function settingsError(message: string, file: string, cause: unknown): DialerError {
   return new DialerError('DIALER_ERR_SETTINGS', message, { file }, { cause });
@@ -32,15 +32,50 @@ function errorOffset(text: string, message: string): number | undefined {
 
 /** Reads and parses `--settings file.json`; a syntax error names the file, line and column. */
 export async function readSettingsFile(path: string): Promise<unknown> {
+  return readJsonFile(path, 'Settings file');
+}
+
+/**
+ * Reads `--rules file.json`: ISO 3166-2 region code → rule, the shape of the settings' `regionRules`, plus an
+ * optional top-level `$comment` (a string or an array of strings) for the file's own notes. Each bad code or
+ * value is named with the file.
+ */
+export async function readRulesFile(path: string): Promise<Record<string, RegionRule>> {
+  const input = await readJsonFile(path, 'Rules file');
+  let rules = input;
+  if (input !== null && typeof input === 'object' && !Array.isArray(input) && '$comment' in input) {
+    const { $comment, ...rest } = input as Record<string, unknown>;
+    const isText =
+      typeof $comment === 'string' || (Array.isArray($comment) && $comment.every((c) => typeof c === 'string'));
+    if (!isText) throw rulesError(path, ['$comment: must be a string or an array of strings']);
+    rules = rest;
+  }
+  const parsed = regionRulesSchema.safeParse(rules);
+  if (!parsed.success)
+    throw rulesError(
+      path,
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+    );
+  return parsed.data;
+}
+
+function rulesError(path: string, problems: string[]): DialerError {
+  return new DialerError('DIALER_ERR_SETTINGS', `Invalid rules file ${path}: ${problems.join('; ')}`, {
+    file: path,
+    problems,
+  });
+}
+
+/** Reads and parses a JSON file given on the command line; every failure names the file (and line and column). */
+async function readJsonFile(path: string, what: 'Settings file' | 'Rules file'): Promise<unknown> {
+  const lower = what.toLowerCase();
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw settingsError(
-      code === 'ENOENT'
-        ? `Settings file not found: ${path}`
-        : `Cannot read settings file ${path}: ${(err as Error).message}`,
+      code === 'ENOENT' ? `${what} not found: ${path}` : `Cannot read ${lower} ${path}: ${(err as Error).message}`,
       path,
       err,
     );
@@ -53,7 +88,7 @@ export async function readSettingsFile(path: string): Promise<unknown> {
     const offset = errorOffset(text, message);
     const where = offset === undefined ? undefined : lineColumn(text, offset);
     throw settingsError(
-      `Settings file ${path} is not valid JSON${where ? ` at line ${where.line}, column ${where.column}` : ''}: ${message.replace(/\s+/g, ' ')}`,
+      `${what} ${path} is not valid JSON${where ? ` at line ${where.line}, column ${where.column}` : ''}: ${message.replace(/\s+/g, ' ')}`,
       path,
       err,
     );

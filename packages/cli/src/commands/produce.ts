@@ -5,6 +5,7 @@ import type { ImportProgress, ImportSummary } from '@dialer/producer';
 interface ProduceFlags {
   campaign: string;
   settings?: string;
+  rules?: string;
   phoneColumn?: string;
   defaultCountry?: string;
   delimiter?: string;
@@ -23,6 +24,10 @@ export function registerProduceCommand(program: Command): void {
     .argument('<file>', 'CSV file with a header row (UTF-8; , ; or tab separated)')
     .requiredOption('--campaign <id>', 'campaign id (letters, digits, _ and -)')
     .option('--settings <file>', 'campaign settings JSON (when creating the campaign; must match an existing one)')
+    .option(
+      '--rules <file>',
+      "region rules JSON (ISO 3166-2 code → {start, end, days}), under the settings file's regionRules (which win per region)",
+    )
     .option(
       '--phone-column <name>',
       'header of the phone column (default: phone, number, phone_number, msisdn, mobile or target)',
@@ -58,6 +63,7 @@ async function produce(file: string, flags: ProduceFlags): Promise<void> {
         file,
         campaignId: flags.campaign,
         settingsFile: flags.settings,
+        rulesFile: flags.rules,
         phoneColumn: flags.phoneColumn,
         defaultCountry: flags.defaultCountry,
         delimiter: flags.delimiter,

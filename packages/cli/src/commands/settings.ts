@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 /**
  * The JSON Schema of the campaign settings file, generated from the same zod schema `dialer produce` validates
  * with, so it cannot drift from what the producer accepts. Refinements zod cannot express in JSON Schema (an
- * IANA zone that exists, `endAt` after `startAt`, `window.end` after `start`) are left to `dialer produce`.
+ * IANA zone that exists, `endAt` after `startAt`, `window.end` after `start`, region rules leaving time inside
+ * the window) are left to `dialer produce`.
  */
 export async function settingsJsonSchema(): Promise<Record<string, unknown>> {
   const { campaignSettingsInputSchema } = await import('@dialer/core');
