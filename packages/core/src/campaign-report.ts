@@ -6,6 +6,8 @@ import type { CampaignStore } from './store/campaign-store.js';
 import type { ContactRecord } from './store/contact-record.js';
 import { contactState, type ContactState } from './store/contact-states.js';
 import { escapeFormulaCell } from './safe-output.js';
+import { LocaleStore } from './store/locales.js';
+import { contactLocale } from './contact-locale.js';
 
 /** Column order of the CSV (part of the outside interface: add at the end, never rename or reorder). */
 export const REPORT_COLUMNS = [
@@ -21,6 +23,8 @@ export const REPORT_COLUMNS = [
   'disconnected_at',
   'conversation_id',
   'row',
+  'zones',
+  'held_by',
 ] as const;
 
 export type ReportColumn = (typeof REPORT_COLUMNS)[number];
@@ -39,6 +43,10 @@ export interface ReportRow {
   disconnected_at: string | null;
   conversation_id: string | null;
   row: number;
+  /** The zones the contact may be in (space-separated), as its calling window is judged. */
+  zones: string | null;
+  /** Why a pending contact is held back now: window, blackout, region-rule or cap. */
+  held_by: string | null;
 }
 
 /** What the `outcome` column says for a contact that has not ended yet. */
@@ -55,7 +63,7 @@ export const PENDING_LABELS: Record<Exclude<ContactState, 'ended'>, string> = {
  * while a re-dial is pending. `conversation_id` falls back to the dial-out's `sid` when no notification
  * carried one (they are the same id on SAVG: see docs/design.md (SAVG API notes)).
  */
-export function reportRow(record: ContactRecord): ReportRow {
+export function reportRow(record: ContactRecord, zones: string[] = []): ReportRow {
   return {
     phone: record.p,
     name: record.nm ?? null,
@@ -69,6 +77,8 @@ export function reportRow(record: ContactRecord): ReportRow {
     disconnected_at: record.da ?? null,
     conversation_id: record.cv ?? record.sid ?? null,
     row: record.r,
+    zones: zones.length > 0 ? zones.join(' ') : null,
+    held_by: contactState(record) === 'ended' ? null : (record.hb ?? null),
   };
 }
 
@@ -84,7 +94,11 @@ export async function* reportRows(
   pageSize = 1000,
 ): AsyncGenerator<ReportRow> {
   await store.requireCampaign(campaignId);
-  for await (const [, record] of store.contacts(campaignId, pageSize)) yield reportRow(record);
+  const locales = new LocaleStore(store.redis, store.keys);
+  for await (const [, record] of store.contacts(campaignId, pageSize)) {
+    const stored = record.lk === undefined ? undefined : await locales.get(record.lk);
+    yield reportRow(record, (stored ?? contactLocale({ number: record.p, timezone: record.tz })).zones);
+  }
 }
 
 /**

@@ -174,6 +174,16 @@ function openSpan(hours: Hours, blackout: ReadonlySet<number>, clock: ZoneClock,
 }
 
 /**
+ * Whether the rules depend on a contact's local clock at all: not when the window is the whole day, every day, with
+ * no blackout date and no region rule (a contact with no known zone can then be called like any other).
+ */
+export function windowNeedsZone(rules: DialRules): boolean {
+  const { window } = rules;
+  const allDay = window.start === '00:00' && window.end === '24:00' && window.days.length === 7;
+  return !allDay || (rules.blackoutDates?.length ?? 0) > 0 || Object.keys(rules.regionRules ?? {}).length > 0;
+}
+
+/**
  * Whether a contact may be called at `at` (ms) and stay callable for `guardMs`; if not, until when it may not.
  *
  * @param rules - the campaign's window, blackout dates and region rules (a CampaignSettings will do)
@@ -190,6 +200,8 @@ export function dialWindow(rules: DialRules, locale: DialLocale, at: number, gua
   if ('never' in effective) return { kind: 'never', detail: effective.never };
   let zones = locale.zones;
   if (zones.length === 0) {
+    // A campaign that calls at any hour of every day, with no blackout day or region rule, needs no zone.
+    if (!windowNeedsZone(rules)) return { kind: 'open' };
     if (rules.window.timezone === undefined)
       return { kind: 'never', detail: 'no time zone: none known for the contact and no window.timezone' };
     zones = [rules.window.timezone];

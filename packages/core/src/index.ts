@@ -46,7 +46,7 @@ export {
   wallClockMs,
   type CallingWindow,
 } from './calling-window.js';
-export { dialWindow, type WindowDecision, type DialRules, type DialLocale } from './dial-window.js';
+export { dialWindow, windowNeedsZone, type WindowDecision, type DialRules, type DialLocale } from './dial-window.js';
 export { timeZoneOfNumber, contactTimeZone } from './phone-timezone.js';
 export { contactLocale, type ContactLocale } from './contact-locale.js';
 export { SuppressionList, normalizeSuppressed, type SuppressionScope, type NormalizedEntry } from './suppression.js';
@@ -80,6 +80,7 @@ export {
 } from './store/attempts.js';
 export { Limits, type LiveScope, type LiveLimits, type Admission, type AdmissionRequest } from './store/limits.js';
 export { ContactCaps, type CapReservation } from './store/contact-caps.js';
+export { LocaleStore, encodeLocale, decodeLocale, localeKey, type LocaleProfile } from './store/locales.js';
 export { parseContactCaps, type ContactCapRule } from './contact-cap-rules.js';
 export {
   CampaignControl,

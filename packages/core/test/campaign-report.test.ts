@@ -24,7 +24,7 @@ afterAll(async () => ctx.close());
 describe('report rows', () => {
   it('has the report columns of docs/design.md in order', () => {
     expect(REPORT_COLUMNS.join(',')).toBe(
-      'phone,name,outcome,attempts,sip_code,reason,machine_detection,duration_s,connected_at,disconnected_at,conversation_id,row',
+      'phone,name,outcome,attempts,sip_code,reason,machine_detection,duration_s,connected_at,disconnected_at,conversation_id,row,zones,held_by',
     );
   });
 
@@ -59,8 +59,10 @@ describe('report rows', () => {
       disconnected_at: '2026-01-05T10:00:42.000Z',
       conversation_id: 'conv-1',
       row: 7,
+      zones: null,
+      held_by: null,
     });
-    expect(reportCells(reportRow(rec))).toEqual([
+    expect(reportCells(reportRow(rec, ['America/Chicago', 'America/New_York']))).toEqual([
       '+15550001234',
       'Ada',
       'answered-human',
@@ -73,6 +75,8 @@ describe('report rows', () => {
       '2026-01-05T10:00:42.000Z',
       'conv-1',
       '7',
+      'America/Chicago America/New_York',
+      '',
     ]);
   });
 
@@ -103,7 +107,11 @@ describe('report rows', () => {
       '',
       '',
       '3',
+      '',
+      '',
     ]);
+    // A pending contact held back says why.
+    expect(reportRow({ ...base, s: 'q', hb: 'window' }).held_by).toBe('window');
   });
 
   it('defuses cells a spreadsheet would run as formulas, keeping E.164 phones and numbers as they are', () => {

@@ -6,6 +6,7 @@ import {
   type ContactRecord,
   type DialJobData,
   type Keys,
+  type LocaleStore,
   type RedisClient,
 } from '@dialer/core';
 import type { Queue } from 'bullmq';
@@ -16,6 +17,8 @@ import { ContactIdSet } from './contact-id-set.js';
 export interface PendingContact {
   contactId: string;
   record: ContactRecord;
+  /** Its locale profile (record.lk → encoded profile), stored in the shared locales hash with it. */
+  locale?: [key: string, encoded: string];
 }
 
 /** Where a chunk of contacts goes: Redis for a real import, counters only for a dry run. */
@@ -80,6 +83,7 @@ export class RedisContactSink implements ContactSink {
       campaignId: string;
       /** Creates the campaign before its first contact is written (memoized by the caller). */
       ensureCampaign: () => Promise<void>;
+      locales: LocaleStore;
     },
   ) {}
 
@@ -99,6 +103,8 @@ export class RedisContactSink implements ContactSink {
     );
     const now = Date.now();
     await this.deps.ensureCampaign();
+    // Profiles before the contacts that name them, so a worker never finds a key it cannot read.
+    await this.deps.locales.put(new Map(contacts.flatMap((c) => (c.locale ? [c.locale] : []))));
     const codes = await store.addContacts(
       campaignId,
       contacts.map((c, i) => [c.contactId, suppressed[i] ? bornSuppressed(c.record, now) : c.record]),

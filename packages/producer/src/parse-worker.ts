@@ -16,7 +16,7 @@ let wake: (() => void) | undefined;
 const post = (message: FromWorker) => port.postMessage(message);
 
 port.on('message', (message: ToWorker) => {
-  if (message.t === 'ids') return feed.useContactIds(message.scheme);
+  if (message.t === 'ids') return feed.useContactIds(message.scheme, message.takesUnknownZones);
   if (message.t === 'credit') credits += message.n;
   else closing = true;
   wake?.();

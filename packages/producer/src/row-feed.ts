@@ -29,8 +29,11 @@ export interface FeedCounts {
 export interface RowFeed {
   /** Reads the header row; throws DIALER_ERR_CSV when the file has none or no phone column. */
   open(): Promise<ColumnMap>;
-  /** How the campaign's contact ids are made; known once Redis has been read, after `open`, before the first chunk. */
-  useContactIds(scheme: ContactIdScheme): void;
+  /**
+   * How the campaign's contact ids are made, and whether it takes contacts no time zone is known for (it sets a
+   * `window.timezone`, or calls at any hour); known once Redis has been read, after `open`, before the first chunk.
+   */
+  useContactIds(scheme: ContactIdScheme, takesUnknownZones: boolean): void;
   /** The next chunk of up to `chunkSize` contacts, or undefined at the end of the file. */
   nextChunk(): Promise<PendingContact[] | undefined>;
   counts(): FeedCounts;
@@ -57,6 +60,7 @@ export class LocalRowFeed implements RowFeed {
   private readonly source: CsvSource;
   private columns: ColumnMap | undefined;
   private scheme: ContactIdScheme | undefined;
+  private takesUnknownZones = false;
   private mapper: RowMapper | undefined;
   private rejects: RejectsWriter | undefined;
   private rows = 0;
@@ -77,8 +81,9 @@ export class LocalRowFeed implements RowFeed {
     return columns;
   }
 
-  useContactIds(scheme: ContactIdScheme): void {
+  useContactIds(scheme: ContactIdScheme, takesUnknownZones: boolean): void {
     this.scheme = scheme;
+    this.takesUnknownZones = takesUnknownZones;
   }
 
   async nextChunk(): Promise<PendingContact[] | undefined> {
@@ -89,6 +94,7 @@ export class LocalRowFeed implements RowFeed {
       this.columns,
       this.options.defaultCountry,
       contactIdHasher(this.scheme),
+      this.takesUnknownZones,
     ));
     if (this.ended) return undefined;
     const chunk: PendingContact[] = [];
@@ -106,7 +112,7 @@ export class LocalRowFeed implements RowFeed {
       if (mapped.kind === 'blank') continue;
       this.rows++;
       if (mapped.kind === 'reject') await rejects.write(rec.row, mapped.reason, rec.values);
-      else chunk.push({ contactId: mapped.contactId, record: mapped.record });
+      else chunk.push({ contactId: mapped.contactId, record: mapped.record, locale: mapped.locale });
     }
     return chunk.length > 0 || !this.ended ? chunk : undefined;
   }

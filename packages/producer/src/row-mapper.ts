@@ -1,10 +1,23 @@
-import { isValidTimeZone, newContactRecord, normalizeNumber, type ContactIdFn, type ContactRecord } from '@dialer/core';
+import {
+  contactLocale,
+  encodeLocale,
+  isValidTimeZone,
+  localeKey,
+  newContactRecord,
+  normalizeNumber,
+  type ContactIdFn,
+  type ContactLocale,
+  type ContactRecord,
+} from '@dialer/core';
 import type { ColumnMap } from './columns.js';
 
 export type MappedRow =
   | { kind: 'blank' }
   | { kind: 'reject'; reason: string }
-  | { kind: 'contact'; contactId: string; record: ContactRecord };
+  | { kind: 'contact'; contactId: string; record: ContactRecord; locale: [key: string, encoded: string] };
+
+/** Why a contact no zone can be found for is not imported (when the campaign sets no `window.timezone`). */
+export const TIMEZONE_UNKNOWN = 'timezone unknown';
 
 const BLANK: MappedRow = { kind: 'blank' };
 const TIMEZONE_CACHE_LIMIT = 10_000;
@@ -18,12 +31,16 @@ function isBlank(values: string[]): boolean {
 export class RowMapper {
   /** Zone as written → canonical IANA name, or null when invalid. Files repeat a handful of zones. */
   private readonly zones = new Map<string, string | null>();
+  /** contactLocale's answers are shared objects: their stored key is worked out once each. */
+  private readonly localeKeys = new WeakMap<ContactLocale, [string, string]>();
 
   constructor(
     private readonly columns: ColumnMap,
     private readonly defaultCountry: string | undefined,
     /** The campaign's contact ids (contact-ids.ts in core). */
     private readonly contactId: ContactIdFn,
+    /** Whether the campaign takes contacts no time zone is known for (it sets `window.timezone`, or calls at any hour). */
+    private readonly takesUnknownZones: boolean,
   ) {}
 
   map(values: string[], row: number): MappedRow {
@@ -56,8 +73,28 @@ export class RowMapper {
       const v = values[i];
       if (v !== undefined && v !== '') (md ??= {})[key] = v;
     }
-    const record = newContactRecord({ p: normalized.number, r: row, nm: name, md, tz });
-    return { kind: 'contact', contactId: this.contactId(normalized.number), record };
+    // Every zone the contact may be in (the CSV's, else the numbering plan's, widened where it does not tell);
+    // none known and none set by the campaign: never dialed, rather than called at a guessed hour.
+    const locale = contactLocale({ number: normalized.number, timezone: tz });
+    if (locale.zones.length === 0 && !this.takesUnknownZones) {
+      return {
+        kind: 'reject',
+        reason: `${TIMEZONE_UNKNOWN}: no zone is known for "${raw.trim()}" and the campaign sets no window.timezone`,
+      };
+    }
+    const stored = this.localeOf(locale);
+    const record = newContactRecord({ p: normalized.number, r: row, nm: name, md, tz, lk: stored[0] });
+    return { kind: 'contact', contactId: this.contactId(normalized.number), record, locale: stored };
+  }
+
+  private localeOf(locale: ContactLocale): [string, string] {
+    let stored = this.localeKeys.get(locale);
+    if (!stored) {
+      const encoded = encodeLocale(locale);
+      stored = [localeKey(encoded), encoded];
+      this.localeKeys.set(locale, stored);
+    }
+    return stored;
   }
 
   private zone(written: string): string | null {

@@ -11,6 +11,8 @@ import {
   waitForRedis,
   type CampaignSettings,
   type ContactIdScheme,
+  LocaleStore,
+  windowNeedsZone,
 } from '@dialer/core';
 import {
   DEFAULT_CHUNK_SIZE,
@@ -93,7 +95,13 @@ export async function runImport(options: ImportOptions, deps: ImportDeps): Promi
     const ids = await resolveContactIdScheme(deps.redis, deps.keys, deps.config, options.campaignId, {
       create: !options.dryRun,
     });
-    feed.useContactIds(ids);
+    // A contact no zone is known for is taken only when the campaign sets a window.timezone, or calls at any hour
+    // of every day (no zone matters then); otherwise it is rejected rather than called at a guessed hour.
+    const settings = createWith ?? (await store.getCampaign(options.campaignId))?.settings;
+    feed.useContactIds(
+      ids,
+      settings !== undefined && (settings.window.timezone !== undefined || !windowNeedsZone(settings)),
+    );
     const { counts, aborted } = await importRows(options, feed, scan.size, deps, store, createWith, ids);
     const summary: ImportSummary = { campaign: options.campaignId, ...counts, durationMs: Date.now() - started };
     const rejectsFile = feed.rejectsFile();
@@ -189,5 +197,6 @@ function makeSink(
     queue: queues.get(campaignId),
     campaignId,
     ensureCampaign,
+    locales: new LocaleStore(deps.redis, deps.keys),
   });
 }

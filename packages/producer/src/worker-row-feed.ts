@@ -8,7 +8,8 @@ import type { PendingContact } from './contact-sinks.js';
 import type { FeedCounts, FeedOptions, RowFeed } from './row-feed.js';
 import { causeOption } from './thread-error.js';
 
-export type ToWorker = { t: 'ids'; scheme: ContactIdScheme } | { t: 'credit'; n: number } | { t: 'close' };
+export type ToWorker =
+  { t: 'ids'; scheme: ContactIdScheme; takesUnknownZones: boolean } | { t: 'credit'; n: number } | { t: 'close' };
 export type FromWorker =
   | { t: 'open'; columns: ColumnMap }
   | { t: 'chunk'; contacts: PendingContact[]; counts: FeedCounts }
@@ -84,9 +85,9 @@ export class WorkerRowFeed implements RowFeed {
     return message.columns;
   }
 
-  useContactIds(scheme: ContactIdScheme): void {
+  useContactIds(scheme: ContactIdScheme, takesUnknownZones: boolean): void {
     // Messages arrive in order: the worker has the scheme before the credit for its first chunk.
-    this.worker.postMessage({ t: 'ids', scheme } satisfies ToWorker);
+    this.worker.postMessage({ t: 'ids', scheme, takesUnknownZones } satisfies ToWorker);
   }
 
   async nextChunk(): Promise<PendingContact[] | undefined> {

@@ -5,6 +5,7 @@ import type {
   DialerConfig,
   Keys,
   Limits,
+  LocaleStore,
   Logger,
   RedisClient,
 } from '@dialer/core';
@@ -25,6 +26,8 @@ export interface DialContext {
   limits: Limits;
   /** CONTACT_CAP across every campaign (disabled when no cap is set). */
   caps: ContactCaps;
+  /** The contacts' locale profiles (candidate zones and regions), cached. */
+  locales: LocaleStore;
   /** Queue handles, for pausing a campaign queue and backing it off (rate limit). */
   queues: CampaignQueues;
   campaigns: CampaignCache;

@@ -12,12 +12,14 @@ import { DelayedError, RateLimitError, WaitingError, type Job } from 'bullmq';
 import {
   attemptKey,
   CANCELLED_REASON,
+  contactLocale,
   contactState,
   createNotifyTokenSigner,
   maskPhone,
   DialerError,
   type AdmissionRequest,
   type AttemptRef,
+  type DialLocale,
   type CampaignMeta,
   type CampaignSettings,
   type ContactRecord,
@@ -27,7 +29,7 @@ import {
   type NotifyTokenSigner,
   type Outcome,
 } from '@dialer/core';
-import { checkDialTime, type DialTimeDecision } from './dial-time.js';
+import { checkDialTime, DIAL_GUARD_MS, type DialTimeDecision } from './dial-time.js';
 import { buildDialoutRequest } from './dial-request.js';
 import type { DialoutResult } from './dialout-result.js';
 import { Pacer, MAX_LATE_RETRIES, isLate } from './pacer.js';
@@ -41,6 +43,8 @@ class Attempt {
   readonly n: number;
   /** Masked number, once the record is read. */
   phone: string | undefined;
+  /** The zones and regions the contact may be in, once the record is read. */
+  locale: DialLocale | undefined;
   #log: Logger | undefined;
 
   constructor(
@@ -140,7 +144,8 @@ export class DialProcessor {
     if (state === 'waiting' && record.due !== undefined && record.due > Date.now())
       return this.delayUntil(a, record.due, 're-dial not due yet');
 
-    const when = checkDialTime(record, meta.settings, this.ctx.now());
+    a.locale = await this.localeOf(record);
+    const when = checkDialTime(record, meta.settings, this.ctx.now(), DIAL_GUARD_MS, a.locale);
     if (when.kind !== 'dial') return this.notNow(a, when);
     // The do-not-call lists are checked once, by `begin` after pacing (pacedDial): a check here too would
     // cost every dial-out a round trip to spare a rare late-listed number one instant.
@@ -204,7 +209,7 @@ export class DialProcessor {
       // jobs through the workers) and this job goes back unspent, holding no permit or slot meanwhile.
       if (paced.kind === 'busy') return this.rateLimitQueue(a, Math.max(paced.retryInMs, BUSY_REST_MS), 'paced');
       // Pacing may have waited a second or more: the window (or the campaign) may have closed meanwhile.
-      const when = checkDialTime(record, settings, this.ctx.now());
+      const when = checkDialTime(record, settings, this.ctx.now(), DIAL_GUARD_MS, a.locale);
       if (when.kind !== 'dial') return this.notNow(a, when);
       // The contact caps (CONTACT_CAP) count this dial-out before the claim, in their own atomic step: a number
       // dialed often enough lately, by any campaign, waits until a cap allows (never failed, no attempt spent).
@@ -336,6 +341,12 @@ export class DialProcessor {
     return this.delayUntil(a, until, 'a contact cap (CONTACT_CAP) is full for this number', 'capped');
   }
 
+  /** The contact's stored locale; one imported before locales were stored gets it from its number, by the same rules. */
+  private async localeOf(record: ContactRecord): Promise<DialLocale> {
+    const stored = record.lk === undefined ? undefined : await this.ctx.locales.get(record.lk);
+    return stored ?? contactLocale({ number: record.p, timezone: record.tz });
+  }
+
   /** SAVG refused this contact's request (not the campaign's): the contact ends `rejected` with the reason. */
   private async reject(a: Attempt, detail: string): Promise<string> {
     await this.ctx.store.attempts.end({ ...a.ref, from: 'dialing', outcome: 'rejected', fields: { rs: detail } });
@@ -407,8 +418,10 @@ export class DialProcessor {
   }
 
   /** Outside the campaign's dates or the contact's calling window: expire, or wait unspent for the opening. */
-  private notNow(a: Attempt, when: Exclude<DialTimeDecision, { kind: 'dial' }>): Promise<string> {
+  private async notNow(a: Attempt, when: Exclude<DialTimeDecision, { kind: 'dial' }>): Promise<string> {
     if (when.kind === 'expire') return this.endBeforeDial(a, 'expired', when.reason);
+    // Held back by its calling rules: recorded (only when the reason changes) for `campaign status` and the report.
+    if (when.why) await this.ctx.store.attempts.hold(a.ref, when.why);
     // The decision is in calendar time (the injectable clock); BullMQ's delay runs on the real one. The
     // calendar is read first so that a millisecond ticking between the two reads makes the job due late,
     // never early (early, it would only be delayed again).

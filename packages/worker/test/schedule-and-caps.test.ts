@@ -48,8 +48,8 @@ describe('campaign schedule', () => {
     clock.set(T0);
     // 09:00–17:00 UTC is open at startAt; in Tokyo it is closed from then until after endAt.
     const people = [
-      { number: '+15550300001', zone: 'UTC' },
-      { number: '+15550300002', zone: 'UTC' },
+      { number: '+15550300001', zone: 'UTC', tz: 'UTC' },
+      { number: '+15550300002', zone: 'UTC', tz: 'UTC' },
       { number: '+15550300003', zone: 'Asia/Tokyo', tz: 'Asia/Tokyo' },
       { number: '+15550300004', zone: 'Asia/Tokyo', tz: 'Asia/Tokyo' },
     ];

@@ -6,7 +6,7 @@ import type { ReportFormat as Format } from './report-writer.js';
  * the rest of the CLI. test/cli.test.ts checks the two agree.
  */
 const REPORT_COLUMN_NAMES =
-  'phone,name,outcome,attempts,sip_code,reason,machine_detection,duration_s,connected_at,disconnected_at,conversation_id,row';
+  'phone,name,outcome,attempts,sip_code,reason,machine_detection,duration_s,connected_at,disconnected_at,conversation_id,row,zones,held_by';
 
 /**
  * `dialer report <id>`: one row per contact (rejected, suppressed, cancelled and expired ones included),

@@ -45,6 +45,10 @@ export interface ContactRecord {
   cl?: string;
   /** Result fields of the attempt in progress (interim events); they become the result fields when it ends. */
   x?: AttemptResultFields;
+  /** The contact's locale profile (candidate zones and regions), by its key in the shared locales hash (store/locales.ts). */
+  lk?: string;
+  /** Why the contact is held back right now (store/lua/hold.lua), while queued or waiting. */
+  hb?: string;
   /** The claim (job delivery token) that began the attempt, while it is dialing (`d`): see lua/begin.lua. */
   k?: string;
 }
@@ -56,15 +60,17 @@ export type AttemptResultFields = Partial<Pick<ContactRecord, 'sip' | 'rs' | 'am
 export function suppressedContactRecord(rec: ContactRecord, reason: string, now: number): ContactRecord {
   const out: ContactRecord = { p: rec.p, r: rec.r, n: 1, s: 't', a: 0, o: 'suppressed', rs: reason, ts: now };
   if (rec.nm) out.nm = rec.nm;
+  if (rec.lk) out.lk = rec.lk;
   return out;
 }
 
 export function newContactRecord(
-  fields: Pick<ContactRecord, 'p' | 'r'> & Partial<Pick<ContactRecord, 'nm' | 'md' | 'tz'>>,
+  fields: Pick<ContactRecord, 'p' | 'r'> & Partial<Pick<ContactRecord, 'nm' | 'md' | 'tz' | 'lk'>>,
 ): ContactRecord {
   const rec: ContactRecord = { p: fields.p, r: fields.r, n: 1, s: 'q', a: 0 };
   if (fields.nm) rec.nm = fields.nm;
   if (fields.md && Object.keys(fields.md).length > 0) rec.md = fields.md;
   if (fields.tz) rec.tz = fields.tz;
+  if (fields.lk) rec.lk = fields.lk;
   return rec;
 }

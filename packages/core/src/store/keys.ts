@@ -35,6 +35,8 @@ export interface Keys {
   /** The deployment's secret for contact ids (contact-ids.ts), unless CONTACT_ID_KEY sets one. */
   contactIdKey(): string;
   events(): string;
+  /** A worker process's own wake-up key: it interrupts that process's wait on its campaigns' queue markers. */
+  workerWake(processId: string): string;
   rateGlobal(): string;
   rateCampaign(campaignId: string): string;
   liveGlobal(): string;
@@ -64,6 +66,7 @@ export function createKeys(prefix: string): Keys {
     globalSuppress: () => `${prefix}:{global}:~suppress`,
     contactIdKey: () => `${prefix}:{global}:~contact-id-key`,
     events: () => `${prefix}:events`,
+    workerWake: (processId) => `${prefix}:~worker-wake:${processId}`,
     rateGlobal: () => `${prefix}:{limits}:~rate:global`,
     rateCampaign: (id) => `${prefix}:{limits}:~rate:c:${id}`,
     liveGlobal: () => `${prefix}:{limits}:~live:global`,
