@@ -13,6 +13,13 @@ const isoDate = z.iso.date({ error: 'must be a date YYYY-MM-DD' });
 export const REGION_CODE_PATTERN = /^[A-Z]{2}-[A-Z0-9]{1,3}$/;
 /** Bounds the settings stored with the campaign (ten years of holidays fit easily). */
 const MAX_BLACKOUT_DATES = 1000;
+/** How long a call may ring (`timeoutInMs`): a second at least, ten minutes at most. */
+export const RING_TIMEOUT_MIN_MS = 1000;
+export const RING_TIMEOUT_MAX_MS = 600_000;
+
+/** How a telephone number is written in the dial-out's `target`: `tel:+14155550100` or `tel:14155550100`. */
+export const TARGET_FORMATS = ['e164', 'digits'] as const;
+export type TargetFormat = (typeof TARGET_FORMATS)[number];
 
 /** A region's own calling hours and days; the campaign's `window` still applies (the stricter of the two wins). */
 const regionRule = z.strictObject({
@@ -43,6 +50,13 @@ export const campaignSettingsInputSchema = z.strictObject({
   botId: z.string().min(1).optional(),
   machineDetection: z.enum(['detect', 'disconnect', 'disabled']).optional(),
   thresholdWordCount: z.number().int().positive().optional(),
+  ringTimeoutMs: z
+    .number()
+    .int()
+    .min(RING_TIMEOUT_MIN_MS, `must be at least ${RING_TIMEOUT_MIN_MS} ms (1 s)`)
+    .max(RING_TIMEOUT_MAX_MS, `must be at most ${RING_TIMEOUT_MAX_MS} ms (10 min)`)
+    .optional(),
+  targetFormat: z.enum(TARGET_FORMATS).optional(),
   timers: z
     .strictObject({
       noSpeechTimeoutMs: z.number().int().positive().optional(),
@@ -91,6 +105,13 @@ export interface CampaignSettings {
   botId?: string;
   machineDetection: 'detect' | 'disconnect' | 'disabled';
   thresholdWordCount?: number;
+  /** Sent as `timeoutInMs`: how long the call rings; absent: the gateway's default. */
+  ringTimeoutMs?: number;
+  /**
+   * `digits` sends `tel:<digits>`; absent means `e164` (`tel:+<digits>`). Stored only when `digits`, so a
+   * campaign created before the setting existed compares equal to one that says `e164`.
+   */
+  targetFormat?: TargetFormat;
   timers?: Record<string, number>;
   metadata: Record<string, unknown>;
   ratePerSecond?: number;
@@ -156,6 +177,8 @@ export function resolveCampaignSettings(input: unknown, config: DialerConfig): C
     botId: s.botId,
     machineDetection: s.machineDetection ?? 'detect',
     thresholdWordCount: s.thresholdWordCount,
+    ringTimeoutMs: s.ringTimeoutMs,
+    targetFormat: s.targetFormat === 'digits' ? 'digits' : undefined,
     timers: s.timers,
     metadata: s.metadata ?? {},
     ratePerSecond: s.ratePerSecond,

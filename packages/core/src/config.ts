@@ -12,6 +12,7 @@ export const DEFAULTS = {
   REDIS_PREFIX: 'dialer',
   DEPLOYMENT_ID: '',
   LOG_LEVEL: 'info',
+  SAVG_API_VERSION: 'v1',
   SAVG_TIMEOUT_MS: 15_000,
   NOTIFY_TOKEN_TTL_MS: 86_400_000,
   ALLOW_INSECURE_HTTP: false,
@@ -78,6 +79,7 @@ const envSchema = z.object({
   SAVG_CLIENT_SECRET: z.string().min(1).optional(),
   SAVG_CALLER: z.string().min(1).optional(),
   SAVG_TRUNK: z.string().min(1).optional(),
+  SAVG_API_VERSION: z.enum(['v1', 'v2'], { error: 'must be v1 or v2' }),
   SAVG_TIMEOUT_MS: int(100),
   NOTIFY_BASE_URL: url.optional(),
   NOTIFY_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -132,6 +134,8 @@ export interface DialerConfig {
     clientSecret?: string;
     caller?: string;
     trunk?: string;
+    /** The dial-out endpoint: `v1` (bot in the path) or `v2` (`…/V2/smartassist/dialout`, `botId` in the body). */
+    apiVersion: 'v1' | 'v2';
     timeoutMs: number;
   };
   notify: { baseUrl?: string; tokenSecret?: string; tokenTtlMs: number };
@@ -208,6 +212,7 @@ function toConfig(e: Env): DialerConfig {
       clientSecret: e.SAVG_CLIENT_SECRET,
       caller: e.SAVG_CALLER,
       trunk: e.SAVG_TRUNK,
+      apiVersion: e.SAVG_API_VERSION,
       timeoutMs: e.SAVG_TIMEOUT_MS,
     },
     notify: {

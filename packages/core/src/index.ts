@@ -14,6 +14,10 @@ export {
   regionRulesSchema,
   isValidTimeZone,
   REGION_CODE_PATTERN,
+  RING_TIMEOUT_MAX_MS,
+  RING_TIMEOUT_MIN_MS,
+  TARGET_FORMATS,
+  type TargetFormat,
   type CampaignSettings,
   type CampaignSettingsInput,
   type RedialRule,
@@ -22,10 +26,16 @@ export {
 } from './campaign-settings.js';
 export { decideRedial, type RedialDecision } from './redial-policy.js';
 export { classifyNotification, sipCodeOf, type Classification, type ClassifierInput } from './classify.js';
-export { NOTIFY_TOKEN_ISSUER, type AttemptRef, type NotifyTokenOptions, type TokenFailure } from './notify-token.js';
+export {
+  NOTIFY_TOKEN_HEADER,
+  NOTIFY_TOKEN_ISSUER,
+  type AttemptRef,
+  type NotifyTokenOptions,
+  type TokenFailure,
+} from './notify-token.js';
 export { createNotifyTokenSigner, type NotifyTokenSigner } from './notify-token-signer.js';
 export { createNotifyTokenVerifier, type NotifyTokenVerifier } from './notify-token-verifier.js';
-export { normalizeNumber, contactIdFor, targetFor, type NormalizedNumber } from './phone.js';
+export { normalizeNumber, contactIdFor, targetFor, targetAs, type NormalizedNumber } from './phone.js';
 export {
   contactIdsFor,
   resolveContactIdScheme,

@@ -14,6 +14,8 @@ const SECRET_KEYS = [
   'token',
   'jwt',
   'notifyurl',
+  // A dial-out's notifyHeaders carry the attempt's notify token (x-dialer-token).
+  'notifyHeaders',
   'notifyUrl',
   'cookie',
 ];

@@ -7,6 +7,12 @@ export interface AttemptRef {
 
 export type TokenFailure = 'expired' | 'bad-signature' | 'wrong-audience' | 'malformed';
 
+/**
+ * The header every dial-out asks the gateway to send back with each notification (`notifyHeaders`), carrying
+ * the same token as the notify URL: a second proof, checked by the ingester against the URL's.
+ */
+export const NOTIFY_TOKEN_HEADER = 'x-dialer-token';
+
 /** The `iss` claim of every notify token. */
 export const NOTIFY_TOKEN_ISSUER = 'savg-dialer';
 

@@ -56,3 +56,12 @@ export function contactIdFor(normalizedNumber: string): string {
 export function targetFor(normalizedNumber: string): string {
   return /^sips?:/i.test(normalizedNumber) ? normalizedNumber : `tel:${normalizedNumber}`;
 }
+
+/**
+ * The `target` in a campaign's `targetFormat`: `e164` as {@link targetFor}, or `digits`, `tel:<digits>` without
+ * the `+` (as in the vendor's sample, for gateways that want it so). SIP URIs are sent as they are.
+ */
+export function targetAs(normalizedNumber: string, format: 'e164' | 'digits' = 'e164'): string {
+  const target = targetFor(normalizedNumber);
+  return format === 'digits' && target.startsWith('tel:+') ? `tel:${target.slice(5)}` : target;
+}

@@ -57,6 +57,12 @@ describe('loadConfig', () => {
     expect(errorOf(() => loadConfig({ ...workerEnv, SAVG_BASE_URL: 'ftp://x' }, 'worker'))).toContain('SAVG_BASE_URL');
   });
 
+  it('SAVG_API_VERSION: v1 by default, v2 when asked, anything else refused by name', () => {
+    expect(loadConfig({}).savg.apiVersion).toBe('v1');
+    expect(loadConfig({ SAVG_API_VERSION: 'v2' }).savg.apiVersion).toBe('v2');
+    expect(errorOf(() => loadConfig({ SAVG_API_VERSION: '2' }))).toContain('SAVG_API_VERSION must be v1 or v2');
+  });
+
   it('requires board credentials unless told to run open', () => {
     expect(errorOf(() => loadConfig({}, 'board'))).toContain('BOARD_USER');
     expect(loadConfig({ BOARD_OPEN: 'true' }, 'board').board.open).toBe(true);

@@ -26,8 +26,9 @@ describe('logger redaction', () => {
     log.child({ phone: maskPhone(PHONE) }).warn(`calling ${PHONE} with ${JWT}`);
     log.error({ err: new Error(`SAVG refused ${PHONE} token ${JWT}`) }, 'failed');
     log.debug({ notifyurl: `https://x.example/notify/${JWT}`, password: SECRET, token: JWT }, 'config');
+    log.debug({ body: { notifyHeaders: { 'x-dialer-token': JWT } } }, 'dial-out body');
     const out = lines.join('');
-    expect(lines).toHaveLength(5);
+    expect(lines).toHaveLength(6);
     expect(out).not.toContain(PHONE);
     expect(out).not.toContain('5551234567');
     expect(out).not.toContain(SECRET);

@@ -6,6 +6,8 @@ import {
   normalizeNumber,
   contactIdFor,
   isDialerError,
+  targetAs,
+  targetFor,
 } from '@dialer/core';
 
 const config = loadConfig({ SAVG_CALLER: '+15550001111', REDIAL_DELAY_MS: '1000' });
@@ -75,6 +77,21 @@ describe('campaign settings', () => {
     );
   });
 
+  it('ringTimeoutMs within 1 s … 10 min; targetFormat e164 (left out, as before the setting) or digits', () => {
+    expect(resolveCampaignSettings({ ringTimeoutMs: 1000 }, config).ringTimeoutMs).toBe(1000);
+    expect(resolveCampaignSettings({ ringTimeoutMs: 600_000 }, config).ringTimeoutMs).toBe(600_000);
+    expect(resolveCampaignSettings({}, config).ringTimeoutMs).toBeUndefined();
+    expect(settingsError({ ringTimeoutMs: 999 })).toContain('ringTimeoutMs: must be at least 1000 ms (1 s)');
+    expect(settingsError({ ringTimeoutMs: 600_001 })).toContain('ringTimeoutMs: must be at most 600000 ms (10 min)');
+    expect(settingsError({ ringTimeoutMs: 1500.5 })).toContain('ringTimeoutMs');
+    expect(resolveCampaignSettings({ targetFormat: 'digits' }, config).targetFormat).toBe('digits');
+    // e164 is stored as nothing: a campaign created before the setting existed has the same settings.
+    expect(JSON.stringify(resolveCampaignSettings({ targetFormat: 'e164' }, config))).toBe(
+      JSON.stringify(resolveCampaignSettings({}, config)),
+    );
+    expect(settingsError({ targetFormat: 'plus' })).toContain('targetFormat');
+  });
+
   it('names the bad key', () => {
     expect(settingsError({ machineDetection: 'maybe' })).toContain('machineDetection');
     expect(settingsError({ window: { start: '25:00' } })).toContain('window.start');
@@ -110,6 +127,14 @@ describe('phone numbers', () => {
     expect(normalizeNumber('+44 20 7946 0958')).toMatchObject({ ok: true, number: '+442079460958' });
     expect(normalizeNumber('0044 20 7946 0958')).toMatchObject({ ok: true, number: '+442079460958' });
     expect(normalizeNumber('tel:+4930123456')).toMatchObject({ ok: true, number: '+4930123456' });
+  });
+
+  it('writes targets as E.164 or digits only, SIP URIs as they are', () => {
+    expect(targetFor('+14155550100')).toBe('tel:+14155550100');
+    expect(targetAs('+14155550100')).toBe('tel:+14155550100');
+    expect(targetAs('+14155550100', 'e164')).toBe('tel:+14155550100');
+    expect(targetAs('+14155550100', 'digits')).toBe('tel:14155550100');
+    expect(targetAs('sip:alice@example.com', 'digits')).toBe('sip:alice@example.com');
   });
 
   it('accepts SIP URIs as they are and rejects junk', () => {
