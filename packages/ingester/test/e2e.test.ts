@@ -135,14 +135,17 @@ describe('end to end: worker → simulator → ingester', () => {
     const rec = await finished(s);
     expect(rec).toMatchObject({ o: 'answered-human', n: 3, a: 3, amd: 'amd_human_detected', sip: 200 });
     expect(await placedCalls(s)).toBe(3);
-    // Every re-dial keeps the original dial parameters; only the per-attempt notify URL differs.
+    // Every re-dial keeps the original dial parameters; only the per-attempt notify URL (and the same token in
+    // notifyHeaders) differs.
     const requests = (await sim.dialouts()).filter((d) => d.request?.target === s.target).map((d) => d.request);
     const firstParams = { ...requests[0] };
     delete firstParams.notifyurl;
+    delete firstParams.notifyHeaders;
     for (const r of requests) {
-      const { notifyurl, ...params } = r ?? {};
+      const { notifyurl, notifyHeaders, ...params } = r ?? {};
       expect(params).toEqual(firstParams);
       expect(notifyurl).toMatch(/\/notify\//);
+      expect(notifyHeaders).toEqual({ 'x-dialer-token': notifyurl?.split('/').pop() });
     }
     expect(new Set(requests.map((r) => r?.notifyurl)).size).toBe(3);
     const stats = await store.stats(s.campaignId);

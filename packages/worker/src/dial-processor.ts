@@ -264,7 +264,7 @@ export class DialProcessor {
     return Date.now() + this.ctx.config.savg.timeoutMs + this.ctx.config.lostAfterMs;
   }
 
-  /** The dial-out body with this attempt's notify URL (its signed token). */
+  /** The dial-out body with this attempt's notify URL and `notifyHeaders` (its signed token in both). */
   private prepare(
     a: Attempt,
     settings: CampaignSettings,
@@ -280,6 +280,8 @@ export class DialProcessor {
         contact: record,
         botId,
         notifyUrl: `${config.notify.baseUrl}/notify/${token}`,
+        notifyToken: token,
+        apiVersion: config.savg.apiVersion,
       }),
     };
   }
@@ -296,7 +298,7 @@ export class DialProcessor {
     // must not free the slot of a call that may exist.
     slot.keep = true;
     const started = performance.now();
-    const res = await savg.dialOut(request.botId, request.body);
+    const res = await savg.dialOut(request.botId, request.body, this.ctx.config.savg.apiVersion);
     metrics.dialout(res, (performance.now() - started) / 1000);
     if (res.kind === 'placed') {
       this.#rate429.delete(a.campaignId);

@@ -2,7 +2,7 @@
 export { buildWorker, type WorkerDeps, type WorkerService } from './build-worker.js';
 export { checkDialTime, EXPIRED_REASON, DIAL_GUARD_MS, type DialTimeDecision } from './dial-time.js';
 export { buildDialoutRequest, type DialRequestInput } from './dial-request.js';
-export { SavgClient, dialoutPath, type SavgClientOptions } from './savg-client.js';
+export { SavgClient, dialoutPath, type SavgApiVersion, type SavgClientOptions } from './savg-client.js';
 export {
   classifyDialoutResponse,
   classifyDialoutError,

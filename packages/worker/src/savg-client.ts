@@ -25,8 +25,13 @@ export interface SavgClientOptions {
  * so a request is rarely written to a socket the server is closing (which would make the attempt uncertain). */
 const IDLE_SOCKET_MS = 4000;
 
-export function dialoutPath(botId: string): string {
-  return `/api/1.1/public/bot/${encodeURIComponent(botId)}/smartassist/dialout`;
+/** SAVG_API_VERSION: which dial-out endpoint is used. */
+export type SavgApiVersion = 'v1' | 'v2';
+
+/** The dial-out path: V1 names the bot in the path only, V2 (`…/V2/smartassist/dialout`) in the body as well. */
+export function dialoutPath(botId: string, apiVersion: SavgApiVersion = 'v1'): string {
+  const version = apiVersion === 'v2' ? 'V2/' : '';
+  return `/api/1.1/public/bot/${encodeURIComponent(botId)}/${version}smartassist/dialout`;
 }
 
 export class SavgClient {
@@ -59,11 +64,15 @@ export class SavgClient {
     });
   }
 
-  /** Sends one dial-out and classifies the outcome; never throws for HTTP or transport failures. */
-  async dialOut(botId: string, body: DialoutRequest): Promise<DialoutResult> {
+  /**
+   * Sends one dial-out and classifies the outcome; never throws for HTTP or transport failures. A `v2` body
+   * must carry `botId` (buildDialoutRequest adds it).
+   */
+  async dialOut(botId: string, body: DialoutRequest, apiVersion: SavgApiVersion = 'v1'): Promise<DialoutResult> {
     const token = await this.#opts.auth.get();
     try {
-      const res = await this.#got.post(dialoutPath(botId).slice(1), { json: body, headers: { auth: token } });
+      const path = dialoutPath(botId, apiVersion).slice(1);
+      const res = await this.#got.post(path, { json: body, headers: { auth: token } });
       return classifyDialoutResponse(res.statusCode, res.headers, res.body);
     } catch (err) {
       return classifyDialoutError(err);

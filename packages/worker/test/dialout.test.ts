@@ -59,6 +59,8 @@ describe('dial-out request', () => {
         caller: '+15550009999',
         trunk: 'TRUNK-A',
         notifyurl: expect.stringMatching(new RegExp(`^${world.receiver.url}/notify/[\\w-]+\\.[\\w-]+\\.[\\w-]+$`)),
+        // The notify URL's token, echoed by the gateway in a header of every notification.
+        notifyHeaders: { 'x-dialer-token': d.request?.notifyurl?.split('/').pop() },
         machineDetection: 'disconnect',
         thresholdWordCount: 4,
         timers: SETTINGS.timers,
@@ -99,6 +101,7 @@ describe('dial-out request', () => {
       target: `tel:${nums[0]}`,
       caller: '+15550001111',
       notifyurl: expect.stringContaining('/notify/'),
+      notifyHeaders: { 'x-dialer-token': expect.any(String) },
       machineDetection: 'detect',
     });
   });

@@ -225,6 +225,35 @@ describe('buildDialoutRequest', () => {
     });
     expect(dialoutRequestSchema.parse(body)).toEqual(body);
   });
+
+  it('v2 names the bot as botId too; ringTimeoutMs, targetFormat and the notify token fill the newer fields', () => {
+    const settings = resolveCampaignSettings({ ringTimeoutMs: 25_000, targetFormat: 'digits' }, config);
+    const contact = newContactRecord({ p: '+14155550100', r: 2 });
+    const body = buildDialoutRequest({
+      settings,
+      contact,
+      botId: 'st-1',
+      notifyUrl: 'https://n.example/notify/a.b.c',
+      notifyToken: 'a.b.c',
+      apiVersion: 'v2',
+    });
+    expect(body).toEqual({
+      bot: 'st-1',
+      botId: 'st-1',
+      target: 'tel:14155550100',
+      caller: TEST_SECRETS.SAVG_CALLER,
+      notifyurl: 'https://n.example/notify/a.b.c',
+      notifyHeaders: { 'x-dialer-token': 'a.b.c' },
+      machineDetection: 'detect',
+      timeoutInMs: 25_000,
+    });
+    expect(dialoutRequestSchema.parse(body)).toEqual(body);
+    // SIP URIs are sent as they are, whatever the format.
+    const sip = newContactRecord({ p: 'sip:alice@example.com', r: 2 });
+    expect(
+      buildDialoutRequest({ settings, contact: sip, botId: 'st-1', notifyUrl: 'https://n.example/x' }).target,
+    ).toBe('sip:alice@example.com');
+  });
 });
 
 describe('Semaphore', () => {

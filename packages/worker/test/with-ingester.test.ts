@@ -93,8 +93,9 @@ describe('worker + ingester + simulator', () => {
     expect(dialouts).toHaveLength(2);
     expect((await attemptOf(r.config, dialouts[0]!))?.attempt).toBe(1);
     expect((await attemptOf(r.config, dialouts[1]!))?.attempt).toBe(2);
-    // Same parameters on the re-dial; only the notify URL (its attempt's token) differs.
-    const strip = ({ notifyurl: _n, ...rest }: NonNullable<(typeof dialouts)[number]['request']>) => rest;
+    // Same parameters on the re-dial; only the notify URL and notifyHeaders (its attempt's token) differ.
+    const strip = ({ notifyurl: _n, notifyHeaders: _h, ...rest }: NonNullable<(typeof dialouts)[number]['request']>) =>
+      rest;
     expect(strip(dialouts[1]!.request!)).toEqual(strip(dialouts[0]!.request!));
     expect(dialouts[1]!.request).toMatchObject({
       trunk: 'TRUNK-B',
