@@ -8,7 +8,8 @@ export { Reconciler, type ReconcilerDeps } from './reconciler.js';
 export { AttemptEnder, type AttemptEnderDeps, type EndedAttempt } from './attempt-ender.js';
 export { CampaignSettingsCache } from './campaign-settings-cache.js';
 export { IngesterMetrics, type NotificationResult, type ProcessedResult } from './ingester-metrics.js';
-export { NOTIFY_ROUTE } from './notify-route.js';
+export { NOTIFY_ROUTE, NOTIFY_HEADER_ROUTE } from './notify-route.js';
+export { REFUSAL_REASONS, type RefusalReason } from './notify-auth.js';
 export {
   MAX_ITEMS_PER_JOB,
   NOTIFY_JOB_NAME,

@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import { DialerError, type DialerConfig, type Logger, type RedisClient } from '@dialer/core';
 import type { IngesterMetrics } from './ingester-metrics.js';
 import type { NotifyHandoff } from './notify-handoff.js';
-import { NOTIFY_ROUTE, registerNotifyRoute, sendError } from './notify-route.js';
+import { NOTIFY_HEADER_ROUTE, NOTIFY_ROUTE, registerNotifyRoute, sendError } from './notify-route.js';
 
 export interface IngesterAppDeps {
   config: DialerConfig;
@@ -49,7 +49,7 @@ async function redisReachable(redis: RedisClient): Promise<boolean> {
 }
 
 /**
- * The ingester's webhook port: `/notify/:token` (when a hand-off is given), `/healthz` and `/readyz` (load
+ * The ingester's webhook port: `/notify/:token` and `/notify` (when a hand-off is given), `/healthz` and `/readyz` (load
  * balancers probe them). It faces SAVG, so the internet: `/metrics` is served on a port of its own
  * (build-ingester.ts), never here.
  */
@@ -75,7 +75,8 @@ export function buildIngesterApp(deps: IngesterAppDeps): FastifyInstance {
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
-    const onNotify = request.routeOptions.url === NOTIFY_ROUTE;
+    const route = request.routeOptions.url;
+    const onNotify = route === NOTIFY_ROUTE || route === NOTIFY_HEADER_ROUTE;
     if (status === 413) {
       if (onNotify) metrics.notification('too-large');
       return sendError(reply, 413, 'too-large', `body exceeds ${config.ingester.bodyLimit} bytes`);

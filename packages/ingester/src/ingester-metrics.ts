@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { REFUSAL_REASONS, type RefusalReason } from './notify-auth.js';
 
 /** How the webhook answered a notification. */
 export type NotificationResult = 'accepted' | 'unauthorized' | 'malformed' | 'too-large' | 'unavailable';
@@ -58,12 +59,11 @@ export class IngesterMetrics {
     for (const child of Object.values(this.notificationChildren)) child.inc(0);
     this.refusedTokens = new Counter({
       name: 'dialer_ingester_token_refused_total',
-      help: 'Notify tokens refused with 401, by reason (expired, bad-signature, wrong-audience, malformed): expired ones point at NOTIFY_TOKEN_TTL_MS, the others at forged requests',
+      help: 'Notify tokens refused with 401, by reason (expired, bad-signature, wrong-audience, malformed, token-mismatch, missing): expired ones point at NOTIFY_TOKEN_TTL_MS, the others at forged requests',
       labelNames: ['reason'],
       registers,
     });
-    for (const reason of ['expired', 'bad-signature', 'wrong-audience', 'malformed'])
-      this.refusedTokens.labels(reason).inc(0);
+    for (const reason of REFUSAL_REASONS) this.refusedTokens.labels(reason).inc(0);
     this.outcomes = new Counter({
       name: 'dialer_ingester_outcomes_total',
       help: 'Attempts ended by a notification or the watchdog, by outcome',
@@ -127,7 +127,7 @@ export class IngesterMetrics {
     this.notificationChildren[result].inc();
   }
 
-  tokenRefused(reason: string): void {
+  tokenRefused(reason: RefusalReason): void {
     this.refusedTokens.inc({ reason });
   }
 

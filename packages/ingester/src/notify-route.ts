@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import {
   createNotifyTokenVerifier,
-  isDialerError,
   parseNotification,
   type AttemptRef,
   type Logger,
@@ -9,6 +8,7 @@ import {
 } from '@dialer/core';
 import type { IngesterMetrics } from './ingester-metrics.js';
 import { ThrottledWarning } from './log-throttle.js';
+import { authenticateNotification, headerToken } from './notify-auth.js';
 import type { NotifyHandoff } from './notify-handoff.js';
 
 declare module 'fastify' {
@@ -19,6 +19,8 @@ declare module 'fastify' {
 }
 
 export const NOTIFY_ROUTE = '/notify/:token';
+/** The same without a token in the URL: the `x-dialer-token` header carries it (and must be there). */
+export const NOTIFY_HEADER_ROUTE = '/notify';
 
 export interface NotifyRouteDeps {
   handoff: NotifyHandoff;
@@ -31,19 +33,17 @@ export interface NotifyRouteDeps {
   refusedLogIntervalMs?: number;
 }
 
-/** Why a token was refused, as the metric's label (a fixed set: the label must not grow with the input). */
-const REFUSAL_REASONS = new Set(['expired', 'bad-signature', 'wrong-audience', 'malformed']);
-
 /** A JSON error body: `error` is the metric's result name, `reason` says why (never echoes the input). */
 export function sendError(reply: FastifyReply, status: number, error: string, reason: string): FastifyReply {
   return reply.code(status).send({ error, reason });
 }
 
 /**
- * `POST /notify/:token`. The token is verified in `onRequest`, before the body is read, so a forged or
- * expired token costs no body parsing and a 401 is given whatever the body. Then the body is validated
- * (400) and handed off durably (2xx only once Redis confirmed, else 503). 400/401/413 change no state:
- * nothing is written before the hand-off.
+ * `POST /notify/:token` and `POST /notify`. The token (the URL's, checked against the `x-dialer-token` header
+ * when that is there too; else the header's: notify-auth.ts) is verified in `onRequest`, before the body is
+ * read, so a forged or expired token costs no body parsing and a 401 is given whatever the body. Then the
+ * body is validated (400) and handed off durably (2xx only once Redis confirmed, else 503). 400/401/413
+ * change no state: nothing is written before the hand-off.
  */
 export function registerNotifyRoute(app: FastifyInstance, deps: NotifyRouteDeps): void {
   const { handoff, metrics, logger, now } = deps;
@@ -57,52 +57,50 @@ export function registerNotifyRoute(app: FastifyInstance, deps: NotifyRouteDeps)
   app.addHook('onClose', async () => refused.close());
 
   const authenticate = (
-    request: FastifyRequest<{ Params: { token: string } }>,
+    request: FastifyRequest<{ Params: { token?: string } }>,
     reply: FastifyReply,
     done: HookHandlerDoneFunction,
   ) => {
-    try {
-      request.notifyRef = verifier.verify(request.params.token, now());
-    } catch (err) {
-      const given = isDialerError(err, 'DIALER_ERR_TOKEN') ? String(err.details?.reason ?? 'malformed') : 'malformed';
-      const reason = REFUSAL_REASONS.has(given) ? given : 'malformed';
+    const auth = authenticateNotification(verifier, request.params.token, headerToken(request.headers), now());
+    if (!auth.ok) {
       metrics.notification('unauthorized');
-      metrics.tokenRefused(reason);
-      // The reason code only: the token itself (and so the URL) is never logged.
-      refused.note(reason);
-      sendError(reply, 401, 'unauthorized', reason);
+      metrics.tokenRefused(auth.reason);
+      // The reason code only: the token itself (and so the URL or the header) is never logged.
+      refused.note(auth.reason);
+      sendError(reply, 401, 'unauthorized', auth.reason);
       return;
     }
+    request.notifyRef = auth.ref;
     done();
   };
 
-  app.post<{ Params: { token: string } }>(
-    NOTIFY_ROUTE,
-    { bodyLimit: deps.bodyLimit, onRequest: authenticate },
-    async (request, reply) => {
-      const ref = request.notifyRef as AttemptRef;
-      const parsed = parseNotification(request.body);
-      if (!parsed.ok) {
-        metrics.notification('malformed');
-        log.info(
-          { campaignId: ref.campaignId, contactId: ref.contactId, attempt: ref.attempt, reason: parsed.error },
-          'malformed notification',
-        );
-        return sendError(reply, 400, 'malformed', parsed.error);
-      }
-      if (!handoff.available) {
-        metrics.notification('unavailable');
-        return sendError(reply, 503, 'unavailable', 'redis unavailable');
-      }
-      try {
-        await handoff.add({ c: ref.campaignId, k: ref.contactId, n: ref.attempt, b: parsed.value, r: Date.now() });
-      } catch (err) {
-        metrics.notification('unavailable');
-        log.warn({ err }, 'notification not stored');
-        return sendError(reply, 503, 'unavailable', 'redis unavailable');
-      }
-      metrics.notification('accepted');
-      return reply.code(202).send();
-    },
-  );
+  const options = { bodyLimit: deps.bodyLimit, onRequest: authenticate };
+  app.post<{ Params: { token?: string } }>(NOTIFY_ROUTE, options, handle);
+  app.post<{ Params: { token?: string } }>(NOTIFY_HEADER_ROUTE, options, handle);
+
+  async function handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const ref = request.notifyRef as AttemptRef;
+    const parsed = parseNotification(request.body);
+    if (!parsed.ok) {
+      metrics.notification('malformed');
+      log.info(
+        { campaignId: ref.campaignId, contactId: ref.contactId, attempt: ref.attempt, reason: parsed.error },
+        'malformed notification',
+      );
+      return sendError(reply, 400, 'malformed', parsed.error);
+    }
+    if (!handoff.available) {
+      metrics.notification('unavailable');
+      return sendError(reply, 503, 'unavailable', 'redis unavailable');
+    }
+    try {
+      await handoff.add({ c: ref.campaignId, k: ref.contactId, n: ref.attempt, b: parsed.value, r: Date.now() });
+    } catch (err) {
+      metrics.notification('unavailable');
+      log.warn({ err }, 'notification not stored');
+      return sendError(reply, 503, 'unavailable', 'redis unavailable');
+    }
+    metrics.notification('accepted');
+    return reply.code(202).send();
+  }
 }
