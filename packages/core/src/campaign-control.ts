@@ -11,6 +11,7 @@ import { Limits } from './store/limits.js';
 import type { CampaignState, Outcome } from './outcomes.js';
 import type { DialerConfig } from './config.js';
 import { createKeys } from './store/keys.js';
+import { quotaIntervalMs } from './contact-cap-rules.js';
 import { createRedis, waitForRedis } from './redis.js';
 import { DialerError } from './errors.js';
 import { CANCELLED_REASON, type HoldReason } from './store/attempts.js';
@@ -54,12 +55,20 @@ export interface CampaignStatus {
   stranded: number;
   /** Pending contacts held back right now, by why: `window` (closed in one of its zones), `blackout`, `region-rule`, `cap`. */
   held: Partial<Record<HoldReason, number>>;
+  /**
+   * The fastest the campaign may dial and what sets it: `global` (DIAL_RATE_PER_SECOND), `campaign` (its
+   * ratePerSecond) or `quota` (the gateway's quotas for its bot, SAVG_QUOTAS, shared with every campaign on that bot);
+   * null when the caller did not say how the deployment paces.
+   */
+  pace: { perSecond: number; by: 'global' | 'campaign' | 'quota'; botId?: string } | null;
 }
 
 export interface CampaignControlDeps {
   store: CampaignStore;
   queues: CampaignQueues;
   limits: Limits;
+  /** The deployment's pacing (DIAL_RATE_PER_SECOND, SAVG_QUOTAS, SAVG_BOT_ID), for `pace` in the status. */
+  pacing?: { globalRate: number; quotaIntervalMs: number; botId?: string };
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -230,7 +239,23 @@ export class CampaignControl {
       createdAt: new Date(meta.createdAt).toISOString(),
       stranded: stats.stranded,
       held: stats.held,
+      pace: this.pace(meta),
     };
+  }
+
+  /** The fastest the campaign may dial, and what sets it: the global rate, its own, or the gateway's quota. */
+  private pace(meta: CampaignMeta): CampaignStatus['pace'] {
+    const pacing = this.deps.pacing;
+    if (!pacing) return null;
+    const limits: { perSecond: number; by: 'global' | 'campaign' | 'quota' }[] = [
+      { perSecond: pacing.globalRate, by: 'global' },
+    ];
+    if (meta.settings.ratePerSecond !== undefined)
+      limits.push({ perSecond: meta.settings.ratePerSecond, by: 'campaign' });
+    if (pacing.quotaIntervalMs > 0) limits.push({ perSecond: round2(1000 / pacing.quotaIntervalMs), by: 'quota' });
+    const slowest = limits.reduce((a, b) => (b.perSecond < a.perSecond ? b : a));
+    const botId = meta.settings.botId ?? pacing.botId;
+    return { ...slowest, ...(slowest.by === 'quota' && botId ? { botId } : {}) };
   }
 
   /** Every campaign id in the registry, oldest first. */
@@ -306,7 +331,16 @@ export async function openCampaignControl(
   const queues = new CampaignQueues(redis, keys);
   const limits = new Limits(redis, keys);
   return {
-    control: new CampaignControl({ store, queues, limits }),
+    control: new CampaignControl({
+      store,
+      queues,
+      limits,
+      pacing: {
+        globalRate: config.pacing.ratePerSecond,
+        quotaIntervalMs: quotaIntervalMs(config.savg.quotas),
+        botId: config.savg.botId,
+      },
+    }),
     store,
     queues,
     limits,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DialerError } from './errors.js';
-import { parseContactCaps, type ContactCapRule } from './contact-cap-rules.js';
+import { parseContactCaps, parseCountWindows, type ContactCapRule } from './contact-cap-rules.js';
 import { combinationProblems } from './config-checks.js';
 
 /**
@@ -14,6 +14,7 @@ export const DEFAULTS = {
   LOG_LEVEL: 'info',
   SAVG_API_VERSION: 'v1',
   SAVG_TIMEOUT_MS: 15_000,
+  SAVG_QUOTAS: '600/60s,18000/3600s',
   NOTIFY_TOKEN_TTL_MS: 86_400_000,
   ALLOW_INSECURE_HTTP: false,
   INGESTER_HOST: '127.0.0.1',
@@ -81,6 +82,14 @@ const envSchema = z.object({
   SAVG_TRUNK: z.string().min(1).optional(),
   SAVG_API_VERSION: z.enum(['v1', 'v2'], { error: 'must be v1 or v2' }),
   SAVG_TIMEOUT_MS: int(100),
+  SAVG_QUOTAS: z.string().transform((text, ctx): ContactCapRule[] => {
+    try {
+      return parseCountWindows(text);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
   NOTIFY_BASE_URL: url.optional(),
   NOTIFY_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   NOTIFY_TOKEN_TTL_MS: int(60_000),
@@ -137,6 +146,11 @@ export interface DialerConfig {
     /** The dial-out endpoint: `v1` (bot in the path) or `v2` (`…/V2/smartassist/dialout`, `botId` in the body). */
     apiVersion: 'v1' | 'v2';
     timeoutMs: number;
+    /**
+     * The gateway's rate quotas per bot (SAVG_QUOTAS: `600/60s,18000/3600s` by default, Kore.ai's RunTime API limits),
+     * kept by every worker and campaign together. @defaultValue 600/60s and 18000/3600s
+     */
+    quotas: ContactCapRule[];
   };
   notify: { baseUrl?: string; tokenSecret?: string; tokenTtlMs: number };
   /** Secret of contact ids (contact-ids.ts); when unset, a random one is kept in Redis per REDIS_PREFIX. */
@@ -214,6 +228,7 @@ function toConfig(e: Env): DialerConfig {
       trunk: e.SAVG_TRUNK,
       apiVersion: e.SAVG_API_VERSION,
       timeoutMs: e.SAVG_TIMEOUT_MS,
+      quotas: e.SAVG_QUOTAS,
     },
     notify: {
       baseUrl: e.NOTIFY_BASE_URL?.replace(/\/+$/, ''),

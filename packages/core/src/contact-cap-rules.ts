@@ -1,4 +1,7 @@
-/** Contact frequency caps (CONTACT_CAP) as rules; see store/contact-caps.ts for how they are enforced. */
+/**
+ * Counts per rolling window, as written in settings like `3/24h,7/7d`: contact frequency caps (CONTACT_CAP, see
+ * store/contact-caps.ts) and the gateway's rate quotas (SAVG_QUOTAS, see {@link quotaIntervalMs}).
+ */
 
 /** At most `count` dial-outs to a number in any rolling `windowMs`. */
 export interface ContactCapRule {
@@ -12,6 +15,20 @@ const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 8
  * Parses `3/24h,7/7d` (count/window, units s m h d); `off` or '' is no cap. Throws a message naming the bad part.
  */
 export function parseContactCaps(text: string): ContactCapRule[] {
+  return parseCountWindows(text);
+}
+
+/**
+ * The spacing of dial-outs that keeps every quota (at most `count` requests in any rolling `windowMs`) with room to
+ * spare: spaced `windowMs / (count − 1)` apart, no window of `windowMs` holds more than `count` of them; a half per
+ * cent more absorbs the requests' jitter on the way. 0 when there is no quota.
+ */
+export function quotaIntervalMs(quotas: readonly ContactCapRule[]): number {
+  return Math.max(0, ...quotas.map((q) => (q.windowMs / Math.max(1, q.count - 1)) * 1.005));
+}
+
+/** `count/window` pairs (see {@link parseContactCaps}). */
+export function parseCountWindows(text: string): ContactCapRule[] {
   const trimmed = text.trim();
   if (trimmed === '' || trimmed === 'off') return [];
   return trimmed.split(',').map((part) => {

@@ -91,7 +91,7 @@ export {
 export { Limits, type LiveScope, type LiveLimits, type Admission, type AdmissionRequest } from './store/limits.js';
 export { ContactCaps, type CapReservation } from './store/contact-caps.js';
 export { LocaleStore, encodeLocale, decodeLocale, localeKey, type LocaleProfile } from './store/locales.js';
-export { parseContactCaps, type ContactCapRule } from './contact-cap-rules.js';
+export { parseContactCaps, parseCountWindows, quotaIntervalMs, type ContactCapRule } from './contact-cap-rules.js';
 export {
   CampaignControl,
   openCampaignControl,

@@ -236,6 +236,7 @@ describe('CampaignControl', () => {
       'createdAt',
       'stranded',
       'held',
+      'pace',
     ]);
     expect(first).toMatchObject({
       campaign: id,

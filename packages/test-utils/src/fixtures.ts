@@ -30,6 +30,8 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Nod
     REDIS_URL: testRedisUrl(),
     REDIS_PREFIX: uniquePrefix(),
     LOG_LEVEL: 'silent',
+    // Tests dial as fast as they ask (the simulator enforces no quota unless a test gives it one).
+    SAVG_QUOTAS: 'off',
     ...TEST_SECRETS,
     ...overrides,
   };

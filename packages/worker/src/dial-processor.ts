@@ -14,6 +14,7 @@ import {
   CANCELLED_REASON,
   contactLocale,
   contactState,
+  quotaIntervalMs,
   createNotifyTokenSigner,
   maskPhone,
   DialerError,
@@ -96,7 +97,11 @@ export class DialProcessor {
   private readonly pacer: Pacer;
   private readonly tokens: NotifyTokenSigner;
 
+  /** Spacing of one bot's dial-outs that keeps every SAVG quota (0: no quota). */
+  private readonly quotaInterval: number;
+
   constructor(private readonly ctx: DialContext) {
+    this.quotaInterval = quotaIntervalMs(ctx.config.savg.quotas);
     this.pacer = new Pacer({ ...ctx, admission: ctx.limits });
     const { notify, deploymentId } = ctx.config;
     this.tokens = createNotifyTokenSigner({
@@ -177,6 +182,8 @@ export class DialProcessor {
       leaseMs: config.savg.timeoutMs + config.lostAfterMs + 60_000,
       globalRate: config.pacing.ratePerSecond,
       campaignRate: settings.ratePerSecond,
+      // The gateway's quotas hold per bot, for every campaign and worker together (SAVG_QUOTAS).
+      botQuota: { botId: settings.botId ?? (config.savg.botId as string), intervalMs: this.quotaInterval },
     };
     const slot = { held: false, keep: false };
     try {

@@ -43,6 +43,12 @@ function heldSummary(held: CampaignStatus['held']): string {
     .join(' · ');
 }
 
+function paceText(pace: NonNullable<CampaignStatus['pace']>): string {
+  if (pace.by === 'quota')
+    return `at most ${pace.perSecond}/s: the gateway's quotas (SAVG_QUOTAS) for bot ${pace.botId ?? '?'} hold dialing back, not the rate`;
+  return `at most ${pace.perSecond}/s (${pace.by === 'global' ? 'DIAL_RATE_PER_SECOND' : "the campaign's ratePerSecond"})`;
+}
+
 export function statusText(s: CampaignStatus): string {
   const q = s.queue;
   const rate = s.dialRate === null ? 'rate not measured yet' : `${s.dialRate}/s over the last minute`;
@@ -53,6 +59,7 @@ export function statusText(s: CampaignStatus): string {
     ['live', `${n(s.live)} calls in progress`],
     ['dial-outs', `${n(s.dialouts)} (re-dials ${n(s.redials)}), ${rate}`],
     ['eta', formatDuration(s.eta)],
+    ...(s.pace ? [['pace', paceText(s.pace)]] : []),
     ['outcomes', outcomeSummary(s.outcomes)],
     ...(Object.keys(s.held).length > 0 ? [['held', heldSummary(s.held)]] : []),
     ...(s.stranded > 0

@@ -49,7 +49,7 @@ export function registerCampaignCommand(program: Command): void {
     .argument('<id>', 'campaign id')
     .option(
       '--json',
-      'print exactly one JSON object: {campaign, state, contacts, terminal, live, outcomes, pauseReason, pending, dialouts, redials, dialRate, eta, queue, createdAt, stranded, held}',
+      'print exactly one JSON object: {campaign, state, contacts, terminal, live, outcomes, pauseReason, pending, dialouts, redials, dialRate, eta, queue, createdAt, stranded, held, pace}',
     )
     .option('--watch', 'keep showing it live with a progress bar (same as `dialer campaign watch`)')
     .option('--interval <seconds>', 'refresh interval of --watch (default 1)', parseInterval)

@@ -87,6 +87,10 @@ export function childEnv(base: NodeJS.ProcessEnv, redisUrl: string, s: DemoSecre
     BOARD_USER: s.boardUser,
     BOARD_PASSWORD: s.boardPassword,
     DIAL_RATE_PER_SECOND: String(o.rate),
+    // The demo's simulator keeps the same quotas the dialer keeps (Kore.ai's are 600/60s and 18000/3600s per bot,
+    // which would make a demo take minutes): the dialer stays under them, so the simulator never answers 429.
+    SAVG_QUOTAS: `${Math.max(60, o.rate * 60)}/60s`,
+    SIM_QUOTAS: `${Math.max(60, o.rate * 60)}/60s`,
     MAX_LIVE_CALLS: '200',
     REDIAL_DELAY_MS: String(o.redialDelayMs),
     LOST_AFTER_MS: String(o.lostAfterMs),

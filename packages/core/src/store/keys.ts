@@ -39,6 +39,8 @@ export interface Keys {
   workerWake(processId: string): string;
   rateGlobal(): string;
   rateCampaign(campaignId: string): string;
+  /** The pacing of one bot's dial-outs under the gateway's quotas (SAVG_QUOTAS), every campaign together. */
+  rateBot(botId: string): string;
   liveGlobal(): string;
   liveCampaign(campaignId: string): string;
   liveTrunk(trunk: string): string;
@@ -69,6 +71,7 @@ export function createKeys(prefix: string): Keys {
     workerWake: (processId) => `${prefix}:~worker-wake:${processId}`,
     rateGlobal: () => `${prefix}:{limits}:~rate:global`,
     rateCampaign: (id) => `${prefix}:{limits}:~rate:c:${id}`,
+    rateBot: (botId) => `${prefix}:{limits}:~rate:bot:${botId}`,
     liveGlobal: () => `${prefix}:{limits}:~live:global`,
     liveCampaign: (id) => `${prefix}:{limits}:~live:c:${id}`,
     liveTrunk: (trunk) => `${prefix}:{limits}:~live:t:${trunk}`,

@@ -33,6 +33,11 @@ export interface AdmissionRequest {
   leaseMs: number;
   globalRate: number;
   campaignRate?: number;
+  /**
+   * The bot's share of the gateway's quotas: dial-outs of every campaign on this bot spaced at least `intervalMs`
+   * apart (see quotaIntervalMs), so a long campaign never meets the gateway's 429.
+   */
+  botQuota?: { botId: string; intervalMs: number };
   /** @defaultValue 1000 */
   maxAheadMs?: number;
 }
@@ -68,6 +73,10 @@ export class Limits {
     if (req.campaignRate !== undefined) {
       rateKeys.push(k.rateCampaign(req.scope.campaignId));
       intervals.push(1000 / req.campaignRate);
+    }
+    if (req.botQuota && req.botQuota.intervalMs > 0) {
+      rateKeys.push(k.rateBot(req.botQuota.botId));
+      intervals.push(req.botQuota.intervalMs);
     }
     const keys = [...liveKeys, ...rateKeys];
     const [code, value] = await this.redis.dialerAdmit(

@@ -6,7 +6,7 @@
   expired leases (a crashed process, a notification that never came) are swept on every admission.
 
   Input:
-    KEYS[1..nLive] live-call sets (global, campaign[, trunk])   KEYS[nLive+1..] rate keys (global[, campaign])
+    KEYS[1..nLive] live-call sets (global, campaign[, trunk])   KEYS[nLive+1..] rate keys (global[, campaign][, bot])
     ARGV[1] nLive   ARGV[2] nRate   ARGV[3] now (ms)   ARGV[4] the attempt key   ARGV[5] lease expiry (ms)
     ARGV[6] how far ahead an instant may be (ms)   ARGV[7..] live caps, then rate intervals (ms)
   Output: {1, wait ms} admitted (dial at now + wait); {2, scope} a live-call scope is full (1 global,
