@@ -35,6 +35,12 @@ export {
 } from './notify-token.js';
 export { createNotifyTokenSigner, type NotifyTokenSigner } from './notify-token-signer.js';
 export { createNotifyTokenVerifier, type NotifyTokenVerifier } from './notify-token-verifier.js';
+export {
+  notificationEventsChannel,
+  notificationEventMessage,
+  parseNotificationEvent,
+  type NotificationEvent,
+} from './notification-events.js';
 export { normalizeNumber, contactIdFor, targetFor, targetAs, type NormalizedNumber } from './phone.js';
 export {
   contactIdsFor,

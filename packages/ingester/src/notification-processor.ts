@@ -1,8 +1,12 @@
 import { Worker, type Job } from 'bullmq';
 import {
   classifyNotification,
+  notificationEventMessage,
+  notificationEventsChannel,
   NOTIFY_QUEUE,
+  type AttemptRef,
   type AttemptResultFields,
+  type Classification,
   type CampaignStore,
   type Keys,
   type Logger,
@@ -126,6 +130,8 @@ export class NotificationProcessor {
       result = ended.result;
     }
     metrics.applied(result);
+    if (result !== 'unknown-campaign' && result !== 'missing')
+      await this.publish(ref, n, classification, result, data.r, now);
     const log = this.log.child({ campaignId: ref.campaignId, contactId: ref.contactId, attempt: ref.attempt, jobId });
     if (result === 'unknown-campaign') log.warn('notification for an unknown campaign ignored');
     else if (result === 'noop' || result === 'missing') await this.logIgnored(log, ref.campaignId, n, result);
@@ -135,6 +141,43 @@ export class NotificationProcessor {
         'notification applied',
       );
     return result;
+  }
+
+  /**
+   * Tells a live watcher of the campaign (`dialer call`) what was applied, on the campaign's own notification
+   * channel. Best effort: the notification is applied already, and failing the job for a lost event would only
+   * replay it as a no-op.
+   */
+  private async publish(
+    ref: AttemptRef,
+    n: SavgNotification,
+    c: Classification,
+    result: ProcessedResult,
+    receivedAt: number,
+    appliedAt: number,
+  ): Promise<void> {
+    const { store, keys } = this.deps;
+    const message = notificationEventMessage({
+      type: 'notification',
+      ...ref,
+      status: n.status,
+      final: c.terminal,
+      outcome: c.terminal ? c.outcome : undefined,
+      sipCode: c.terminal ? c.sipCode : undefined,
+      reason: n.reason,
+      reasonCode: n.reasonCode,
+      machineDetection: n.machineDetection,
+      durationSeconds: n.durationSeconds,
+      conversationId: n.conversationId,
+      result,
+      receivedAt,
+      appliedAt,
+    });
+    try {
+      await store.redis.publish(notificationEventsChannel(keys, ref.campaignId), message);
+    } catch (err) {
+      this.log.debug({ err, campaignId: ref.campaignId }, 'could not publish the notification event');
+    }
   }
 
   /** Duplicates, late and out-of-order events are expected: a debug line says which attempt the call was. */
