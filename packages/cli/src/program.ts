@@ -9,6 +9,8 @@ import { registerReportCommand } from './commands/report.js';
 import { registerSuppressCommand } from './commands/suppress.js';
 import { registerSettingsCommand } from './commands/settings.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerCallCommand } from './commands/call.js';
+import { registerDoctorCommand } from './commands/doctor.js';
 import { productVersion } from './version.js';
 
 /**
@@ -37,6 +39,8 @@ export function buildProgram(): Command {
   registerReportCommand(program);
   registerSuppressCommand(program);
   registerSettingsCommand(program);
+  registerDoctorCommand(program);
+  registerCallCommand(program);
   registerDemoCommand(program);
   return program;
 }

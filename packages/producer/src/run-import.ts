@@ -30,7 +30,7 @@ import { LocalRowFeed, type RowFeed } from './row-feed.js';
 import { parseWorkerAvailable, WorkerRowFeed } from './worker-row-feed.js';
 import { checkCampaignId, planCampaign, planSettings } from './campaign-plan.js';
 
-function checkCountry(country: string | undefined): string | undefined {
+export function checkCountry(country: string | undefined): string | undefined {
   if (country === undefined) return undefined;
   const cc = country.trim().toUpperCase();
   if (!isSupportedCountry(cc)) {
