@@ -3,8 +3,9 @@
  * A pure record → row mapping plus a streaming generator over the campaign's contacts (bounded memory).
  */
 import type { CampaignStore } from './store/campaign-store.js';
-import type { ContactRecord } from './store/contact-record.js';
+import { timeText, type AttemptResultFields, type ContactRecord } from './store/contact-record.js';
 import { contactState, type ContactState } from './store/contact-states.js';
+import { unpackId } from './store/packed-id.js';
 import { escapeFormulaCell } from './safe-output.js';
 import { LocaleStore } from './store/locales.js';
 import { contactLocale } from './contact-locale.js';
@@ -25,6 +26,7 @@ export const REPORT_COLUMNS = [
   'row',
   'zones',
   'held_by',
+  'reason_code',
 ] as const;
 
 export type ReportColumn = (typeof REPORT_COLUMNS)[number];
@@ -47,6 +49,8 @@ export interface ReportRow {
   zones: string | null;
   /** Why a pending contact is held back now: window, blackout, region-rule or cap. */
   held_by: string | null;
+  /** SAVG's `reasonCode` of the last ended attempt (who hung up, or the failure's phrase). */
+  reason_code: string | null;
 }
 
 /** What the `outcome` column says for a contact that has not ended yet. */
@@ -59,30 +63,44 @@ export const PENDING_LABELS: Record<Exclude<ContactState, 'ended'>, string> = {
 };
 
 /**
- * One contact's row. Result fields (SIP code, reason, AMD, times) are those of the last ended attempt, also
- * while a re-dial is pending. `conversation_id` falls back to the dial-out's `sid` when no notification
+ * One contact's row. Result fields (SIP code, reason, reason code, AMD, times) are those of the last ended
+ * attempt, also while a re-dial is pending. `conversation_id` falls back to the dial-out's `sid` when no notification
  * carried one (they are the same id on SAVG: see docs/design.md (SAVG API notes)).
  */
 export function reportRow(record: ContactRecord, zones: string[] = []): ReportRow {
+  const result = lastEndedResult(record);
   return {
     phone: record.p,
     name: record.nm ?? null,
     outcome: outcomeLabel(record),
     attempts: record.a ?? 0,
-    sip_code: record.sip ?? null,
-    reason: record.rs ?? null,
-    machine_detection: record.amd ?? null,
-    duration_s: record.du ?? null,
-    connected_at: record.ca ?? null,
-    disconnected_at: record.da ?? null,
-    conversation_id: record.cv ?? record.sid ?? null,
+    sip_code: result.sip ?? null,
+    reason: result.rs ?? null,
+    machine_detection: result.amd ?? null,
+    duration_s: result.du ?? null,
+    connected_at: timeText(result.ca),
+    disconnected_at: timeText(result.da),
+    conversation_id: unpackId(result.cv ?? result.sid),
     row: record.r,
     zones: zones.length > 0 ? zones.join(' ') : null,
     held_by: contactState(record) === 'ended' ? null : (record.hb ?? null),
+    reason_code: result.rc ?? null,
   };
 }
 
-function outcomeLabel(record: ContactRecord): string {
+/**
+ * The result of the last ended attempt. The record's own result fields are attempt n's (store/lua/end.lua):
+ * when it was dialed (a dial-out time) or there is no history (records from before it was kept), they are the
+ * answer; else attempt n has not been dialed (a re-dial pending or under way, or ended before its dial-out,
+ * which sets only the reason) and the last history entry is, with attempt n's reason when it has one.
+ */
+export function lastEndedResult(record: ContactRecord): AttemptResultFields & Pick<ContactRecord, 'sid'> {
+  const last = record.h?.[record.h.length - 1];
+  if (record.dt !== undefined || last === undefined) return record;
+  return record.rs === undefined ? last : { ...last, rs: record.rs };
+}
+
+export function outcomeLabel(record: ContactRecord): string {
   const state = contactState(record);
   return state === 'ended' ? (record.o ?? 'unknown') : PENDING_LABELS[state];
 }

@@ -69,9 +69,13 @@ export { SuppressionList, normalizeSuppressed, type SuppressionScope, type Norma
 export {
   newContactRecord,
   suppressedContactRecord,
+  storedTime,
+  timeText,
   type ContactRecord,
   type AttemptResultFields,
+  type AttemptHistoryEntry,
 } from './store/contact-record.js';
+export { unpackId } from './store/packed-id.js';
 export {
   CampaignStore,
   type CampaignMeta,
@@ -120,6 +124,13 @@ export {
   type ReportColumn,
   type ReportRow,
 } from './campaign-report.js';
+export {
+  ATTEMPT_REPORT_COLUMNS,
+  attemptRows,
+  attemptReportRows,
+  attemptReportCells,
+  type AttemptReportRow,
+} from './attempt-report.js';
 export { escapeFormulaCell, escapeFormulaCells, createPrivateFile, refuseSymlink } from './safe-output.js';
 // Child-process plumbing (the demo, the tests, the bench): node built-ins only, nothing runs at import.
 export {

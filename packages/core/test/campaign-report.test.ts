@@ -24,7 +24,7 @@ afterAll(async () => ctx.close());
 describe('report rows', () => {
   it('has the report columns of docs/design.md in order', () => {
     expect(REPORT_COLUMNS.join(',')).toBe(
-      'phone,name,outcome,attempts,sip_code,reason,machine_detection,duration_s,connected_at,disconnected_at,conversation_id,row,zones,held_by',
+      'phone,name,outcome,attempts,sip_code,reason,machine_detection,duration_s,connected_at,disconnected_at,conversation_id,row,zones,held_by,reason_code',
     );
   });
 
@@ -39,6 +39,7 @@ describe('report rows', () => {
       o: 'answered-human',
       sip: 200,
       rs: 'OK',
+      rc: 'caller-disconnected',
       amd: 'amd_human_detected',
       du: 42,
       ca: '2026-01-05T10:00:00.000Z',
@@ -61,6 +62,7 @@ describe('report rows', () => {
       row: 7,
       zones: null,
       held_by: null,
+      reason_code: 'caller-disconnected',
     });
     expect(reportCells(reportRow(rec, ['America/Chicago', 'America/New_York']))).toEqual([
       '+15550001234',
@@ -77,6 +79,7 @@ describe('report rows', () => {
       '7',
       'America/Chicago America/New_York',
       '',
+      'caller-disconnected',
     ]);
   });
 
@@ -107,6 +110,7 @@ describe('report rows', () => {
       '',
       '',
       '3',
+      '',
       '',
       '',
     ]);

@@ -163,7 +163,7 @@ describe('CampaignStore state machine', () => {
       T0 + 10,
     );
     expect(ended.result).toBe('redial');
-    expect(ended.record).toMatchObject({ s: 'w', n: 2, o: 'busy', sip: 486, due: T0 + 60_010 });
+    expect(ended.record).toMatchObject({ s: 'w', n: 2, o: 'busy', due: T0 + 60_010, h: [{ n: 1, sip: 486 }] });
     // The late HTTP reply for attempt 1 must not resurrect it.
     expect(
       await store.attempts.dialed(
@@ -440,7 +440,7 @@ describe('CampaignStore state machine', () => {
     expect(await store.getState('c-end')).toBe('running');
   });
 
-  it('keeps a terminal record compact: no callId, no sid that repeats the conversation id', async () => {
+  it('keeps a terminal record compact: no sid that repeats the conversation id, no index entry', async () => {
     const [a, b] = await campaignWith('c-compact', ['+15550000071', '+15550000072']);
     await store.attempts.begin(
       { campaignId: 'c-compact', contactId: a!, attempt: 1 },
@@ -460,7 +460,7 @@ describe('CampaignStore state machine', () => {
     });
     expect(endA.record).toMatchObject({ s: 't', cv: 'sid-a' });
     expect(endA.record?.sid).toBeUndefined();
-    expect(endA.record?.cl).toBeUndefined();
+    expect(endA.record?.cl).toBe('call-a');
     expect(await store.attempts.bySid('c-compact', 'sid-a')).toBeUndefined();
     expect(await store.attempts.bySid('c-compact', 'call-a')).toBeUndefined();
     // The notification beat the dial-out response (instant 486, no re-dial): the late response adds nothing
@@ -486,7 +486,7 @@ describe('CampaignStore state machine', () => {
     const recB = await store.getContact('c-compact', b!);
     expect(recB).toMatchObject({ s: 't', o: 'busy', cv: 'sid-b' });
     expect(recB?.sid).toBeUndefined();
-    expect(recB?.cl).toBeUndefined();
+    expect(recB?.cl).toBe('call-b');
     expect(await store.attempts.bySid('c-compact', 'sid-b')).toBeUndefined();
   });
 

@@ -3,6 +3,7 @@ import {
   classifyNotification,
   notificationEventMessage,
   notificationEventsChannel,
+  storedTime,
   NOTIFY_QUEUE,
   type AttemptRef,
   type AttemptResultFields,
@@ -40,11 +41,13 @@ function terminalFields(n: SavgNotification, sipCode: number | undefined): Attem
   return {
     sip: sipCode,
     rs: n.reason,
+    rc: n.reasonCode,
     amd: n.machineDetection,
     du: n.durationSeconds,
-    ca: n.callConnectTime,
-    da: n.callDisconnectTime,
+    ca: storedTime(n.callConnectTime),
+    da: storedTime(n.callDisconnectTime),
     cv: n.conversationId,
+    ss: n.sessionId,
   };
 }
 
@@ -122,7 +125,12 @@ export class NotificationProcessor {
     let result: ProcessedResult;
     if (!classification.terminal) {
       if (classification.unknown) metrics.unknownStatus(classification.status);
-      const fields = { amd: n.machineDetection, ca: n.callConnectTime, cv: n.conversationId };
+      const fields = {
+        amd: n.machineDetection,
+        ca: storedTime(n.callConnectTime),
+        cv: n.conversationId,
+        ss: n.sessionId,
+      };
       const answer = await store.attempts.interim(ref, fields, now);
       result = answer === 'interim' ? 'interim' : answer === 'missing' ? 'missing' : 'noop';
     } else {

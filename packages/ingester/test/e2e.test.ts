@@ -9,6 +9,7 @@ import {
   createLogger,
   loadConfig,
   newContactRecord,
+  reportRow,
   resolveCampaignSettings,
   type CampaignSettingsInput,
   type ContactRecord,
@@ -184,7 +185,7 @@ describe('end to end: worker → simulator → ingester', () => {
     const rec = await finished(s);
     expect(rec).toMatchObject({ o: 'answered-human', amd: 'amd_human_detected' });
     expect(rec.du).toBeGreaterThan(0);
-    expect(rec.ca).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    expect(reportRow(rec).connected_at).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     const [final] = (await notificationsOf(s)).filter((n) => n.kind === 'final');
     expect(final?.spelling).toBe('new');
     expect(final?.payload).toHaveProperty('callDuration');

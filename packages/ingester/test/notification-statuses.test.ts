@@ -2,7 +2,7 @@
 // dialer_ingester_unknown_status_total{status} with a bounded label set. The notifications come from the real
 // simulator (statusStyle 'jambonz', an unknown 'queued' first) or the real webhook; real Redis, real ingester.
 import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
-import { SavgAuthToken, createLogger } from '@dialer/core';
+import { SavgAuthToken, createLogger, unpackId } from '@dialer/core';
 import { buildIngester, type Ingester } from '@dialer/ingester';
 import {
   startSimulator,
@@ -70,10 +70,9 @@ describe("jambonz's statuses", () => {
       n: 2,
       a: 1,
       o: 'busy',
-      sip: 486,
-      rs: '486 Busy Here',
-      cv: sid,
+      h: [{ n: 1, o: 'busy', sip: 486, rs: '486 Busy Here' }],
     });
+    expect(unpackId((await contact(ctx, s)).h?.[0]?.cv)).toBe(sid);
     const statuses = (await sim.notifications()).filter((r) => r.sid === sid).map((r) => r.payload['status']);
     expect(statuses).toEqual(['queued', 'busy']);
     await waitUntil(

@@ -1,7 +1,7 @@
 // Applying notifications (real HTTP, real Redis, the real processor): interim and terminal events, re-dials,
 // duplicates, out-of-order and early notifications, the attempt limit, machine detection, live-call slots.
 import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
-import { CampaignStore, attemptJobId, createLogger, type SavgNotification } from '@dialer/core';
+import { CampaignStore, attemptJobId, createLogger, reportRow, type SavgNotification } from '@dialer/core';
 import { testContext, waitUntil, type TestContext } from '@dialer/test-utils';
 import { buildIngester, type Ingester } from '@dialer/ingester';
 import {
@@ -88,11 +88,14 @@ describe('interim and terminal notifications', () => {
       sip: 200,
       du: 33,
       amd: 'amd_human_detected',
-      cv: sid,
       rs: '200 OK',
     });
-    expect(rec.ca).toMatch(/^\d{4}-\d{2}-\d{2}T/);
-    expect(rec.da).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    // Ids and times as the reports print them (stored packed: see store/packed-id.ts, storedTime).
+    expect(reportRow(rec)).toMatchObject({
+      conversation_id: sid,
+      connected_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+      disconnected_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+    });
     expect(await liveCount(ctx, s.campaignId)).toBe(0);
     expect(await store.getState(s.campaignId)).toBe('completed');
     expect((await store.stats(s.campaignId)).outcomes).toEqual({ 'answered-human': 1 });
@@ -123,7 +126,8 @@ describe('re-dials', () => {
     const before = Date.now();
     await deliver(s, 1, [n(notifications.failed(sid, '486 Busy Here'))]);
     const rec = await contact(ctx, s);
-    expect(rec).toMatchObject({ s: 'w', n: 2, a: 1, o: 'busy', sip: 486, rs: '486 Busy Here' });
+    expect(rec).toMatchObject({ s: 'w', n: 2, a: 1, o: 'busy' });
+    expect(rec.h).toEqual([expect.objectContaining({ n: 1, o: 'busy', sip: 486, rs: '486 Busy Here', cv: sid })]);
     expect(rec.due).toBeGreaterThanOrEqual(before + 60_000);
     const q = dialQueue(ctx, s.campaignId);
     try {
@@ -195,7 +199,7 @@ describe('re-dials', () => {
     await dialAttempt(ctx, s, 1, { stored: false });
     expect((await contact(ctx, s)).s).toBe('d');
     await deliver(s, 1, [n(notifications.failed('conv-early', '486 Busy Here'))]);
-    expect(await contact(ctx, s)).toMatchObject({ s: 'w', n: 2, o: 'busy', cv: 'conv-early' });
+    expect(await contact(ctx, s)).toMatchObject({ s: 'w', n: 2, o: 'busy', h: [{ n: 1, cv: 'conv-early' }] });
     expect(await liveCount(ctx, s.campaignId)).toBe(0);
     // The worker's late `dialed` for attempt 1 is stale and changes nothing.
     expect(
@@ -204,7 +208,12 @@ describe('re-dials', () => {
         { sid: 'sid-late', callId: 'call-late' },
       ),
     ).toBe('stale');
-    expect(await contact(ctx, s)).toMatchObject({ s: 'w', n: 2 });
+    // It only gives attempt 1's result in the history the call's ids.
+    expect(await contact(ctx, s)).toMatchObject({
+      s: 'w',
+      n: 2,
+      h: [{ n: 1, cv: 'conv-early', sid: 'sid-late', cl: 'call-late' }],
+    });
   });
 
   it('ends the contact with its last outcome at the attempt limit', async () => {

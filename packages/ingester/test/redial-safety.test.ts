@@ -146,14 +146,21 @@ describe('result fields are those of the last ended attempt', () => {
       async () => (await contact(ctx, s)).s === 'w',
     );
     const afterFirst = await contact(ctx, s);
-    expect(afterFirst).toMatchObject({
-      n: 2,
-      o: 'answered-machine',
-      sip: 200,
-      du: 42,
-      amd: 'amd_machine_detected',
-      cv: first.sid,
-    });
+    // Attempt 1's result moved to the history: attempt 2 starts with none.
+    expect(afterFirst).toMatchObject({ n: 2, o: 'answered-machine' });
+    expect(afterFirst.sip).toBeUndefined();
+    expect(afterFirst.h).toEqual([
+      expect.objectContaining({
+        n: 1,
+        o: 'answered-machine',
+        sip: 200,
+        du: 42,
+        amd: 'amd_machine_detected',
+        cv: first.sid,
+        dt: expect.any(Number),
+      }),
+    ]);
+    expect(reportRow(afterFirst)).toMatchObject({ outcome: 'redial-pending', sip_code: 200, duration_s: 42 });
 
     const second = await dialAttempt(ctx, s, 2);
     await deliver(
@@ -177,19 +184,23 @@ describe('result fields are those of the last ended attempt', () => {
     delete failed.callConnectTime;
     await deliver(s, 2, n(failed as SavgNotification), async () => (await contact(ctx, s)).n === 3);
     const rec = await contact(ctx, s);
+    expect(rec).toMatchObject({ s: 'w', n: 3, o: 'unavailable' });
+    expect(rec.x).toBeUndefined();
     // Attempt 2's own fields (its interim AMD and connect time included), nothing of attempt 1 (no duration, no 200).
-    expect(rec).toMatchObject({
-      s: 'w',
-      n: 3,
+    const [one, two] = rec.h ?? [];
+    expect(one).toEqual(afterFirst.h?.[0]);
+    expect(two).toMatchObject({
+      n: 2,
       o: 'unavailable',
       sip: 480,
       rs: '480 Temporarily Unavailable',
       amd: 'amd_human_detected',
       cv: second.sid,
     });
-    expect(rec.du).toBeUndefined();
-    expect(rec.ca).not.toBe(afterFirst.ca);
-    expect(rec.x).toBeUndefined();
+    expect(two?.du).toBeUndefined();
+    expect(two?.ca).not.toBe(one?.ca);
+    expect(two?.dt).toBeGreaterThanOrEqual(one?.dt ?? Infinity);
+    expect(reportRow(rec)).toMatchObject({ sip_code: 480, duration_s: null, conversation_id: second.sid });
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeEach, afterEach } from '@jest/globals';
-import { dialoutRequestSchema } from '@dialer/core';
+import { dialoutRequestSchema, unpackId } from '@dialer/core';
 import { captureLogger, startSimulator, waitUntil, type SimulatorHarness } from '@dialer/test-utils';
 import { buildWorker } from '@dialer/worker';
 import { allTerminal, attemptOf, createWorld, numbers, seedCampaign, startWorker, type World } from './helpers.js';
@@ -75,8 +75,10 @@ describe('dial-out request', () => {
       // The call is recorded against the attempt: once terminal by its conversation id (= the response's
       // sid), without the callId (it only served the live-call index) or a second copy of the sid.
       const rec = await world.store.getContact(campaignId, contacts[i]?.contactId as string);
-      expect(rec).toMatchObject({ s: 't', n: 1, a: 1, cv: d.sid, o: 'answered-human' });
-      expect(rec?.cl).toBeUndefined();
+      expect(rec).toMatchObject({ s: 't', n: 1, a: 1, o: 'answered-human' });
+      // The callId is kept for the per-attempt report; the sid only when it differs from the conversation id.
+      expect(unpackId(rec?.cv)).toBe(d.sid);
+      expect(unpackId(rec?.cl)).toBe(d.callId);
       expect(rec?.sid).toBeUndefined();
     }
     expect((await world.store.stats(campaignId)).dialouts).toBe(3);

@@ -37,7 +37,8 @@ if rec.s == 'q' or rec.s == 'w' then
   rec.a = (rec.a or 0) + 1
   rec.ts = tonumber(ARGV[3])
   rec.due = nil
-  rec.x = nil
+  -- The attempt's own result starts with its dial-out time (the request goes out right after the claim).
+  rec.x = {dt = tonumber(ARGV[3])}
   local out = cjson.encode(rec)
   redis.call('HSET', KEYS[1], ARGV[1], out)
   redis.call('ZADD', KEYS[4], tonumber(ARGV[4]), ARGV[5])

@@ -1,10 +1,12 @@
 --[[
   Ends attempt k: the contact ends (terminal, counted by outcome; the campaign completes with its last contact
   while running) or waits for its re-dial (state w at attempt k+1, due after the policy's delay). The result
-  fields (sip, rs, amd, du, ca, da, cv) become those of this attempt: when it was dialed (d/u/i) the previous
-  attempt's are cleared first, then its interim fields (x) and the given ones apply. An attempt ended before
-  its dial-out (q/w: cancelled, suppressed, expired) keeps the last call's fields and sets rs. On a cancelled
-  campaign a re-dial is never scheduled: the contact ends `cancelled`.
+  fields (sip, rs, rc, amd, du, ca, da, cv, ss, dt) are those of attempt n: when it was dialed (d/u/i) its
+  interim fields (x, which hold its dial-out time dt) and the given ones apply. An attempt ended before its
+  dial-out (q/w: cancelled, suppressed, expired) only sets rs. When a dialed attempt re-dials, its result
+  (with n, o, sid, cl and its end time te) moves to the history h, so each attempt's result is kept once and
+  attempt k+1 starts with none. On a cancelled campaign a re-dial is never scheduled: the contact ends
+  `cancelled`.
   A re-dial leaves the ended attempt's member in the deadlines set at `due + redial guard` (removed when the
   re-dial begins): if it comes due, the re-dial has not started, a replay answers `redial-pending` and the
   caller re-ensures the job (a crash between ending and adding the job).
@@ -22,10 +24,24 @@
 ]]
 --- @include "includes/decode-contact"
 --- @include "includes/release-hold"
+--- @include "includes/pack-id"
 
--- The result fields of an attempt: those of the previous one go before this one's apply.
+-- The result fields of an attempt (contact-record.ts names them).
+local RESULT = {'sip', 'rs', 'rc', 'amd', 'du', 'ca', 'da', 'cv', 'ss', 'dt'}
 local function clearResult()
-  for _, key in ipairs({'sip', 'rs', 'amd', 'du', 'ca', 'da', 'cv'}) do rec[key] = nil end
+  for _, key in ipairs(RESULT) do rec[key] = nil end
+end
+-- A finished attempt keeps its ids packed (see includes/pack-id); the live index needs them as sent, so this
+-- comes after their index entries are removed.
+local function packIds()
+  for _, key in ipairs({'cv', 'ss', 'sid', 'cl'}) do rec[key] = packId(rec[key]) end
+end
+-- Attempt k's result as a history entry (the sid only when no notification's conversation id is the same id).
+local function historyEntry(outcome, now)
+  local entry = {n = k, o = outcome, te = now, cl = rec.cl}
+  for _, key in ipairs(RESULT) do entry[key] = rec[key] end
+  if rec.sid ~= rec.cv then entry.sid = rec.sid end
+  return entry
 end
 -- Attempt k ended `lost` (the watchdog's guess) and this is its real end, late (a slow gateway), with an
 -- outcome that is not re-dialed itself: that is the truth and replaces `lost`.
@@ -39,13 +55,26 @@ if rec.n == k + 1 and rec.s == 'w' then
   rec.n = k
   rec.s = 'i'
   rec.due = nil
+  -- Attempt k's `lost` result leaves the history: the truth replaces it (its dial-out time and ids stay).
+  local h = rec.h
+  if h and #h > 0 and h[#h].n == k then
+    local prev = table.remove(h)
+    rec.x = {dt = prev.dt}
+    rec.sid = prev.sid or prev.cv
+    rec.cl = prev.cl
+    if #h == 0 then rec.h = nil end
+  end
   redis.call('HINCRBY', KEYS[2], 'redials', -1)
 elseif rec.n == k and rec.s == 't' and truth then
-  -- The contact had ended `lost`: only its outcome and result fields change (still terminal).
+  -- The contact had ended `lost`: only its outcome and result fields change (still terminal; the dial-out
+  -- time stays).
+  local dt = rec.dt
   clearResult()
+  rec.dt = dt
   for key, value in pairs(cjson.decode(ARGV[5])) do rec[key] = value end
   rec.o = ARGV[4]
   rec.ts = tonumber(ARGV[7])
+  packIds()
   if rec.sid == rec.cv then rec.sid = nil end
   redis.call('HINCRBY', KEYS[2], 'o:lost', -1)
   redis.call('HINCRBY', KEYS[2], 'o:' .. ARGV[4], 1)
@@ -54,7 +83,8 @@ elseif rec.n == k and rec.s == 't' and truth then
   return {'terminal', out, 'revised'}
 end
 if rec.n ~= k or not string.find(ARGV[3], rec.s, 1, true) then return {'noop', raw} end
-if rec.s == 'd' or rec.s == 'u' or rec.s == 'i' then
+local dialed = rec.s == 'd' or rec.s == 'u' or rec.s == 'i'
+if dialed then
   clearResult()
   if rec.x then for key, value in pairs(rec.x) do rec[key] = value end end
 end
@@ -76,7 +106,14 @@ redis.call('ZREM', KEYS[3], ARGV[8])
 if k > 1 then redis.call('ZREM', KEYS[3], ARGV[1] .. ':' .. (k - 1)) end
 if rec.sid then redis.call('HDEL', KEYS[4], rec.sid) end
 if rec.cl then redis.call('HDEL', KEYS[4], rec.cl) end
+packIds()
 if delay >= 0 then
+  if dialed then
+    local h = rec.h or {}
+    h[#h + 1] = historyEntry(outcome, now)
+    rec.h = h
+    clearResult()
+  end
   rec.s = 'w'
   rec.n = k + 1
   rec.due = now + delay
@@ -90,9 +127,8 @@ if delay >= 0 then
 end
 rec.s = 't'
 rec.md = nil
--- A terminal record keeps what the report needs: the callId only served the live-call index, and the sid
--- is dropped when the notification's conversation id is the same id (the report falls back to the sid).
-rec.cl = nil
+-- A terminal record keeps what the report needs: the sid is dropped when the notification's conversation id
+-- is the same id (the report falls back to the sid).
 if rec.sid == rec.cv then rec.sid = nil end
 local out = cjson.encode(rec)
 redis.call('HSET', KEYS[1], ARGV[1], out)

@@ -1,6 +1,7 @@
 --[[
   After a failed dial-out request: 'u' when it may have reached SAVG (the attempt is uncertain, never re-sent);
-  'q'/'w' when it certainly did not (the attempt is given back: the dial-out uncounted, the deadline removed).
+  'q'/'w' when it certainly did not (the attempt is given back: the dial-out uncounted, its dial-out time and
+  the deadline removed).
 
   Input:
     KEYS[1] contacts hash   KEYS[2] campaign stats   KEYS[3] deadlines zset
@@ -17,6 +18,7 @@ if ARGV[3] == 'u' then
 else
   -- The request certainly never reached SAVG: give the attempt back.
   rec.s = ARGV[3]
+  rec.x = nil
   rec.a = rec.a - 1
   redis.call('HINCRBY', KEYS[2], 'dialouts', -1)
   redis.call('ZREM', KEYS[3], ARGV[5])
