@@ -1,6 +1,6 @@
 import { describe, it, expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { REPORT_COLUMNS } from '@dialer/core';
+import { ATTEMPT_REPORT_COLUMNS, REPORT_COLUMNS } from '@dialer/core';
 import { runCli, spawnCli, TEST_SECRETS } from '@dialer/test-utils';
 
 describe('dialer command', () => {
@@ -31,6 +31,7 @@ describe('dialer command', () => {
   it('lists the report columns of @dialer/core in `dialer report --help` (written out there to keep help cheap)', async () => {
     const help = await runCli(['report', '--help'], {});
     expect(help.stdout).toContain(`Columns: ${REPORT_COLUMNS.join(',')}\n`);
+    expect(help.stdout).toContain(`With --attempts, one row per attempt: ${ATTEMPT_REPORT_COLUMNS.join(',')}\n`);
   });
 
   it('runs the simulator with `dialer sim` and stops cleanly on SIGTERM', async () => {

@@ -11,7 +11,8 @@
  * Reported: wall time from spawning the producer to the last contact terminal; lost = contacts that did not
  * reach a terminal outcome in time plus any that ended `lost` (target 0; every simulator notification must
  * also have been answered 2xx); Redis bytes per contact after completion = (INFO used_memory once every
- * process has stopped − used_memory before the run, on a flushed Redis) / contacts (target ≤ 500 B), with a
+ * process has stopped − used_memory before the run, on a flushed Redis) / contacts (target ≤ 600 B: every
+ * attempt's result is kept, the re-dialed ones in the record's history), with a
  * MEMORY USAGE breakdown by key shape in the log and the contact records' own share as a row: the rest is
  * fixed (retained completed-job windows, event streams), so the per-contact figure is higher at --quick.
  * CPU per contact (the dialing and ingesting processes from /proc, Redis from INFO) is reported too: on a
@@ -336,8 +337,8 @@ export const p5EndToEnd: Scenario = async (ctx) => {
         'Redis bytes per contact after completion (used_memory)',
         round(our.bytesPerContact, 0),
         round(raw.bytesPerContact, 0),
-        '≤ 500 B',
-        our.bytesPerContact <= 500,
+        '≤ 600 B',
+        our.bytesPerContact <= 600,
       ),
       row(
         'of which contact records (MEMORY USAGE of the contacts hash) per contact',

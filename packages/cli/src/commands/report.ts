@@ -6,7 +6,10 @@ import type { ReportFormat as Format } from './report-writer.js';
  * the rest of the CLI. test/cli.test.ts checks the two agree.
  */
 const REPORT_COLUMN_NAMES =
-  'phone,name,outcome,attempts,sip_code,reason,machine_detection,duration_s,connected_at,disconnected_at,conversation_id,row,zones,held_by';
+  'phone,name,outcome,attempts,sip_code,reason,machine_detection,duration_s,connected_at,disconnected_at,conversation_id,row,zones,held_by,reason_code';
+/** @dialer/core's ATTEMPT_REPORT_COLUMNS, for the same reason (the same test checks them). */
+const ATTEMPT_COLUMN_NAMES =
+  'phone,name,row,attempt,outcome,sip_code,reason,reason_code,machine_detection,duration_s,dialed_at,connected_at,disconnected_at,ended_at,conversation_id,session_id,sid,call_id';
 
 /**
  * `dialer report <id>`: one row per contact (rejected, suppressed, cancelled and expired ones included),
@@ -15,13 +18,14 @@ const REPORT_COLUMN_NAMES =
 export function registerReportCommand(program: Command): void {
   program
     .command('report')
-    .description('Export per-contact results as CSV (default) or JSON, one row per contact')
+    .description('Export per-contact results as CSV (default) or JSON, one row per contact (or per attempt)')
     .argument('<id>', 'campaign id')
     .option(
       '--out <file>',
       'write to this file (written under a temporary name, renamed when complete); default: stdout',
     )
     .option('--format <format>', 'csv or json (one JSON array)', parseFormat, 'csv' as Format)
+    .option('--attempts', 'one row per attempt (every dial-out and what the gateway said about it)')
     .addHelpText(
       'after',
       `
@@ -32,17 +36,23 @@ Columns: ${REPORT_COLUMN_NAMES}
               pending, redial-pending, dialing, uncertain or in-call
   attempts    dial-outs made; the result columns are those of the last ended attempt
   row         the contact's line in the imported CSV (header = 1); rows come in storage order, sort by it
+  reason_code the gateway's reasonCode of the last ended attempt (who hung up, or the failure's phrase)
+With --attempts, one row per attempt: ${ATTEMPT_COLUMN_NAMES}
+  attempt     1 = the first call; a contact's current attempt is its last row (outcome pending,
+              redial-pending, dialing, uncertain or in-call until it ends)
+  dialed_at   when the dial-out request was sent; ended_at when the attempt ended (ISO 8601, UTC)
 While contacts are still being imported a contact may appear twice (Redis HSCAN); export after the import.`,
     )
-    .action(async (id: string, flags: { out?: string; format: Format }) => {
+    .action(async (id: string, flags: { out?: string; format: Format; attempts?: boolean }) => {
       const { loadConfig, openCampaignControl } = await import('@dialer/core');
       const { writeReport } = await import('./report-writer.js');
       const config = loadConfig(process.env, 'cli');
       const opened = await openCampaignControl(config, 'dialer-report');
       try {
-        const rows = await writeReport(opened.store, id, flags.format, flags.out);
+        const kind = flags.attempts ? 'attempts' : 'contacts';
+        const rows = await writeReport(opened.store, id, flags.format, flags.out, kind);
         if (flags.out)
-          process.stderr.write(`Wrote ${rows.toLocaleString('en-US')} contacts of "${id}" to ${flags.out}\n`);
+          process.stderr.write(`Wrote ${rows.toLocaleString('en-US')} ${kind} of "${id}" to ${flags.out}\n`);
       } finally {
         await opened.close();
       }
