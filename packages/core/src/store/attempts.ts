@@ -225,6 +225,13 @@ export class AttemptStore {
       CANCELLED_REASON,
       REDIAL_GUARD_MS,
     );
+    // The campaign's last contact ended it: every process is told, as for any other state change (workers let
+    // go of the campaign on it).
+    if (result === 'completed')
+      await this.redis.publish(
+        k.events(),
+        JSON.stringify({ type: 'campaign-state', campaignId: id, state: 'completed' }),
+      );
     return { result: result as EndResult, record: parse(raw), ...(flag === 'revised' ? { revised: true } : {}) };
   }
 

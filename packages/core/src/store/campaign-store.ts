@@ -230,13 +230,17 @@ export class CampaignStore {
     if (contacts.length === 0) return [];
     const k = this.keys;
     const args = contacts.flatMap(([cid, rec]) => [cid, JSON.stringify(rec)]);
-    return this.redis.dialerAddContacts(
+    const [codes, moved] = await this.redis.dialerAddContacts(
       k.campaignContacts(id),
       k.campaignStats(id),
       k.campaignMeta(id),
       Date.now(),
       ...args,
     );
+    // Contacts can move a campaign (a completed one runs again, one left with nothing to do completes): every
+    // process is told, as for any other state change (workers take a campaign up again on it).
+    if (moved) await this.publish({ type: 'campaign-state', campaignId: id, state: moved });
+    return codes;
   }
 
   /**

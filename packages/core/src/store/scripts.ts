@@ -17,7 +17,7 @@ declare module 'ioredis' {
     dialerSettle(...args: Arg[]): Result<[string, string], Context>;
     dialerInterim(...args: Arg[]): Result<[string, string], Context>;
     dialerEnd(...args: Arg[]): Result<[string, string, string?], Context>;
-    dialerAddContacts(...args: Arg[]): Result<number[], Context>;
+    dialerAddContacts(...args: Arg[]): Result<[number[], string], Context>;
     dialerCreateCampaign(...args: Arg[]): Result<number, Context>;
     dialerSetState(...args: Arg[]): Result<[string, string, string], Context>;
     dialerFindStranded(...args: Arg[]): Result<(string | number)[], Context>;

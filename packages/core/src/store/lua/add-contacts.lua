@@ -5,10 +5,12 @@
   Input:
     KEYS[1] contacts hash   KEYS[2] campaign stats   KEYS[3] campaign meta
     ARGV[1] now, then pairs of (contact id, record JSON)
-  Output: one code per contact: 1 new; 2 exists and still queued for its first attempt (its job must exist:
-    re-adding with the same job id is a no-op); 0 exists otherwise
+  Output: {codes, state}: one code per contact: 1 new; 2 exists and still queued for its first attempt (its
+    job must exist: re-adding with the same job id is a no-op); 0 exists otherwise; and the state the campaign
+    was moved to ('running', 'completed'), or '' when it kept its state
 ]]
 local codes = {}
+local moved = ''
 local added = 0
 for i = 2, #ARGV, 2 do
   if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then
@@ -39,8 +41,10 @@ if added > 0 then
   if state == 'completed' and terminal < contacts then
     redis.call('HSET', KEYS[3], 'state', 'running')
     redis.call('HDEL', KEYS[3], 'completedAt')
+    moved = 'running'
   elseif state == 'running' and terminal >= contacts then
     redis.call('HSET', KEYS[3], 'state', 'completed', 'completedAt', ARGV[1])
+    moved = 'completed'
   end
 end
-return codes
+return {codes, moved}
