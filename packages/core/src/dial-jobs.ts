@@ -110,6 +110,17 @@ export class CampaignQueues {
     return job ? 'replaced' : 'added';
   }
 
+  /**
+   * Drops the cached queue of a campaign this process no longer works on, so that the cache does not grow with
+   * every campaign ever seen (a later `get` creates it again). On a shared connection closing it closes nothing.
+   */
+  async forget(campaignId: string): Promise<void> {
+    const q = this.queues.get(campaignId);
+    if (!q) return;
+    this.queues.delete(campaignId);
+    await q.close();
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
     this.queues.clear();
