@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { FastifyInstance } from 'fastify';
 import {
@@ -34,7 +35,7 @@ export interface WorkerDeps {
   now?: () => number;
   /** Overrides `config.savg.baseUrl` (tests point at a simulator or a closed port). */
   savgBaseUrl?: string;
-  /** Periodic campaign re-scan. @defaultValue 2000 */
+  /** Periodic campaign re-scan (a safety net: events and queue markers drive the work). @defaultValue 60000 */
   rescanIntervalMs?: number;
   /** BullMQ job lock; a crashed process's jobs come back after about twice this. @defaultValue config.workerLockMs */
   lockDurationMs?: number;
@@ -100,10 +101,14 @@ export function buildWorker(deps: WorkerDeps): WorkerService {
   const redis = createRedis(config.redisUrl, 'blocking', 'worker');
   const subscriber = createRedis(config.redisUrl, 'blocking', 'worker-events');
   const cmd = withAutoPipelining(createRedis(config.redisUrl, 'blocking', 'worker-cmd'));
+  // Every campaign queue shares `redis`; this one blocks on their markers (Redis Cluster: they are polled on
+  // `redis` instead, see marker-watch.ts). So a process holds these four connections, whatever the campaigns.
+  const markers = redis.isCluster ? redis : createRedis(config.redisUrl, 'blocking', 'worker-markers');
   for (const [conn, name] of [
     [redis, 'bullmq'],
     [cmd, 'commands'],
     [subscriber, 'events'],
+    ...(markers === redis ? [] : ([[markers, 'markers']] as const)),
   ] as const) {
     conn.on('error', (err: Error) => logger.warn({ error: err.message, connection: name }, 'redis connection error'));
   }
@@ -151,6 +156,8 @@ export function buildWorker(deps: WorkerDeps): WorkerService {
     ctx,
     processor: new DialProcessor(ctx),
     subscriber,
+    markers,
+    wakeKey: keys.workerWake(randomUUID()),
     rescanIntervalMs: deps.rescanIntervalMs,
     lockDurationMs: deps.lockDurationMs ?? config.workerLockMs,
   });
@@ -169,6 +176,8 @@ export function buildWorker(deps: WorkerDeps): WorkerService {
     await ctx.queues.close();
     savg.close();
     await app.close();
+    if (markers !== redis) markers.disconnect();
+    await supervisor.stopped();
     subscriber.disconnect();
     cmd.disconnect();
     redis.disconnect();
