@@ -184,9 +184,17 @@ describe('board queues', () => {
   it('exports queue depths, live calls and campaign counters on /metrics', async () => {
     await createCampaign('board-metrics', 4);
     await boardKnows('board-metrics');
-    const res = await api('/metrics');
-    expect(res.status).toBe(200);
-    const text = await res.text();
+    // Scrapes within a second share one snapshot (an earlier test's may still be fresh): wait for one that has it.
+    const text = await waitUntil(
+      async () => {
+        const res = await api('/metrics');
+        expect(res.status).toBe(200);
+        const body = await res.text();
+        return body.includes('campaign="board-metrics"') ? body : undefined;
+      },
+      10_000,
+      'a metrics snapshot with the new campaign',
+    );
     expect(text).toContain('dialer_queue_jobs{queue="board-metrics",state="waiting"} 4');
     expect(text).toContain('dialer_queue_jobs{queue="internal.notifications",state="waiting"} 0');
     expect(text).toContain('dialer_campaign_contacts{campaign="board-metrics"} 4');
