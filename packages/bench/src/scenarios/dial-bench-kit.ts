@@ -77,8 +77,10 @@ async function runChild(role: Role): Promise<void> {
     const sim = createSimulator({
       clientId: process.env.SAVG_CLIENT_ID as string,
       clientSecret: process.env.SAVG_CLIENT_SECRET as string,
-      // Calls are placed and never notified: the benchmarks measure dial-outs, not notifications.
-      outcomes: 'silent=1',
+      // By default calls are placed and never notified: the benchmarks measure dial-outs, not notifications.
+      // P6 has them notified (its contacts must end) through DIAL_BENCH_SIM_OUTCOMES and _NOTIFY_DELAY_MS.
+      outcomes: process.env.DIAL_BENCH_SIM_OUTCOMES ?? 'silent=1',
+      notifyDelayMs: process.env.DIAL_BENCH_SIM_NOTIFY_DELAY_MS,
       logLevel: 'warn',
     });
     await sim.app.listen({ host: '127.0.0.1', port: 0 });
@@ -123,8 +125,16 @@ export interface SimProcess {
   span(): Promise<{ first: number; last: number; count: number }>;
 }
 
-export async function startSimProcess(secrets: BenchSecrets): Promise<SimProcess> {
-  const { child, port } = await forkChild(fileURLToPath(import.meta.url), { ...secrets, DIAL_BENCH_ROLE: 'sim' });
+/** `notify`: the simulator's outcome mix and notification delay (e.g. `human=1`, `50-500`); calls are silent without it. */
+export async function startSimProcess(
+  secrets: BenchSecrets,
+  notify?: { outcomes: string; delayMs: string },
+): Promise<SimProcess> {
+  const { child, port } = await forkChild(fileURLToPath(import.meta.url), {
+    ...secrets,
+    DIAL_BENCH_ROLE: 'sim',
+    ...(notify ? { DIAL_BENCH_SIM_OUTCOMES: notify.outcomes, DIAL_BENCH_SIM_NOTIFY_DELAY_MS: notify.delayMs } : {}),
+  });
   const url = `http://127.0.0.1:${port}`;
   const json = async <T>(path: string): Promise<T> => (await (await fetch(`${url}${path}`)).json()) as T;
   const stats = () =>
