@@ -13,6 +13,12 @@ const ZONES = [
   'America/New_York',
 ];
 
+/** The number on row `i` (0-based, after the header) of a generated contact file. */
+export function csvNumber(i: number): string {
+  const local = String(2_000_000 + Math.floor(i / AREAS.length) * 3).padStart(7, '0');
+  return `+1${AREAS[i % AREAS.length]}${local}`;
+}
+
 /**
  * A realistic contact file for the import scenarios: valid, distinct US numbers over 8 area codes, a name, a
  * timezone and an account id (extra column → metadata). Streamed, so a 1M-row file costs no memory.
@@ -22,9 +28,7 @@ export async function generateContactsCsv(path: string, rows: number): Promise<v
   out.write('phone,name,timezone,account_id\n');
   let buf = '';
   for (let i = 0; i < rows; i++) {
-    const area = i % AREAS.length;
-    const local = String(2_000_000 + Math.floor(i / AREAS.length) * 3).padStart(7, '0');
-    buf += `+1${AREAS[area]}${local},Customer ${i},${ZONES[area]},ACC-${i}\n`;
+    buf += `${csvNumber(i)},Customer ${i},${ZONES[i % AREAS.length]},ACC-${i}\n`;
     if (buf.length > 1 << 16) {
       if (!out.write(buf)) await once(out, 'drain');
       buf = '';
