@@ -192,6 +192,13 @@ describe('campaign control across two worker processes', () => {
       delayed: 0,
       prioritized: 0,
     });
+    // A live-call slot is given back just after its contact's record ends (another Redis slot: not the same
+    // script), and a worker that held a job at the cancel gives its slot back as it lets go: wait for them.
+    await waitUntil(
+      async () => (await control.campaignStatus(id)).live === 0,
+      10_000,
+      'every live-call slot given back',
+    );
 
     const status = await runCli(['campaign', 'status', id, '--json'], cliEnv);
     expect(status.code).toBe(0);
