@@ -99,6 +99,7 @@ export {
   type EndResult,
 } from './store/attempts.js';
 export { Limits, type LiveScope, type LiveLimits, type Admission, type AdmissionRequest } from './store/limits.js';
+export { dialAdmission, dialBotId } from './dial-admission.js';
 export { ContactCaps, type CapReservation } from './store/contact-caps.js';
 export { LocaleStore, encodeLocale, decodeLocale, localeKey, type LocaleProfile } from './store/locales.js';
 export { parseContactCaps, parseCountWindows, quotaIntervalMs, type ContactCapRule } from './contact-cap-rules.js';

@@ -7,76 +7,34 @@
  * without spending the attempt. After `begin` the attempt is "dialing": a crash there leaves state `d`,
  * which a re-delivered job turns into `uncertain` instead of dialing again (see docs/design.md (Attempt identity)).
  */
-import { randomUUID } from 'node:crypto';
-import { DelayedError, RateLimitError, WaitingError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import {
-  attemptKey,
+  dialAdmission,
+  dialBotId,
   CANCELLED_REASON,
   contactLocale,
   contactState,
-  quotaIntervalMs,
   createNotifyTokenSigner,
   maskPhone,
   DialerError,
   type AdmissionRequest,
-  type AttemptRef,
   type DialLocale,
   type CampaignMeta,
   type CampaignSettings,
   type ContactRecord,
   type DialJobData,
   type DialoutRequest,
-  type Logger,
   type NotifyTokenSigner,
   type Outcome,
 } from '@dialer/core';
+import { Attempt } from './dial-attempt.js';
+import { JobControl } from './job-control.js';
 import { checkDialTime, DIAL_GUARD_MS, type DialTimeDecision } from './dial-time.js';
 import { buildDialoutRequest } from './dial-request.js';
 import type { DialoutResult } from './dialout-result.js';
 import { Pacer, MAX_LATE_RETRIES, isLate } from './pacer.js';
 import type { JobResult } from './worker-metrics.js';
 import type { DialContext } from './dial-context.js';
-
-/** Everything one job is about. */
-class Attempt {
-  readonly campaignId: string;
-  readonly contactId: string;
-  readonly n: number;
-  /** Masked number, once the record is read. */
-  phone: string | undefined;
-  /** The zones and regions the contact may be in, once the record is read. */
-  locale: DialLocale | undefined;
-  #log: Logger | undefined;
-
-  constructor(
-    readonly job: Job<DialJobData>,
-    readonly token: string | undefined,
-    private readonly logger: Logger,
-  ) {
-    this.campaignId = job.queueName;
-    this.contactId = job.data.c;
-    this.n = job.data.n;
-    this.ref = { campaignId: this.campaignId, contactId: this.contactId, attempt: this.n };
-    this.claim = token ?? randomUUID();
-  }
-
-  readonly ref: AttemptRef;
-
-  /** This delivery's claim on the attempt (BullMQ's lock token is unique per delivery). */
-  readonly claim: string;
-
-  /** The job's child logger, made on first use: most jobs log nothing at the usual level. */
-  get log(): Logger {
-    this.#log ??= this.logger.child({
-      campaignId: this.campaignId,
-      contactId: this.contactId,
-      attempt: this.n,
-      jobId: this.job.id,
-      phone: this.phone,
-    });
-    return this.#log;
-  }
-}
 
 /** The BullMQ transport-retry budget is kept in reserve: past it a job waits this long and tries again. */
 const OUTAGE_RETRY_MS = 60_000;
@@ -96,12 +54,10 @@ export class DialProcessor {
   readonly #rate429 = new Map<string, number>();
   private readonly pacer: Pacer;
   private readonly tokens: NotifyTokenSigner;
-
-  /** Spacing of one bot's dial-outs that keeps every SAVG quota (0: no quota). */
-  private readonly quotaInterval: number;
+  private readonly jobs: JobControl;
 
   constructor(private readonly ctx: DialContext) {
-    this.quotaInterval = quotaIntervalMs(ctx.config.savg.quotas);
+    this.jobs = new JobControl(ctx);
     this.pacer = new Pacer({ ...ctx, admission: ctx.limits });
     const { notify, deploymentId } = ctx.config;
     this.tokens = createNotifyTokenSigner({
@@ -119,7 +75,7 @@ export class DialProcessor {
     try {
       await semaphore.acquire(signal);
     } catch {
-      return this.backToWait(a, 'shutdown');
+      return this.jobs.backToWait(a, 'shutdown');
     }
     metrics.inFlight(1);
     try {
@@ -136,18 +92,18 @@ export class DialProcessor {
       campaigns.get(a.campaignId),
       store.getContact(a.campaignId, a.contactId),
     ]);
-    if (!meta || !record) return this.done(a, 'noop', 'missing');
+    if (!meta || !record) return this.jobs.done(a, 'noop', 'missing');
     a.phone = maskPhone(record.p);
     const state = contactState(record);
     if (record.n !== a.n || state === 'in-call' || state === 'uncertain' || state === 'ended')
-      return this.done(a, 'noop', `skip:${record.n}:${state}`);
+      return this.jobs.done(a, 'noop', `skip:${record.n}:${state}`);
     if (state === 'dialing') return this.redelivered(a);
     if (meta.state === 'cancelled') return this.endBeforeDial(a, 'cancelled', 'campaign cancelled before the call');
     if (meta.state !== 'running') return this.notRunning(a, meta.state);
     // A re-dial is never early, also when its job runs before its delay (given back by the reconciler,
     // promoted in the board): it waits for the due time the policy set.
     if (state === 'waiting' && record.due !== undefined && record.due > Date.now())
-      return this.delayUntil(a, record.due, 're-dial not due yet');
+      return this.jobs.delayUntil(a, record.due, 're-dial not due yet');
 
     a.locale = await this.localeOf(record);
     const when = checkDialTime(record, meta.settings, this.ctx.now(), DIAL_GUARD_MS, a.locale);
@@ -165,26 +121,13 @@ export class DialProcessor {
       { result: kind },
       'job re-delivered while its attempt was dialing: the request may have gone out, not dialing again',
     );
-    return this.done(a, 'redelivered-uncertain', kind);
+    return this.jobs.done(a, 'redelivered-uncertain', kind);
   }
 
   private async withLiveSlot(a: Attempt, meta: CampaignMeta, record: ContactRecord): Promise<string> {
     const { limits, config } = this.ctx;
     const settings = meta.settings;
-    const admission: AdmissionRequest = {
-      member: attemptKey(a.campaignId, a.contactId, a.n),
-      scope: { campaignId: a.campaignId, trunk: settings.trunk },
-      limits: {
-        global: config.pacing.maxLiveCalls,
-        campaign: settings.maxLiveCalls ?? Infinity,
-        trunk: settings.maxLiveCallsPerTrunk ?? Infinity,
-      },
-      leaseMs: config.savg.timeoutMs + config.lostAfterMs + 60_000,
-      globalRate: config.pacing.ratePerSecond,
-      campaignRate: settings.ratePerSecond,
-      // The gateway's quotas hold per bot, for every campaign and worker together (SAVG_QUOTAS).
-      botQuota: { botId: settings.botId ?? (config.savg.botId as string), intervalMs: this.quotaInterval },
-    };
+    const admission = dialAdmission(a.ref, settings, config);
     const slot = { held: false, keep: false };
     try {
       return await this.pacedDial(a, settings, record, admission, slot);
@@ -208,13 +151,13 @@ export class DialProcessor {
     let late = 0;
     for (;;) {
       const paced = await this.pacer.pace(admission, () => (slot.held = true), late);
-      if (paced.kind === 'shutdown') return this.backToWait(a, 'shutdown');
+      if (paced.kind === 'shutdown') return this.jobs.backToWait(a, 'shutdown');
       // A live-call cap is full: the whole campaign queue rests briefly instead of cycling its jobs.
-      if (paced.kind === 'full') return this.rateLimitQueue(a, 200 + Math.round(this.random() * 200), 'live-cap');
+      if (paced.kind === 'full') return this.jobs.rateLimit(a, 200 + Math.round(this.random() * 200), 'live-cap');
       // The schedule is full for the next second: the campaign queue rests (at least a quarter second: the
       // instants handed out cover the next second, and waking for every freed 1/rate slot would only cycle
       // jobs through the workers) and this job goes back unspent, holding no permit or slot meanwhile.
-      if (paced.kind === 'busy') return this.rateLimitQueue(a, Math.max(paced.retryInMs, BUSY_REST_MS), 'paced');
+      if (paced.kind === 'busy') return this.jobs.rateLimit(a, Math.max(paced.retryInMs, BUSY_REST_MS), 'paced');
       // Pacing may have waited a second or more: the window (or the campaign) may have closed meanwhile.
       const when = checkDialTime(record, settings, this.ctx.now(), DIAL_GUARD_MS, a.locale);
       if (when.kind !== 'dial') return this.notNow(a, when);
@@ -251,14 +194,14 @@ export class DialProcessor {
         (begun.kind === 'past' && (begun.state === 'in-call' || begun.state === 'uncertain'))
       ) {
         slot.keep = true;
-        return this.done(a, 'noop', begun.kind === 'past' ? begun.state : begun.kind);
+        return this.jobs.done(a, 'noop', begun.kind === 'past' ? begun.state : begun.kind);
       }
       if (begun.kind === 'not-running') {
         if (begun.state === 'cancelled')
           return this.endBeforeDial(a, 'cancelled', 'campaign cancelled before the call');
         return this.notRunning(a, begun.state);
       }
-      return this.done(a, 'noop', begun.kind);
+      return this.jobs.done(a, 'noop', begun.kind);
     }
   }
 
@@ -278,7 +221,7 @@ export class DialProcessor {
     record: ContactRecord,
   ): { botId: string; body: DialoutRequest } {
     const { config } = this.ctx;
-    const botId = settings.botId ?? (config.savg.botId as string);
+    const botId = dialBotId(settings, config);
     const token = this.tokens.sign({ campaignId: a.campaignId, contactId: a.contactId, attempt: a.n });
     return {
       botId,
@@ -316,7 +259,7 @@ export class DialProcessor {
         now,
         deadline: now + this.ctx.config.lostAfterMs,
       });
-      return this.done(a, 'dialed', 'dialed');
+      return this.jobs.done(a, 'dialed', 'dialed');
     }
     if (res.kind === 'uncertain') {
       await store.attempts.settle(a.ref, 'uncertain');
@@ -324,7 +267,7 @@ export class DialProcessor {
         { detail: res.detail },
         'dial-out outcome unknown: the attempt waits for its notification or the watchdog, it is not re-sent',
       );
-      return this.done(a, 'uncertain', 'uncertain');
+      return this.jobs.done(a, 'uncertain', 'uncertain');
     }
     slot.keep = false;
     // No call came of it (refused, or certainly never reached SAVG): it does not count against the contact caps.
@@ -347,7 +290,7 @@ export class DialProcessor {
   /** A contact cap is full for this number: the job waits until it frees (held by `cap`), no attempt spent. */
   private async heldByCap(a: Attempt, until: number): Promise<string> {
     await this.ctx.store.attempts.hold(a.ref, 'cap');
-    return this.delayUntil(a, until, 'a contact cap (CONTACT_CAP) is full for this number', 'capped');
+    return this.jobs.delayUntil(a, until, 'a contact cap (CONTACT_CAP) is full for this number', 'capped');
   }
 
   /** The contact's stored locale; one imported before locales were stored gets it from its number, by the same rules. */
@@ -360,7 +303,7 @@ export class DialProcessor {
   private async reject(a: Attempt, detail: string): Promise<string> {
     await this.ctx.store.attempts.end({ ...a.ref, from: 'dialing', outcome: 'rejected', fields: { rs: detail } });
     a.log.info({ detail }, 'dial-out rejected by SAVG: contact ends rejected');
-    return this.done(a, 'rejected', 'rejected');
+    return this.jobs.done(a, 'rejected', 'rejected');
   }
 
   /**
@@ -387,7 +330,7 @@ export class DialProcessor {
         { backoffMs: Math.round(backoff), retryAfter: res.retryAfterMs !== undefined },
         'SAVG answered 429: the campaign queue backs off',
       );
-      return this.rateLimitQueue(a, backoff, 'rate-limited');
+      return this.jobs.rateLimit(a, backoff, 'rate-limited');
     }
     if (res.kind === 'config') return this.pauseForConfig(a, res.detail);
     const { job } = a;
@@ -398,7 +341,7 @@ export class DialProcessor {
     );
     if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
       // Never let an outage fail the job for good (the contact would be stuck queued): keep waiting.
-      return this.delayUntil(a, Date.now() + OUTAGE_RETRY_MS, 'SAVG still unreachable');
+      return this.jobs.delayUntil(a, Date.now() + OUTAGE_RETRY_MS, 'SAVG still unreachable');
     }
     throw new DialerError('DIALER_ERR_SAVG_UNAVAILABLE', `SAVG unavailable: ${res.detail}`);
   }
@@ -418,7 +361,7 @@ export class DialProcessor {
     a.log.error({ reason }, 'campaign paused: SAVG refused the dial-out configuration');
     // Back through the delayed set rather than to the head of the line: after a resume the other contacts go
     // first, so if this refusal was about this contact alone, their dial-outs show it (see refusedAgain).
-    return this.delayUntil(
+    return this.jobs.delayUntil(
       a,
       Date.now() + CONFIG_RETRY_MS,
       'campaign paused by a refusal of this dial-out',
@@ -435,7 +378,7 @@ export class DialProcessor {
     // calendar is read first so that a millisecond ticking between the two reads makes the job due late,
     // never early (early, it would only be delayed again).
     const calendarNow = this.ctx.now();
-    return this.delayUntil(a, Date.now() + (when.untilMs - calendarNow), when.reason);
+    return this.jobs.delayUntil(a, Date.now() + (when.untilMs - calendarNow), when.reason);
   }
 
   private async endBeforeDial(a: Attempt, outcome: Outcome & JobResult, reason: string): Promise<string> {
@@ -446,40 +389,14 @@ export class DialProcessor {
       fields: { rs: reason },
     });
     a.log.info({ outcome, result }, 'contact ended before dialing');
-    return this.done(a, outcome, `${outcome}:${result}`);
+    return this.jobs.done(a, outcome, `${outcome}:${result}`);
   }
 
   /** Paused (or otherwise not running): the job goes back and the campaign queue rests a second, so a
    * paused campaign's jobs are not cycled through the workers. Resuming needs no clean-up. */
   private notRunning(a: Attempt, state: string): Promise<string> {
     a.log.debug({ state }, 'campaign not running: job put back');
-    return this.rateLimitQueue(a, PAUSED_BACKOFF_MS, 'paused');
-  }
-
-  private async rateLimitQueue(a: Attempt, ms: number, result: JobResult): Promise<never> {
-    await this.ctx.queues.get(a.campaignId).rateLimit(Math.max(50, Math.round(ms)));
-    this.ctx.metrics.job(result);
-    // BullMQ moves the job back to the head of the wait list without counting an attempt.
-    throw new RateLimitError();
-  }
-
-  private async delayUntil(a: Attempt, at: number, reason: string, result: JobResult = 'delayed'): Promise<never> {
-    await a.job.moveToDelayed(Math.round(at), a.token);
-    this.ctx.metrics.job(result);
-    a.log.debug({ at, reason }, 'job delayed');
-    throw new DelayedError();
-  }
-
-  private async backToWait(a: Attempt, result: JobResult): Promise<never> {
-    await a.job.moveToWait(a.token);
-    this.ctx.metrics.job(result);
-    throw new WaitingError();
-  }
-
-  private done(a: Attempt, result: JobResult, value: string): string {
-    this.ctx.metrics.job(result);
-    if (this.ctx.logger.isLevelEnabled('debug')) a.log.debug({ result: value }, 'job done');
-    return value;
+    return this.jobs.rateLimit(a, PAUSED_BACKOFF_MS, 'paused');
   }
 
   private random(): number {

@@ -9,7 +9,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type {
-  AdmissionRequest,
   AttemptRef,
   CampaignSettings,
   CampaignStore,
@@ -73,21 +72,9 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 /** Places the test call's one dial-out; see the module comment. */
 export async function dialOnce(d: DialDeps): Promise<DialStep> {
   const { config, settings, ref } = d;
-  const member = d.core.attemptKey(ref.campaignId, ref.contactId, ref.attempt);
-  const botId = settings.botId ?? (config.savg.botId as string);
-  const admission: AdmissionRequest = {
-    member,
-    scope: { campaignId: ref.campaignId, trunk: settings.trunk },
-    limits: {
-      global: config.pacing.maxLiveCalls,
-      campaign: settings.maxLiveCalls ?? Infinity,
-      trunk: settings.maxLiveCallsPerTrunk ?? Infinity,
-    },
-    leaseMs: config.savg.timeoutMs + config.lostAfterMs + 60_000,
-    globalRate: config.pacing.ratePerSecond,
-    campaignRate: settings.ratePerSecond,
-    botQuota: { botId, intervalMs: d.core.quotaIntervalMs(config.savg.quotas) },
-  };
+  const admission = d.core.dialAdmission(ref, settings, config);
+  const { member } = admission;
+  const botId = d.core.dialBotId(settings, config);
   let held = false;
   let keep = false;
   let waitSaid = false;
