@@ -3,7 +3,7 @@
  * the body, store it durably, answer 202), and its latency at saturation and at a fixed 1,000/s, beside a
  * naive fastify + `queue.add`-per-request server (no token, no validation) measured in the same run.
  *
- * Each server runs in a child process of its own (this same file, forked with P3_INGEST_ROLE). Saturation:
+ * Each server runs in a child process of its own (p3-servers.ts, forked with P3_INGEST_ROLE). Saturation:
  * autocannon (closed loop, 64 connections) in the parent. Fixed rate: an open-loop generator in a third
  * process (fixed-rate-load.ts), one request every 1/rate s, latency from each request's due time, because
  * autocannon's `overallRate` is a per-connection quota spent in a burst at the start of every second and its
@@ -15,16 +15,12 @@
  * Loopback only, bounded duration. Besides rates and latencies it reports CPU per notification (the server
  * process, and Redis), which explains the rates and varies far less than they do on a busy machine.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
-import Fastify, { type FastifyInstance } from 'fastify';
 import {
   NOTIFY_QUEUE,
   createKeys,
-  createLogger,
   createRedis,
   loadConfig,
   createNotifyTokenSigner,
@@ -32,17 +28,9 @@ import {
   type DialerConfig,
   type RedisClient,
 } from '@dialer/core';
-import { NOTIFY_JOB_NAME, NOTIFY_JOB_OPTIONS, buildIngester } from '@dialer/ingester';
 import type { BenchContext, Scenario, ScenarioRow } from '../scenario.js';
 import { runFixedRate } from './fixed-rate-load.js';
-
-type Role = 'ingester' | 'baseline';
-
-interface Server {
-  child: ChildProcess;
-  url: string;
-  prefix: string;
-}
+import { serverCpu, serverProbe, startServer, stopServer, type Role, type Server } from './p3-servers.js';
 
 interface LoadResult {
   rate: number;
@@ -80,109 +68,13 @@ const FIXED_RATE = 1000;
 const ROUNDS = 5;
 const ROLES = ['baseline', 'ingester'] as const;
 
-// ---- the two servers (child processes) ----
-
-/** Server-side latency of each request since the last 'cpu' message (fastify's own elapsed time, ms). */
-const serverSide: number[] = [];
-
-/** Records request-in → response-written per request (the same hook on both servers). */
-function timeRequests(app: FastifyInstance): void {
-  app.addHook('onResponse', (_request, reply, done) => {
-    serverSide.push(reply.elapsedTime);
-    done();
-  });
-}
-
-async function serveIngester(config: DialerConfig): Promise<number> {
-  const ingester = buildIngester({ config, logger: createLogger({ level: 'silent' }), processor: false });
-  timeRequests(ingester.app);
-  await ingester.app.listen({ host: '127.0.0.1', port: 0 });
-  return (ingester.app.server.address() as { port: number }).port;
-}
-
-async function serveBaseline(config: DialerConfig): Promise<number> {
-  const redis = createRedis(config.redisUrl, 'request', 'p3-baseline');
-  const queue = new Queue(NOTIFY_QUEUE, {
-    connection: redis,
-    prefix: createKeys(config.keyPrefix).notifyQueuePrefix(),
-    defaultJobOptions: NOTIFY_JOB_OPTIONS,
-  });
-  // maxParamLength as the ingester: the token path parameter is longer than fastify's default of 100.
-  const app = Fastify({ logger: false, routerOptions: { maxParamLength: 2048 } });
-  timeRequests(app);
-  app.post('/notify/:token', async (request, reply) => {
-    try {
-      await queue.add(NOTIFY_JOB_NAME, request.body as Record<string, unknown>);
-    } catch {
-      return reply.code(503).send();
-    }
-    return reply.code(202).send();
-  });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  return (app.server.address() as { port: number }).port;
-}
-
-async function runChild(role: Role): Promise<void> {
-  const config = loadConfig(process.env, 'ingester');
-  const port = role === 'ingester' ? await serveIngester(config) : await serveBaseline(config);
-  process.on('message', (m) => {
-    if (m === 'cpu') {
-      const { user, system } = process.cpuUsage();
-      const sorted = serverSide.splice(0).sort((a, b) => a - b);
-      const serverP99 = sorted[Math.max(0, Math.ceil(sorted.length * 0.99) - 1)] ?? Number.NaN;
-      process.send?.({ cpuUs: user + system, serverP99 });
-    }
-  });
-  process.on('disconnect', () => process.exit(0));
-  process.send?.({ port });
-}
-
-// Entry point of the forked servers: inert when the module is imported by the bench runner.
-if (process.env.P3_INGEST_ROLE && process.send) {
-  void runChild(process.env.P3_INGEST_ROLE as Role).catch((err: unknown) => {
-    process.stderr.write(`p3 ${process.env.P3_INGEST_ROLE} failed: ${String(err)}\n`);
-    process.exit(1);
-  });
-}
-
-function startServer(role: Role, env: NodeJS.ProcessEnv, prefix: string): Promise<Server> {
-  const child = fork(fileURLToPath(import.meta.url), [], {
-    env: { ...process.env, ...env, P3_INGEST_ROLE: role },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('message', (m: { port: number }) => resolve({ child, url: `http://127.0.0.1:${m.port}`, prefix }));
-    child.once('exit', (code) => reject(new Error(`${role} server exited (${code}) before listening`)));
-  });
-}
-
-/** The server's CPU time so far (µs) and its server-side p99 (ms) over the requests since the last call. */
-function serverProbe(server: Server): Promise<{ cpuUs: number; serverP99: number }> {
-  return new Promise((resolve) => {
-    server.child.once('message', (m: { cpuUs: number; serverP99: number }) => resolve(m));
-    server.child.send('cpu');
-  });
-}
-
-async function serverCpu(server: Server): Promise<number> {
-  return (await serverProbe(server)).cpuUs;
-}
+// ---- load ----
 
 async function redisCpu(redis: RedisClient): Promise<number> {
   const info = await redis.info('cpu');
   const seconds = [...info.matchAll(/used_cpu_(?:user|sys):([\d.]+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
   return seconds * 1e6;
 }
-
-function stopServer(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.disconnect();
-  });
-}
-
-// ---- load ----
 
 async function presign(config: DialerConfig): Promise<string[]> {
   const opts = {
