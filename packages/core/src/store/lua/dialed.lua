@@ -27,7 +27,9 @@ if rec.n == k + 1 and rec.h and #rec.h > 0 and rec.h[#rec.h].n == k and rec.h[#r
   return {'stale', out}
 end
 if rec.n ~= k then return {'stale', raw} end
-if rec.sid ~= ARGV[3] and rec.sid ~= packId(ARGV[3]) then redis.call('HINCRBY', KEYS[4], 'placed', 1) end
+-- A replay of this answer is not counted again (a finished attempt keeps its sid packed: packed only then,
+-- not on every dial-out).
+if rec.sid == nil or (rec.sid ~= ARGV[3] and rec.sid ~= packId(ARGV[3])) then redis.call('HINCRBY', KEYS[4], 'placed', 1) end
 if rec.s ~= 't' then
   rec.sid = ARGV[3]
   rec.cl = ARGV[4]
