@@ -36,11 +36,13 @@ export const DEFAULTS = {
   BOARD_HOST: '127.0.0.1',
   BOARD_PORT: 3000,
   BOARD_OPEN: false,
+  API_HOST: '127.0.0.1',
+  API_PORT: 8090,
   SHUTDOWN_TIMEOUT_MS: 30_000,
 } as const;
 
 /** Which process is asking: decides which settings are required. */
-export type ConfigRole = 'worker' | 'ingester' | 'board' | 'producer' | 'cli';
+export type ConfigRole = 'worker' | 'ingester' | 'board' | 'api' | 'producer' | 'cli';
 
 const REQUIRED: Record<ConfigRole, readonly string[]> = {
   worker: [
@@ -53,6 +55,7 @@ const REQUIRED: Record<ConfigRole, readonly string[]> = {
   ],
   ingester: ['NOTIFY_TOKEN_SECRET'],
   board: [],
+  api: [],
   producer: [],
   cli: [],
 };
@@ -123,6 +126,8 @@ const envSchema = z.object({
   BOARD_USER: z.string().min(1).optional(),
   BOARD_PASSWORD: z.string().min(1).optional(),
   BOARD_OPEN: bool,
+  API_HOST: z.string().min(1),
+  API_PORT: int(0).max(65_535),
   SHUTDOWN_TIMEOUT_MS: int(0),
 });
 
@@ -165,6 +170,8 @@ export interface DialerConfig {
   /** The reconciler leaves contacts that changed more recently than this alone (they are in motion). */
   reconcileGraceMs: number;
   board: { host: string; port: number; user?: string; password?: string; open: boolean };
+  /** `dialer api`: where the HTTP API listens (its keys live in Redis: `dialer apikey`). */
+  api: { host: string; port: number };
   /** `/metrics` servers: the worker's, and the ingester's (off the webhook port, which faces SAVG). */
   metrics: { host: string; workerPort: number; ingesterPort: number };
   /** Lock on a dial job while a worker holds it; a crashed worker's jobs are re-delivered after about twice this. */
@@ -254,6 +261,7 @@ function toConfig(e: Env): DialerConfig {
       password: e.BOARD_PASSWORD,
       open: e.BOARD_OPEN,
     },
+    api: { host: e.API_HOST, port: e.API_PORT },
     metrics: { host: e.METRICS_HOST, workerPort: e.WORKER_METRICS_PORT, ingesterPort: e.INGESTER_METRICS_PORT },
     workerLockMs: e.WORKER_LOCK_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

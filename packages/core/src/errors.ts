@@ -21,6 +21,15 @@ export const ERROR_CODES = {
   DIALER_ERR_REDIS_SERVER: 'No redis-server binary was found to start a private Redis.',
   DIALER_ERR_OUTPUT_FILE:
     'An output file (report, rejects) cannot be written safely: the path is a symbolic link, not a regular file, or cannot be created.',
+  DIALER_ERR_API_AUTH:
+    'An HTTP API request has no valid API key (`Authorization: Bearer <key>`): missing, unknown or revoked.',
+  DIALER_ERR_API_INPUT:
+    'An HTTP API request is malformed (bad JSON, a field missing or of the wrong type, too many items, an unsupported content type); the message names the field.',
+  DIALER_ERR_API_IDEMPOTENCY:
+    'An `Idempotency-Key` was reused with a different request, or while its first request is still running.',
+  DIALER_ERR_API_INTERNAL: 'The HTTP API failed unexpectedly (answered 500); the API process logged the error.',
+  DIALER_ERR_API_KEY:
+    'An API key name is invalid or already taken, or no API key has the id or name given (`dialer apikey`).',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

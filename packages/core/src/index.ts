@@ -75,6 +75,7 @@ export {
   type AttemptResultFields,
   type AttemptHistoryEntry,
 } from './store/contact-record.js';
+export { ApiKeyStore, API_KEY_PREFIX, type ApiKeyInfo, type CreatedApiKey } from './store/api-keys.js';
 export { unpackId } from './store/packed-id.js';
 export {
   CampaignStore,

@@ -10,6 +10,7 @@
  * - `{notify}`: the notification hand-off queue;
  * - `{cap-<number key>}`: one number's dial-outs across every campaign (CONTACT_CAP), a slot per number;
  * - `{locales}`: the contacts' time-zone and region sets, shared by every campaign (contact-locale.ts).
+ * The HTTP API's keys (store/api-keys.ts) live under `{global}`; its idempotency records under their campaign's tag.
  * Our own keys carry a `~` segment, which BullMQ never uses, so they cannot collide with queue keys.
  */
 export const CAMPAIGN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -49,6 +50,14 @@ export interface Keys {
   /** Locale profiles (candidate zones and regions) by their short key. */
   locales(): string;
   notifyQueuePrefix(): string;
+  /** The HTTP API's keys: SHA-256 of the key → its record (never the key itself). */
+  apiKeys(): string;
+  /** SHA-256 of an API key → when it was last used (ms). */
+  apiKeysUsed(): string;
+  /** API key name → the SHA-256 field of its record in apiKeys(): keeps names unique. */
+  apiKeyNames(): string;
+  /** An `Idempotency-Key` of a request about a campaign (`keyHash`: SHA-256 of the key, never the key). */
+  apiIdempotency(campaignId: string, keyHash: string): string;
 }
 
 export function createKeys(prefix: string): Keys {
@@ -78,6 +87,10 @@ export function createKeys(prefix: string): Keys {
     contactCap: (numberKey) => `${prefix}:{cap-${numberKey}}:~cap`,
     locales: () => `${prefix}:{locales}:~locales`,
     notifyQueuePrefix: () => `${prefix}:{notify}`,
+    apiKeys: () => `${prefix}:{global}:~api-keys`,
+    apiKeysUsed: () => `${prefix}:{global}:~api-keys-used`,
+    apiKeyNames: () => `${prefix}:{global}:~api-key-names`,
+    apiIdempotency: (id, keyHash) => c(id, `idem:${keyHash}`),
   };
 }
 
