@@ -1,4 +1,5 @@
 import type { CampaignSettings, DialerConfig } from '@dialer/core';
+import type { CampaignCreateDeps } from './campaign-create.js';
 
 // What `dialer produce` checks before an import, for the commands that create a campaign without a CSV file
 // (`dialer call`): the same rules and the same messages. Each loads @dialer/core on first use, like runImport.
@@ -24,4 +25,17 @@ export async function checkNewCampaignId(id: string): Promise<void> {
 export async function checkDefaultCountry(country: string | undefined): Promise<string | undefined> {
   const { checkCountry } = await import('./run-import.js');
   return checkCountry(country);
+}
+
+/**
+ * Creates a campaign with no contacts by `dialer produce`'s rules; an existing one is accepted only with equal
+ * settings (see campaign-create.ts). Returns whether this call created it.
+ */
+export async function createCampaign(
+  deps: CampaignCreateDeps,
+  campaignId: string,
+  settings: unknown,
+): Promise<{ created: boolean }> {
+  const { createCampaignFromSettings } = await import('./campaign-create.js');
+  return createCampaignFromSettings(deps, campaignId, settings);
 }

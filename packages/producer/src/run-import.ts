@@ -2,10 +2,7 @@ import { isSupportedCountry } from 'libphonenumber-js/max';
 import {
   CampaignQueues,
   CampaignStore,
-  CONTACT_IDS_FIELD,
   DialerError,
-  checkCampaignContactIds,
-  contactIdSchemeLabel,
   refuseSymlink,
   resolveContactIdScheme,
   waitForRedis,
@@ -29,6 +26,7 @@ import { DryRunContactSink, RedisContactSink, type ContactSink } from './contact
 import { LocalRowFeed, type RowFeed } from './row-feed.js';
 import { parseWorkerAvailable, WorkerRowFeed } from './worker-row-feed.js';
 import { checkCampaignId, planCampaign, planSettings } from './campaign-plan.js';
+import { createCampaignWithIds } from './campaign-create.js';
 
 export function checkCountry(country: string | undefined): string | undefined {
   if (country === undefined) return undefined;
@@ -164,19 +162,6 @@ async function importRows(
   report();
   return { counts, aborted };
 }
-/** Creates the campaign with its contact id scheme; one another import created meanwhile must have the same. */
-async function createCampaign(
-  deps: ImportDeps,
-  store: CampaignStore,
-  campaignId: string,
-  settings: CampaignSettings,
-  ids: ContactIdScheme,
-): Promise<void> {
-  const label = contactIdSchemeLabel(ids);
-  if (await store.createCampaign(campaignId, settings, { extra: label ? { [CONTACT_IDS_FIELD]: label } : {} })) return;
-  await checkCampaignContactIds(deps.redis, deps.keys, deps.config, campaignId, ids);
-}
-
 function makeSink(
   options: ImportOptions,
   deps: ImportDeps,
@@ -189,7 +174,9 @@ function makeSink(
   if (options.dryRun) return new DryRunContactSink({ redis: deps.redis, keys: deps.keys, campaignId });
   let created: Promise<void> | undefined;
   const ensureCampaign = () =>
-    (created ??= createWith ? createCampaign(deps, store, campaignId, createWith, ids) : Promise.resolve());
+    (created ??= createWith
+      ? createCampaignWithIds(deps, store, campaignId, createWith, ids).then(() => undefined)
+      : Promise.resolve());
   return new RedisContactSink({
     redis: deps.redis,
     keys: deps.keys,
