@@ -4,6 +4,8 @@ import { registerProduceCommand } from './commands/produce.js';
 import { registerIngesterCommand } from './commands/ingester.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { registerBoardCommand } from './commands/board.js';
+import { registerApiCommand } from './commands/api.js';
+import { registerApiKeyCommand } from './commands/apikey.js';
 import { registerCampaignCommand } from './commands/campaign.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerSuppressCommand } from './commands/suppress.js';
@@ -35,6 +37,8 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerIngesterCommand(program);
   registerBoardCommand(program);
+  registerApiCommand(program);
+  registerApiKeyCommand(program);
   registerCampaignCommand(program);
   registerReportCommand(program);
   registerSuppressCommand(program);
