@@ -57,9 +57,9 @@ function resolves(program: Command, words: string[]): boolean {
 describe('docker/docker-compose.yml', () => {
   const program = buildProgram();
 
-  it('has redis, ingester, worker, board, and the simulator under the dev profile', () => {
+  it('has redis, ingester, worker, board, api, and the simulator under the dev profile', () => {
     expect(Object.keys(compose.services)).toEqual(
-      expect.arrayContaining(['redis', 'ingester', 'worker', 'board', 'sim']),
+      expect.arrayContaining(['redis', 'ingester', 'worker', 'board', 'api', 'sim']),
     );
     expect(compose.services.sim?.profiles).toContain('dev');
     expect(compose.services.ingester?.profiles).toBeUndefined();
@@ -74,6 +74,7 @@ describe('docker/docker-compose.yml', () => {
     expect(commandOf(compose.services.worker!)).toEqual(['worker']);
     expect(commandOf(compose.services.ingester!)).toEqual(['ingester']);
     expect(commandOf(compose.services.board!)).toEqual(['board']);
+    expect(commandOf(compose.services.api!)).toEqual(['api']);
     expect(commandOf(compose.services.sim!)).toEqual(['sim']);
   });
 
