@@ -4,7 +4,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type {
   ApiKeyStore,
   CampaignControl,
+  CampaignQueues,
   CampaignStore,
+  Limits,
   DialerConfig,
   Keys,
   Logger,
@@ -21,6 +23,8 @@ export interface ApiContext {
   redis: RedisClient;
   keys: Keys;
   store: CampaignStore;
+  queues: CampaignQueues;
+  limits: Limits;
   control: CampaignControl;
   suppressions: SuppressionList;
   apiKeys: ApiKeyStore;

@@ -39,7 +39,9 @@ function validationMessage(err: FastifyError): { code: ErrorCode; message: strin
 function clientError(err: FastifyError): DialerError | undefined {
   const status = err.statusCode ?? 500;
   if (status < 400 || status >= 500) return undefined;
-  return new DialerError('DIALER_ERR_API_INPUT', err.message);
+  const message =
+    status === 415 ? `${err.message}: send application/json (or text/csv where a route says so)` : err.message;
+  return new DialerError('DIALER_ERR_API_INPUT', message);
 }
 
 /** Every error becomes `{code, message}`; unexpected ones are logged (scrubbed) and answered 500 without detail. */

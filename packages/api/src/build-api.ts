@@ -103,6 +103,8 @@ function context(config: DialerConfig, logger: Logger, opened: OpenedCampaignCon
     redis,
     keys,
     store: opened.store,
+    queues: opened.queues,
+    limits: opened.limits,
     control: opened.control,
     suppressions: new SuppressionList(redis, keys),
     apiKeys: new ApiKeyStore(redis, keys),
