@@ -1,6 +1,7 @@
 // The HTTP API end to end: a campaign created and filled over HTTP by the real `dialer api`, dialed by a real
 // `dialer worker` through the SAVG simulator, its notifications applied by a real `dialer ingester`; every
-// contact ends, and the results come back over HTTP as the CLI report has them.
+// contact ends, and the results come back over HTTP as the CLI report has them. The API logs at trace level
+// with no key and no full number.
 import { describe, it, expect, afterAll, beforeAll } from '@jest/globals';
 import { ApiKeyStore, createKeys, type ReportRow } from '@dialer/core';
 import { spawnCli, waitUntil, type CliProcess } from '@dialer/test-utils';
@@ -17,7 +18,7 @@ beforeAll(async () => {
   c = await startCluster({ env: { DIAL_RATE_PER_SECOND: '50' }, sim: { outcomes: 'human=1' } });
   await c.startIngester();
   await c.startWorker();
-  api = spawnCli(['api'], { ...c.env, API_PORT: '0' });
+  api = spawnCli(['api'], { ...c.env, API_PORT: '0', LOG_LEVEL: 'trace' });
   c.started.push(api);
   base = (await api.waitForOutput(/"address":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"api listening"/, 60_000))[1]!;
   key = (await new ApiKeyStore(c.redis, createKeys(String(c.env.REDIS_PREFIX))).create('e2e')).key;
@@ -73,5 +74,11 @@ describe('HTTP API end to end', () => {
     const csv = await call('GET', '/v1/campaigns/api-e2e/results?attempts=1', undefined, { accept: 'text/csv' });
     expect(csv.text.trim().split('\n')).toHaveLength(CONTACTS + 1);
     expect(await c.sim.dialouts()).toHaveLength(CONTACTS);
+
+    const log = api.stdout() + api.stderr();
+    expect(log).toContain('"msg":"contacts pushed"');
+    expect(log).not.toContain(key);
+    expect(log).not.toMatch(/Bearer/i);
+    for (const { phone } of contacts) expect(log).not.toContain(phone.slice(2));
   });
 });
