@@ -70,7 +70,7 @@ export class ApiKeyStore {
     return { id: record.id, name, key, createdAt: new Date(record.createdAt).toISOString() };
   }
 
-  /** Every key, oldest first. */
+  /** Every key, oldest first (then by name). */
   async list(): Promise<ApiKeyInfo[]> {
     const [all, used] = await Promise.all([
       this.redis.hgetall(this.keys.apiKeys()),
@@ -78,7 +78,7 @@ export class ApiKeyStore {
     ]);
     return Object.entries(all)
       .map(([hash, json]) => ({ ...(JSON.parse(json) as StoredKey), lastUsedAt: Number(used[hash]) || undefined }))
-      .sort((a, b) => a.createdAt - b.createdAt)
+      .sort((a, b) => a.createdAt - b.createdAt || (a.name < b.name ? -1 : 1))
       .map(info);
   }
 
