@@ -1,19 +1,27 @@
 /**
  * Keeps Bull Board's queue list in step with the campaign registry: every campaign queue (name = campaign
- * id) plus the internal notification queue. Campaigns created while the board runs appear through the
+ * id) plus the internal notification and results queues. Campaigns created while the board runs appear through the
  * events channel at once, and through a periodic re-scan if a message was missed (pub/sub is
  * fire-and-forget: nothing is delivered while the subscriber reconnects).
  */
 import { Queue } from 'bullmq';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import type { createBullBoard } from '@bull-board/api';
-import { NOTIFY_QUEUE, type CampaignQueues, type CampaignStore, type Logger, type RedisClient } from '@dialer/core';
+import {
+  NOTIFY_QUEUE,
+  RESULTS_QUEUE,
+  type CampaignQueues,
+  type CampaignStore,
+  type Logger,
+  type RedisClient,
+} from '@dialer/core';
 
 type BoardApi = ReturnType<typeof createBullBoard>;
 
 /** Display prefix of internal queues: a campaign id cannot contain a dot, so names never collide. */
 export const INTERNAL_QUEUE_PREFIX = 'internal.';
 export const NOTIFY_BOARD_NAME = `${INTERNAL_QUEUE_PREFIX}${NOTIFY_QUEUE}`;
+export const RESULTS_BOARD_NAME = `${INTERNAL_QUEUE_PREFIX}${RESULTS_QUEUE}`;
 
 export interface BoardQueuesOptions {
   store: CampaignStore;
@@ -30,6 +38,7 @@ export interface BoardQueuesOptions {
 export class BoardQueues {
   readonly #campaigns = new Set<string>();
   readonly #notify: Queue;
+  readonly #results: Queue;
   #board: BoardApi | undefined;
   #timer: NodeJS.Timeout | undefined;
   #scanning: Promise<void> | undefined;
@@ -43,6 +52,11 @@ export class BoardQueues {
       prefix: keys.notifyQueuePrefix(),
       skipMetasUpdate: true,
     });
+    this.#results = new Queue(RESULTS_QUEUE, {
+      connection: opts.connection,
+      prefix: keys.resultsQueuePrefix(),
+      skipMetasUpdate: true,
+    });
   }
 
   /** The internal queues' adapters (the board is created with them; campaigns are added as found). */
@@ -54,6 +68,12 @@ export class BoardQueues {
         readOnlyMode: true,
         prefix: INTERNAL_QUEUE_PREFIX,
         description: 'Internal: notifications accepted by the ingester, waiting to be applied',
+      }),
+      // Read-only too: a delivery removed here would be lost; `dialer results redeliver` sends failed ones again.
+      new BullMQAdapter(this.#results, {
+        readOnlyMode: true,
+        prefix: INTERNAL_QUEUE_PREFIX,
+        description: "Internal: campaigns' results being delivered to their webhooks (`dialer results redeliver`)",
       }),
     ];
   }
@@ -132,5 +152,6 @@ export class BoardQueues {
       // the connection may already be gone
     }
     await this.#notify.close();
+    await this.#results.close();
   }
 }

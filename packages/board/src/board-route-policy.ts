@@ -67,6 +67,8 @@ export function removeRefusedMessage(jobId: string, state: string, queue: string
 
 /** The notification queue (and any queue that is not a campaign's) accepts no change from the board. */
 export function readOnlyMessage(queue: string): string {
+  if (queue.endsWith('.results'))
+    return `Refused: ${queue} is read-only in the board. Its jobs are campaigns' results on their way to the customer's webhook, retried by the dialer itself; removing or changing them would lose or forge results. To send failed ones again use \`dialer results redeliver <campaign id>\`.`;
   return `Refused: ${queue} is read-only in the board. Its jobs are SAVG's call notifications, accepted by the ingester with a signed token and applied to the contacts by its processor (which retries them itself); pausing, removing, adding or changing them would lose or forge call outcomes. Follow progress with \`dialer campaign status <id>\`.`;
 }
 

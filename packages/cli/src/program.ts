@@ -13,6 +13,7 @@ import { registerSettingsCommand } from './commands/settings.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerCallCommand } from './commands/call.js';
 import { registerDoctorCommand } from './commands/doctor.js';
+import { registerResultsCommand } from './commands/results.js';
 import { productVersion } from './version.js';
 
 /**
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerApiKeyCommand(program);
   registerCampaignCommand(program);
   registerReportCommand(program);
+  registerResultsCommand(program);
   registerSuppressCommand(program);
   registerSettingsCommand(program);
   registerDoctorCommand(program);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DialerError } from './errors.js';
 import type { DialerConfig } from './config.js';
 import { OUTCOMES, type Outcome } from './outcomes.js';
+import { isLoopbackHost } from './config-checks.js';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:MM (00:00–24:00)');
 const weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
@@ -20,6 +21,16 @@ export const RING_TIMEOUT_MAX_MS = 600_000;
 /** How a telephone number is written in the dial-out's `target`: `tel:+14155550100` or `tel:14155550100`. */
 export const TARGET_FORMATS = ['e164', 'digits'] as const;
 export type TargetFormat = (typeof TARGET_FORMATS)[number];
+
+/** The shortest results webhook secret accepted (an HMAC key: shorter ones are guessable). */
+export const RESULTS_SECRET_MIN_LENGTH = 16;
+
+/** Where each finished contact (and, with `attempts`, each ended attempt) is POSTed, signed with `secret`. */
+const resultsSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  secret: z.string().min(RESULTS_SECRET_MIN_LENGTH, `must be at least ${RESULTS_SECRET_MIN_LENGTH} characters`),
+  attempts: z.boolean().optional(),
+});
 
 /** A region's own calling hours and days; the campaign's `window` still applies (the stricter of the two wins). */
 const regionRule = z.strictObject({
@@ -87,6 +98,7 @@ export const campaignSettingsInputSchema = z.strictObject({
   regionRules: regionRulesSchema.optional(),
   startAt: isoTime.optional(),
   endAt: isoTime.optional(),
+  results: resultsSchema.optional(),
 });
 
 export type CampaignSettingsInput = z.infer<typeof campaignSettingsInputSchema>;
@@ -126,6 +138,24 @@ export interface CampaignSettings {
   regionRules?: Record<string, RegionRule>;
   startAt?: string;
   endAt?: string;
+  /** The results webhook (docs/operations.md); absent: nothing is sent, and nothing extra is stored. */
+  results?: ResultsSettings;
+}
+
+export interface ResultsSettings {
+  url: string;
+  /** The HMAC-SHA256 key of `x-dialer-signature`: never logged or printed (see {@link maskSettings}). */
+  secret: string;
+  /** Also one delivery per ended attempt (re-dialed ones too), not only per finished contact. */
+  attempts: boolean;
+}
+
+/** What a printed secret shows instead. */
+export const MASKED_SECRET = '********';
+
+/** The settings with the results webhook's secret masked: the only form in which settings may be printed. */
+export function maskSettings(settings: CampaignSettings): CampaignSettings {
+  return settings.results ? { ...settings, results: { ...settings.results, secret: MASKED_SECRET } } : settings;
 }
 
 const ALL_DAYS: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
@@ -162,6 +192,14 @@ export function resolveCampaignSettings(input: unknown, config: DialerConfig): C
     throw settingsError([
       `window: end (${end}) must be after start (${start}); windows past midnight are not supported`,
     ]);
+  if (s.results && !config.allowInsecureHttp) {
+    const host = new URL(s.results.url);
+    if (host.protocol === 'http:' && !isLoopbackHost(host.hostname))
+      throw settingsError([
+        `results.url: plain http to ${host.hostname}, which is not loopback: use https (contacts' results would ` +
+          'travel unencrypted), or set ALLOW_INSECURE_HTTP=1 for a private test network',
+      ]);
+  }
   const days = s.window?.days ?? ALL_DAYS;
   const ruleProblems = regionRuleProblems(s.regionRules ?? {}, { start, end, days });
   if (ruleProblems.length > 0) throw settingsError(ruleProblems);
@@ -191,6 +229,7 @@ export function resolveCampaignSettings(input: unknown, config: DialerConfig): C
     regionRules: s.regionRules && Object.keys(s.regionRules).length > 0 ? s.regionRules : undefined,
     startAt: s.startAt,
     endAt: s.endAt,
+    results: s.results && { url: s.results.url, secret: s.results.secret, attempts: s.results.attempts ?? false },
   };
 }
 

@@ -39,6 +39,10 @@ export const DEFAULTS = {
   API_HOST: '127.0.0.1',
   API_PORT: 8090,
   SHUTDOWN_TIMEOUT_MS: 30_000,
+  RESULTS_RETRY_BASE_MS: 10_000,
+  RESULTS_RETRY_WINDOW_MS: 86_400_000,
+  RESULTS_TIMEOUT_MS: 10_000,
+  RESULTS_CONCURRENCY: 10,
 } as const;
 
 /** Which process is asking: decides which settings are required. */
@@ -129,6 +133,10 @@ const envSchema = z.object({
   API_HOST: z.string().min(1),
   API_PORT: int(0).max(65_535),
   SHUTDOWN_TIMEOUT_MS: int(0),
+  RESULTS_RETRY_BASE_MS: int(10),
+  RESULTS_RETRY_WINDOW_MS: int(0),
+  RESULTS_TIMEOUT_MS: int(100),
+  RESULTS_CONCURRENCY: int(1).max(1000),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -158,6 +166,14 @@ export interface DialerConfig {
     quotas: ContactCapRule[];
   };
   notify: { baseUrl?: string; tokenSecret?: string; tokenTtlMs: number };
+  /** ALLOW_INSECURE_HTTP: plain http to a host that is not loopback is allowed (campaigns' results URLs too). */
+  allowInsecureHttp: boolean;
+  /**
+   * The results webhook's deliveries: the first retry after `retryBaseMs`, doubling (at most 256 times the base, and
+   * an hour), until `retryWindowMs` after the first try; each request times out after `timeoutMs`; `concurrency`
+   * requests at once per process.
+   */
+  results: { retryBaseMs: number; retryWindowMs: number; timeoutMs: number; concurrency: number };
   /** Secret of contact ids (contact-ids.ts); when unset, a random one is kept in Redis per REDIS_PREFIX. */
   contactIdKey?: string;
   /** CONTACT_CAP: at most `count` dial-outs to one number in any rolling window, across every campaign. @defaultValue [] (off) */
@@ -241,6 +257,13 @@ function toConfig(e: Env): DialerConfig {
       baseUrl: e.NOTIFY_BASE_URL?.replace(/\/+$/, ''),
       tokenSecret: e.NOTIFY_TOKEN_SECRET,
       tokenTtlMs: e.NOTIFY_TOKEN_TTL_MS,
+    },
+    allowInsecureHttp: e.ALLOW_INSECURE_HTTP,
+    results: {
+      retryBaseMs: e.RESULTS_RETRY_BASE_MS,
+      retryWindowMs: e.RESULTS_RETRY_WINDOW_MS,
+      timeoutMs: e.RESULTS_TIMEOUT_MS,
+      concurrency: e.RESULTS_CONCURRENCY,
     },
     contactIdKey: e.CONTACT_ID_KEY,
     contactCaps: e.CONTACT_CAP,

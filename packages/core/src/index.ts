@@ -5,7 +5,15 @@ export { configWarnings, isLoopbackHost } from './config-checks.js';
 export { createLogger, type Logger, type LoggerOptions } from './logger.js';
 export { maskPhone, scrubText } from './mask.js';
 export { createRedis, parseRedisUrl, waitForRedis, type RedisClient, type RedisPurpose } from './redis.js';
-export { createKeys, attemptJobId, attemptKey, CAMPAIGN_ID_PATTERN, NOTIFY_QUEUE, type Keys } from './store/keys.js';
+export {
+  createKeys,
+  attemptJobId,
+  attemptKey,
+  CAMPAIGN_ID_PATTERN,
+  NOTIFY_QUEUE,
+  RESULTS_QUEUE,
+  type Keys,
+} from './store/keys.js';
 export { OUTCOMES, CAMPAIGN_STATES, isOutcome, type Outcome, type CampaignState } from './outcomes.js';
 export { contactState, mayHaveCall, type ContactState } from './store/contact-states.js';
 export {
@@ -17,6 +25,10 @@ export {
   RING_TIMEOUT_MAX_MS,
   RING_TIMEOUT_MIN_MS,
   TARGET_FORMATS,
+  RESULTS_SECRET_MIN_LENGTH,
+  MASKED_SECRET,
+  maskSettings,
+  type ResultsSettings,
   type TargetFormat,
   type CampaignSettings,
   type CampaignSettingsInput,
@@ -133,6 +145,34 @@ export {
   attemptReportCells,
   type AttemptReportRow,
 } from './attempt-report.js';
+export {
+  ResultsOutbox,
+  parseOutboxEntry,
+  resultsMetaFields,
+  type OutboxEntry,
+  type ResultKind,
+} from './store/results-outbox.js';
+export {
+  DELIVERY_HEADER,
+  TIMESTAMP_HEADER,
+  SIGNATURE_HEADER,
+  deliveryId,
+  resultBody,
+  resultJobData,
+  resultSignature,
+  retryDelayMs,
+  retryTries,
+  type ResultBody,
+  type ResultJobData,
+} from './results-delivery.js';
+export {
+  openResultsQueue,
+  resultJobOptions,
+  redeliverFailed,
+  RESULTS_JOB_NAMES,
+  RESULTS_KEEP_COMPLETED,
+  RESULTS_KEEP_FAILED,
+} from './results-queue.js';
 export { escapeFormulaCell, escapeFormulaCells, createPrivateFile, refuseSymlink } from './safe-output.js';
 // Child-process plumbing (the demo, the tests, the bench): node built-ins only, nothing runs at import.
 export {

@@ -19,6 +19,7 @@ import { Reconciler } from './reconciler.js';
 import { NotificationProcessor } from './notification-processor.js';
 import { NotifyBacklog } from './notify-backlog.js';
 import { NotifyHandoff, type NotifyHandoffOptions } from './notify-handoff.js';
+import { buildResultsService, type ResultsService } from './results-service.js';
 
 export interface IngesterDeps {
   config: DialerConfig;
@@ -27,6 +28,11 @@ export interface IngesterDeps {
   webhook?: boolean;
   /** Run the notification processor and the lost-notification watchdog. @defaultValue true */
   processor?: boolean;
+  /**
+   * Deliver campaigns' results to their webhooks (the outbox mover and the deliverer). @defaultValue the value of
+   * `processor` (a process that applies notifications delivers their results)
+   */
+  results?: boolean;
   /** Notifications applied at once by this process. @defaultValue 50 */
   processorConcurrency?: number;
   handoff?: NotifyHandoffOptions;
@@ -49,6 +55,7 @@ export interface Ingester {
   handoff?: NotifyHandoff;
   processor?: NotificationProcessor;
   watchdog?: LostWatchdog;
+  results?: ResultsService;
   /** Waits (bounded) for the webhook's Redis connection, then starts the processor and the watchdog (when enabled). */
   start(): Promise<void>;
   /** Stops taking requests, stores what was accepted, then stops processing and closes connections. */
@@ -152,6 +159,8 @@ export function buildIngester(deps: IngesterDeps): Ingester {
   const webhook = deps.webhook ?? true;
   const metrics = new IngesterMetrics({ defaultMetrics: deps.defaultMetrics });
   const side = (deps.processor ?? true) ? buildProcessingSide(deps, metrics) : undefined;
+  const results =
+    (deps.results ?? deps.processor ?? true) ? buildResultsService(config, logger, metrics.registry) : undefined;
   let requestRedis: RedisClient | undefined;
   let handoff: NotifyHandoff | undefined;
   if (webhook) {
@@ -182,6 +191,7 @@ export function buildIngester(deps: IngesterDeps): Ingester {
     handoff,
     processor: side?.processor,
     watchdog: side?.watchdog,
+    results,
     async start() {
       // Announce readiness only once the hand-off can store notifications: answering SAVG 503 right after a
       // (re)start would drop notifications SAVG does not retry. Bounded, so a Redis that is down at start-up
@@ -189,6 +199,7 @@ export function buildIngester(deps: IngesterDeps): Ingester {
       if (requestRedis) await untilConnected(requestRedis, STARTUP_REDIS_WAIT_MS);
       side?.processor.start();
       side?.watchdog.start();
+      results?.start();
     },
     close() {
       // Once: a second call (a test's afterAll, a second SIGTERM) waits for the first. Closing the connections
@@ -198,6 +209,7 @@ export function buildIngester(deps: IngesterDeps): Ingester {
         await metricsApp.close();
         await handoff?.close();
         await side?.watchdog.stop();
+        await results?.close();
         await side?.processor.close();
         await side?.backlog.close();
         await side?.queues.close();

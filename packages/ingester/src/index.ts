@@ -18,3 +18,7 @@ export {
   type NotifyItem,
   type NotifyJobData,
 } from './notify-job.js';
+export { buildResultsService, type ResultsService } from './results-service.js';
+export { ResultsMover, type ResultsMoverDeps } from './results-mover.js';
+export { ResultsDeliverer, type ResultsDelivererDeps } from './results-deliverer.js';
+export { ResultsMetrics } from './results-metrics.js';

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 
 interface IngesterFlags {
   processor: boolean;
+  results: boolean;
   onlyProcessor?: boolean;
   concurrency?: string;
 }
@@ -28,6 +29,7 @@ export function registerIngesterCommand(program: Command): void {
     .description('Run the notification webhook server (with its processor and lost-notification watchdog)')
     .option('--no-processor', 'serve the webhook only; other replicas (--only-processor) apply the notifications')
     .option('--only-processor', 'apply notifications and run the watchdog only (health and metrics are still served)')
+    .option('--no-results', "do not deliver campaigns' results to their webhooks (`dialer results deliver` does)")
     .option('--concurrency <n>', 'notifications applied at once by this process (default 50)')
     .action(async (flags: IngesterFlags) => {
       const core = await import('@dialer/core');
@@ -46,6 +48,7 @@ export function registerIngesterCommand(program: Command): void {
         logger,
         webhook: !flags.onlyProcessor,
         processor: flags.processor,
+        results: flags.processor && flags.results,
         processorConcurrency: concurrencyOf(flags.concurrency, core),
         defaultMetrics: true,
       });

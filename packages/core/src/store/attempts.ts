@@ -214,6 +214,7 @@ export class AttemptStore {
       k.campaignDeadlines(id),
       k.campaignSids(id),
       k.campaignMeta(id),
+      k.campaignOutbox(id),
       input.contactId,
       input.attempt,
       FROM_CODES[input.from],

@@ -12,6 +12,7 @@ import type { ContactRecord } from './contact-record.js';
 import type { Keys } from './keys.js';
 import { AttemptStore, deadlineMember, type HoldReason } from './attempts.js';
 import { defineStoreCommands } from './scripts.js';
+import { resultsMetaFields } from './results-outbox.js';
 
 export interface CampaignMeta {
   id: string;
@@ -91,7 +92,7 @@ export class CampaignStore {
     opts: { now?: number; extra?: Record<string, string> } = {},
   ): Promise<boolean> {
     const now = opts.now ?? Date.now();
-    const extra = opts.extra ?? {};
+    const extra = { ...opts.extra, ...resultsMetaFields(settings) };
     const k = this.keys;
     const created = await this.redis.dialerCreateCampaign(
       k.campaignMeta(id),
@@ -103,6 +104,7 @@ export class CampaignStore {
     // Registered after the meta exists so a watcher never sees a campaign without settings. The registry lives
     // in another slot (Redis Cluster), so it cannot join the script; creating again re-registers.
     await this.redis.zadd(k.campaigns(), 'NX', now, id);
+    if (settings.results) await this.redis.sadd(k.resultsCampaigns(), id);
     if (created === 1) await this.publish({ type: 'campaign-created', campaignId: id });
     return created === 1;
   }
@@ -234,6 +236,7 @@ export class CampaignStore {
       k.campaignContacts(id),
       k.campaignStats(id),
       k.campaignMeta(id),
+      k.campaignOutbox(id),
       Date.now(),
       ...args,
     );

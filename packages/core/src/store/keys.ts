@@ -8,6 +8,7 @@
  * - `{limits}`: pacing and live-call semaphores, so one script can take the global, campaign and trunk
  *   limits atomically;
  * - `{notify}`: the notification hand-off queue;
+ * - `{results}`: the results webhook's delivery queue;
  * - `{cap-<number key>}`: one number's dial-outs across every campaign (CONTACT_CAP), a slot per number;
  * - `{locales}`: the contacts' time-zone and region sets, shared by every campaign (contact-locale.ts).
  * The HTTP API's keys (store/api-keys.ts) live under `{global}`; its idempotency records under their campaign's tag.
@@ -16,6 +17,8 @@
 export const CAMPAIGN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 export const NOTIFY_QUEUE = 'notifications';
+/** The results webhook's delivery queue (one job per delivery, its id the delivery id). */
+export const RESULTS_QUEUE = 'results';
 
 export interface Keys {
   prefix: string;
@@ -29,9 +32,13 @@ export interface Keys {
   campaignSuppress(campaignId: string): string;
   /** The reconciler's scan state (cursor, last full pass) of a campaign. */
   campaignReconcile(campaignId: string): string;
+  /** Results webhook events recorded with the ends themselves, until moved into the results queue (only with `results`). */
+  campaignOutbox(campaignId: string): string;
   /** Prefix of a campaign's BullMQ job keys (`<job key prefix><job id>` is the job's hash). */
   campaignJobKeyPrefix(campaignId: string): string;
   campaigns(): string;
+  /** Campaigns with a results webhook: the ones whose outbox the deliverer watches. */
+  resultsCampaigns(): string;
   globalSuppress(): string;
   /** The deployment's secret for contact ids (contact-ids.ts), unless CONTACT_ID_KEY sets one. */
   contactIdKey(): string;
@@ -58,6 +65,9 @@ export interface Keys {
   apiKeyNames(): string;
   /** An `Idempotency-Key` of a request about a campaign (`keyHash`: SHA-256 of the key, never the key). */
   apiIdempotency(campaignId: string, keyHash: string): string;
+  resultsQueuePrefix(): string;
+  /** Which process moves outboxes into the results queue (one at a time). */
+  resultsMoverLock(): string;
 }
 
 export function createKeys(prefix: string): Keys {
@@ -72,8 +82,10 @@ export function createKeys(prefix: string): Keys {
     campaignSids: (id) => c(id, 'sids'),
     campaignSuppress: (id) => c(id, 'suppress'),
     campaignReconcile: (id) => c(id, 'reconcile'),
+    campaignOutbox: (id) => c(id, 'outbox'),
     campaignJobKeyPrefix: (id) => `${prefix}:{${id}}:${id}:`,
     campaigns: () => `${prefix}:{global}:~campaigns`,
+    resultsCampaigns: () => `${prefix}:{global}:~results-campaigns`,
     globalSuppress: () => `${prefix}:{global}:~suppress`,
     contactIdKey: () => `${prefix}:{global}:~contact-id-key`,
     events: () => `${prefix}:events`,
@@ -91,6 +103,8 @@ export function createKeys(prefix: string): Keys {
     apiKeysUsed: () => `${prefix}:{global}:~api-keys-used`,
     apiKeyNames: () => `${prefix}:{global}:~api-key-names`,
     apiIdempotency: (id, keyHash) => c(id, `idem:${keyHash}`),
+    resultsQueuePrefix: () => `${prefix}:{results}`,
+    resultsMoverLock: () => `${prefix}:{results}:~mover`,
   };
 }
 

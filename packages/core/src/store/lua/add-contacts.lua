@@ -4,11 +4,13 @@
 
   Input:
     KEYS[1] contacts hash   KEYS[2] campaign stats   KEYS[3] campaign meta
+    KEYS[4] results outbox (a contact born terminal is a result: written only when the campaign has `results`)
     ARGV[1] now, then pairs of (contact id, record JSON)
   Output: {codes, state}: one code per contact: 1 new; 2 exists and still queued for its first attempt (its
     job must exist: re-adding with the same job id is a no-op); 0 exists otherwise; and the state the campaign
     was moved to ('running', 'completed'), or '' when it kept its state
 ]]
+--- @include "includes/results-outbox"
 local codes = {}
 local moved = ''
 local added = 0
@@ -24,6 +26,8 @@ for i = 2, #ARGV, 2 do
       if rec.s == 't' then
         redis.call('HINCRBY', KEYS[2], 'terminal', 1)
         redis.call('HINCRBY', KEYS[2], 'o:' .. rec.o, 1)
+        resultsEvent(KEYS[3], KEYS[4], 'a', ARGV[i], rec.n, false, ARGV[i + 1])
+        resultsEvent(KEYS[3], KEYS[4], 'c', ARGV[i], rec.n, false, ARGV[i + 1])
       end
     end
   else

@@ -15,7 +15,7 @@
 
   Input:
     KEYS[1] contacts hash   KEYS[2] campaign stats   KEYS[3] deadlines zset   KEYS[4] sid/callId index
-    KEYS[5] campaign meta
+    KEYS[5] campaign meta   KEYS[6] results outbox (written only when the campaign has `results`)
     ARGV[1] contact id   ARGV[2] attempt   ARGV[3] states it may end from ('dui', 'qw', 'd')   ARGV[4] outcome
     ARGV[5] result fields JSON   ARGV[6] re-dial delay ms (-1: none)   ARGV[7] now   ARGV[8] deadline member
     ARGV[9] reason recorded when a cancel cuts a re-dial short   ARGV[10] re-dial guard ms
@@ -25,6 +25,7 @@
 --- @include "includes/decode-contact"
 --- @include "includes/release-hold"
 --- @include "includes/pack-id"
+--- @include "includes/results-outbox"
 
 -- The result fields of an attempt (contact-record.ts names them).
 local RESULT = {'sip', 'rs', 'rc', 'amd', 'du', 'ca', 'da', 'cv', 'ss', 'dt'}
@@ -80,6 +81,8 @@ elseif rec.n == k and rec.s == 't' and truth then
   redis.call('HINCRBY', KEYS[2], 'o:' .. ARGV[4], 1)
   local out = cjson.encode(rec)
   redis.call('HSET', KEYS[1], ARGV[1], out)
+  resultsEvent(KEYS[5], KEYS[6], 'a', ARGV[1], k, true, out)
+  resultsEvent(KEYS[5], KEYS[6], 'c', ARGV[1], k, true, out)
   return {'terminal', out, 'revised'}
 end
 if rec.n ~= k or not string.find(ARGV[3], rec.s, 1, true) then return {'noop', raw} end
@@ -123,6 +126,7 @@ if delay >= 0 then
   redis.call('HSET', KEYS[1], ARGV[1], out)
   redis.call('ZADD', KEYS[3], rec.due + tonumber(ARGV[10]), ARGV[8])
   redis.call('HINCRBY', KEYS[2], 'redials', 1)
+  resultsEvent(KEYS[5], KEYS[6], 'a', ARGV[1], k, false, out)
   return {'redial', out}
 end
 rec.s = 't'
@@ -132,6 +136,9 @@ rec.md = nil
 if rec.sid == rec.cv then rec.sid = nil end
 local out = cjson.encode(rec)
 redis.call('HSET', KEYS[1], ARGV[1], out)
+-- A revised attempt had ended `lost` (its first end was recorded then); the contact ends here for the first time.
+resultsEvent(KEYS[5], KEYS[6], 'a', ARGV[1], k, revised, out)
+resultsEvent(KEYS[5], KEYS[6], 'c', ARGV[1], k, false, out)
 redis.call('HINCRBY', KEYS[2], 'o:' .. outcome, 1)
 local terminal = redis.call('HINCRBY', KEYS[2], 'terminal', 1)
 local contacts = tonumber(redis.call('HGET', KEYS[2], 'contacts') or '0')
