@@ -169,7 +169,7 @@ export interface DialerConfig {
   /** ALLOW_INSECURE_HTTP: plain http to a host that is not loopback is allowed (campaigns' results URLs too). */
   allowInsecureHttp: boolean;
   /**
-   * The results webhook's deliveries: the first retry after `retryBaseMs`, doubling (at most 256 times the base, and
+   * The results webhook's deliveries: the first retry after `retryBaseMs`, doubling (at most 512 times the base, and
    * an hour), until `retryWindowMs` after the first try; each request times out after `timeoutMs`; `concurrency`
    * requests at once per process.
    */

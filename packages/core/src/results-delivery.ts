@@ -66,9 +66,9 @@ export function resultSignature(secret: string, timestamp: string, body: string)
   return createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
 }
 
-/** The longest wait between two tries: an hour, or 256 times the base when that is shorter (tests). */
+/** The longest wait between two tries: an hour, or 512 times the base when that is shorter (tests). */
 function maxDelayMs(baseMs: number): number {
-  return Math.min(3_600_000, baseMs * 256);
+  return Math.min(3_600_000, baseMs * 512);
 }
 
 /** The wait before try `n + 1` after `n` failed tries: base, doubling, capped. */
