@@ -1,6 +1,6 @@
 // The board cannot drop or forge work: the real `dialer board` on real Redis with real BullMQ queues. Every
 // action that could remove, add, edit or reschedule a dial job that has not finished is refused (403, the
-// job and its contact untouched), the harmless ones still work, the notification queue is read-only, and
+// job and its contact untouched), the harmless ones still work, the notification and results queues are read-only, and
 // "pause all" pauses the campaigns only.
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { Queue, Worker } from 'bullmq';
@@ -14,12 +14,14 @@ import {
   attemptJobId,
   contactIdFor,
   newContactRecord,
+  openResultsQueue,
   resolveCampaignSettings,
 } from '@dialer/core';
 import { testContext, waitUntil, type TestContext } from '@dialer/test-utils';
 import { AUTH_HEADER, startBoard, type BoardProcess } from './helpers.js';
 
 const NOTIFY = 'internal.notifications';
+const RESULTS = 'internal.results';
 const HOUR = 3_600_000;
 
 let ctx: TestContext;
@@ -295,6 +297,42 @@ describe('the notification queue', () => {
     );
     expect(await notify.isPaused()).toBe(false);
     expect(await notify.getGlobalConcurrency()).toBeNull();
+  });
+});
+
+describe('the results queue', () => {
+  it('is read-only too: a delivery cannot be removed, retried or forged in the board (`dialer results redeliver` can)', async () => {
+    const results = openResultsQueue(ctx.redis, ctx.keys);
+    try {
+      const job = await results.add(
+        'contact',
+        { deliveryId: 'c/x/1/contact', campaignId: 'c' },
+        { jobId: 'c/x/1/contact' },
+      );
+      const listed = (
+        (await (await api('GET', '/api/queues')).json()) as { queues: { name: string; readOnlyMode: boolean }[] }
+      ).queues;
+      expect(listed.find((q) => q.name === RESULTS)?.readOnlyMode).toBe(true);
+      const q = `/api/queues/${RESULTS}`;
+      const requests: [string, string, unknown?][] = [
+        ['POST', `${q}/add`, { name: 'contact', data: {}, options: {} }],
+        ['PATCH', `${q}/${encodeURIComponent(job.id!)}/update-data`, { jobData: {} }],
+        ['PUT', `${q}/${encodeURIComponent(job.id!)}/clean`],
+        ['PUT', `${q}/retry/failed`],
+        ['PUT', `${q}/clean/failed`],
+        ['PUT', `${q}/empty`],
+        ['PUT', `${q}/obliterate`, { force: true }],
+        ['PUT', `${q}/pause`],
+      ];
+      for (const [method, path, body] of requests) {
+        const res = await api(method, path, body);
+        await expectRefused(res, `${RESULTS} is read-only`);
+      }
+      expect(await results.count()).toBe(1);
+      expect(await results.isPaused()).toBe(false);
+    } finally {
+      await results.close();
+    }
   });
 });
 

@@ -5,7 +5,7 @@
 // nothing for it.
 import { describe, it, expect, afterAll, beforeAll } from '@jest/globals';
 import { openResultsQueue, type ContactRecord } from '@dialer/core';
-import { runCli, waitUntil } from '@dialer/test-utils';
+import { runCli, spawnCli, waitUntil, type CliProcess } from '@dialer/test-utils';
 import { startCluster, type Cluster } from './chaos-cluster.js';
 import { startResultsReceiver, type ResultsReceiver } from './results-receiver.js';
 
@@ -27,9 +27,14 @@ function metricValue(text: string, name: string): number {
   return sum;
 }
 
-async function ingesterMetric(c: Cluster, name: string): Promise<number> {
-  const url = /"metrics":"([^"]+)"/.exec(c.ingester!.stdout())?.[1];
-  return metricValue(await (await fetch(`${url}/metrics`)).text(), name);
+/** A metric summed over the processes that deliver results (the ingester, and `dialer results deliver` ones). */
+async function deliveryMetric(c: Cluster, name: string, deliverers: CliProcess[] = []): Promise<number> {
+  let sum = 0;
+  for (const p of [c.ingester!, ...deliverers]) {
+    const url = /"metrics":"([^"]+)"/.exec(p.stdout())?.[1];
+    sum += metricValue(await (await fetch(`${url}/metrics`)).text(), name);
+  }
+  return sum;
 }
 
 async function queueIdle(c: Cluster): Promise<boolean> {
@@ -139,6 +144,11 @@ describe('the results webhook', () => {
 
   it('delivers everything once the receiver is back after answering 503 and then not listening: none lost, none twice', async () => {
     const count = 20;
+    // A second process delivers too (`dialer results deliver`): two movers and two deliverers send nothing twice.
+    const deliverer = spawnCli(['results', 'deliver'], c.env);
+    c.started.push(deliverer);
+    await deliverer.waitForOutput(/results deliverer started/, 60_000);
+    const both = [deliverer];
     receiver.answer(503);
     await c.produce('outage', count, { results: { url: receiver.url, secret: SECRET } });
     await c.waitTerminal('outage', 60_000);
@@ -148,9 +158,9 @@ describe('the results webhook', () => {
     // Every delivery was refused at least once, then the receiver stops listening while tries go on.
     await waitUntil(() => expected.every((id) => refused().has(id)), 30_000, 'every delivery refused once', 100);
     await receiver.stopListening();
-    const retried = await ingesterMetric(c, 'dialer_results_retried_total');
+    const retried = await deliveryMetric(c, 'dialer_results_retried_total', both);
     await waitUntil(
-      async () => (await ingesterMetric(c, 'dialer_results_retried_total')) >= retried + count,
+      async () => (await deliveryMetric(c, 'dialer_results_retried_total', both)) >= retried + count,
       30_000,
       'tries against a closed port',
       200,
@@ -168,7 +178,9 @@ describe('the results webhook', () => {
     expect(acknowledged.map(([id]) => id).sort()).toEqual(expected);
     expect(acknowledged.every(([, times]) => times === 1)).toBe(true);
     expect(receiver.requests.filter((r) => r.delivery.startsWith('outage/')).every((r) => r.signatureValid)).toBe(true);
-    expect(await ingesterMetric(c, 'dialer_results_failed_total')).toBe(0);
+    expect(await deliveryMetric(c, 'dialer_results_failed_total', both)).toBe(0);
+    expect(await deliveryMetric(c, 'dialer_results_delivered_total', both)).toBeGreaterThanOrEqual(count);
+    expect(await deliverer.stop(5000)).toBe(0);
   }, 180_000);
 });
 
@@ -197,7 +209,7 @@ describe('dialer results redeliver', () => {
     await c.produce('gave-up', count, { results: { url: receiver.url, secret: SECRET } });
     await c.waitTerminal('gave-up', 60_000);
     await waitUntil(
-      async () => (await ingesterMetric(c, 'dialer_results_failed_total')) === count,
+      async () => (await deliveryMetric(c, 'dialer_results_failed_total')) === count,
       30_000,
       'every delivery failed for good',
       200,

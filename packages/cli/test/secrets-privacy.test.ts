@@ -18,9 +18,11 @@ import {
 } from '@dialer/core';
 import { notifyToken, freePort, runCli, spawnCli, testEnv, waitUntil, type CliProcess } from '@dialer/test-utils';
 import { chaosNumber } from './chaos-cluster.js';
+import { startResultsReceiver } from './results-receiver.js';
 
 const CONTACTS = 60;
 const BOARD_PASSWORD = 'board-password-never-in-logs';
+const RESULTS_SECRET = 'results-secret-never-in-logs';
 const dir = mkdtempSync(join(tmpdir(), 'dialer-privacy-'));
 const procs: CliProcess[] = [];
 const oneShots: { stdout: string; stderr: string }[] = [];
@@ -88,6 +90,8 @@ describe('secrets and privacy', () => {
       csv,
       `phone,name,email\n${Array.from({ length: CONTACTS }, (_, i) => `${chaosNumber(i)},Person ${i},p${i}@example.com`).join('\n')}\n`,
     );
+    // The results webhook sends every contact and attempt (with the numbers: the product's output) to a receiver.
+    const receiver = await startResultsReceiver(RESULTS_SECRET);
     const settings = join(dir, 'settings.json');
     writeFileSync(
       settings,
@@ -95,6 +99,7 @@ describe('secrets and privacy', () => {
         caller: '+15550001111',
         window: { start: '00:00', end: '24:00' },
         redial: { rules: { busy: { delayMs: 0 }, lost: { delayMs: 0 } } },
+        results: { url: receiver.url, secret: RESULTS_SECRET, attempts: true },
       }),
     );
     expect((await once(['produce', csv, '--campaign', 'privacy', '--settings', settings, '--json'], env)).code).toBe(0);
@@ -117,6 +122,9 @@ describe('secrets and privacy', () => {
     } finally {
       redis.disconnect();
     }
+    const delivered = () => [...receiver.acknowledged().keys()].filter((id) => id.endsWith('/contact')).length;
+    await waitUntil(() => delivered() === CONTACTS, 30_000, 'every contact delivered to the results webhook', 100);
+    await receiver.close();
     expect((await once(['campaign', 'status', 'privacy', '--json'], env)).code).toBe(0);
     expect((await once(['campaign', 'list'], env)).code).toBe(0);
     expect((await once(['report', 'privacy', '--out', join(dir, 'report.csv')], env)).code).toBe(0);
@@ -144,7 +152,14 @@ describe('secrets and privacy', () => {
     expect(logs.includes('dial-out outcome unknown')).toBe(true);
 
     expect(logs.match(/eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]{5,}/g) ?? []).toEqual([]);
-    const secrets = [env.SAVG_CLIENT_SECRET!, env.NOTIFY_TOKEN_SECRET!, BOARD_PASSWORD, auth.slice(6), contactIdKey!];
+    const secrets = [
+      env.SAVG_CLIENT_SECRET!,
+      env.NOTIFY_TOKEN_SECRET!,
+      BOARD_PASSWORD,
+      auth.slice(6),
+      contactIdKey!,
+      RESULTS_SECRET,
+    ];
     expect(secrets.filter((secret) => logs.includes(secret))).toEqual([]);
     const leaked = Array.from({ length: CONTACTS }, (_, i) => chaosNumber(i)).filter(
       (n) => logs.includes(n) || logs.includes(n.slice(2)),

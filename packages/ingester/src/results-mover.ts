@@ -137,5 +137,12 @@ export class ResultsMover {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
+    // Let another process take over at once rather than after the lock expires (a race here only delays it).
+    const key = this.deps.keys.resultsMoverLock();
+    try {
+      if ((await this.deps.redis.get(key)) === this.owner) await this.deps.redis.del(key);
+    } catch {
+      // Redis is away: the lock expires by itself.
+    }
   }
 }
