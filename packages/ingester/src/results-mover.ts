@@ -34,8 +34,13 @@ export interface ResultsMoverDeps {
 
 /** Entries moved per campaign and pass. */
 const BATCH = 200;
-/** A campaign whose outbox was empty is looked at again after up to this (doubling from the interval). */
+/** A campaign whose outbox was empty is looked at again after up to this (doubling from the interval)… */
 const IDLE_MAX_MS = 2000;
+/**
+ * …or this once it has ended (completed, cancelled): only a late real end replacing `lost`, or contacts added
+ * again, can still come, and they wait safely in the outbox. Thousands of finished campaigns then cost little.
+ */
+const ENDED_IDLE_MS = 30_000;
 
 export class ResultsMover {
   private readonly outbox: ResultsOutbox;
@@ -64,12 +69,16 @@ export class ResultsMover {
   private schedule(ms: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
+      let again = false;
       this.running = this.pass()
-        .then(() => undefined)
+        .then((moved) => {
+          // A full batch may have left more behind: go on at once.
+          again = moved >= BATCH;
+        })
         .catch((err: unknown) => this.log.warn({ err }, 'moving results failed; retrying'))
         .finally(() => {
           this.running = undefined;
-          this.schedule(this.intervalMs);
+          this.schedule(again ? 0 : this.intervalMs);
         });
     }, ms);
   }
@@ -84,12 +93,36 @@ export class ResultsMover {
       const n = await this.moveCampaign(campaignId);
       moved += n;
       if (n > 0) this.idle.delete(campaignId);
-      else {
-        const waitMs = Math.min(IDLE_MAX_MS, (idle?.waitMs ?? this.intervalMs / 2) * 2);
-        this.idle.set(campaignId, { at: now + waitMs, waitMs });
-      }
+      else await this.rest(campaignId, idle?.waitMs, now);
     }
     return moved;
+  }
+
+  /** Looks at an idle campaign less often; forgets one that was deleted. */
+  private async rest(campaignId: string, lastWaitMs: number | undefined, now: number): Promise<void> {
+    let waitMs = Math.min(IDLE_MAX_MS, (lastWaitMs ?? this.intervalMs / 2) * 2);
+    if (waitMs >= IDLE_MAX_MS) {
+      const { redis, keys } = this.deps;
+      const state = await redis.hget(keys.campaignMeta(campaignId), 'state');
+      if (state === null) {
+        // Deleted. A campaign created again under its id meanwhile writes its meta before registering: if the
+        // meta is back after the removal, register it again (its own registration may have come before it).
+        await redis.srem(keys.resultsCampaigns(), campaignId);
+        if ((await redis.exists(keys.campaignMeta(campaignId))) === 1)
+          await redis.sadd(keys.resultsCampaigns(), campaignId);
+        this.idle.delete(campaignId);
+        return;
+      }
+      if (state === 'completed' || state === 'cancelled') {
+        // Its last end may have come between the empty read and this one (the end completes the campaign).
+        if ((await this.outbox.length(campaignId)) > 0) {
+          this.idle.delete(campaignId);
+          return;
+        }
+        waitMs = ENDED_IDLE_MS;
+      }
+    }
+    this.idle.set(campaignId, { at: now + waitMs, waitMs: Math.min(waitMs, IDLE_MAX_MS) });
   }
 
   /** Takes the lock, or keeps it when this process holds it. Lost on a crash after a few intervals. */
