@@ -172,6 +172,8 @@ export class ResultsMover {
     await this.running;
     // Let another process take over at once rather than after the lock expires (a race here only delays it).
     const key = this.deps.keys.resultsMoverLock();
+    // With Redis away, a command would wait for it (this connection never gives up): the lock expires anyway.
+    if (this.deps.redis.status !== 'ready') return;
     try {
       if ((await this.deps.redis.get(key)) === this.owner) await this.deps.redis.del(key);
     } catch {
