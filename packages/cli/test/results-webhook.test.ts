@@ -1,7 +1,7 @@
 // The results webhook end to end (real `dialer produce`, `worker`, `ingester` and `results redeliver` processes, the
 // SAVG simulator, a receiver on 127.0.0.1): each finished contact (and, with `attempts`, each ended attempt) is
 // POSTed once per delivery id, signed with the campaign's secret; a receiver that is down gets everything once it
-// is back; what finally failed is sent again by `dialer results redeliver`; a campaign without `results` stores
+// is back, across restarts of the processes that deliver; what finally failed is sent again by `dialer results redeliver`; a campaign without `results` stores
 // nothing for it.
 import { describe, it, expect, afterAll, beforeAll } from '@jest/globals';
 import { openResultsQueue, type ContactRecord } from '@dialer/core';
@@ -181,6 +181,44 @@ describe('the results webhook', () => {
     expect(await deliveryMetric(c, 'dialer_results_failed_total', both)).toBe(0);
     expect(await deliveryMetric(c, 'dialer_results_delivered_total', both)).toBeGreaterThanOrEqual(count);
     expect(await deliverer.stop(5000)).toBe(0);
+  }, 180_000);
+
+  it("loses nothing across restarts: the outbox waits for a deliverer, a killed deliverer's deliveries come back", async () => {
+    const count = 10;
+    // Ingesters that deliver nothing (`--no-results`): the results wait in the campaign's outbox.
+    c.ingester!.kill('SIGKILL');
+    await c.ingester!.exited;
+    const ingester = spawnCli(['ingester', '--no-results'], c.env);
+    c.started.push(ingester);
+    await ingester.waitForOutput(/ingester started/, 60_000);
+    await c.produce('restart', count, { results: { url: receiver.url, secret: SECRET } });
+    await c.waitTerminal('restart', 60_000);
+    const outboxKey = c.store.keys.campaignOutbox('restart');
+    expect(await c.redis.llen(outboxKey)).toBe(count);
+    const expected = [...(await contactIds(c, 'restart')).values()].map((id) => `restart/${id}/1/contact`).sort();
+
+    // A deliverer queues them and tries; killed (-9) while they are refused, then another one sends them all.
+    receiver.answer(503);
+    const first = spawnCli(['results', 'deliver'], c.env);
+    c.started.push(first);
+    const refused = () => new Set(receiver.requests.filter((r) => r.status === 503).map((r) => r.delivery));
+    await waitUntil(() => expected.every((id) => refused().has(id)), 60_000, 'every delivery refused once', 100);
+    expect(await c.redis.llen(outboxKey)).toBe(0);
+    first.kill('SIGKILL');
+    await first.exited;
+    receiver.answer(200);
+    const second = spawnCli(['results', 'deliver'], c.env);
+    c.started.push(second);
+    await waitUntil(
+      () => expected.every((id) => receiver.acknowledged().has(id)),
+      60_000,
+      'every delivery acknowledged after the restart',
+      200,
+    );
+    await waitUntil(() => queueIdle(c), 30_000, 'the results queue idle', 100);
+    const acknowledged = [...receiver.acknowledged()].filter(([id]) => id.startsWith('restart/'));
+    expect(acknowledged.map(([id]) => id).sort()).toEqual(expected);
+    expect(acknowledged.every(([, times]) => times === 1)).toBe(true);
   }, 180_000);
 });
 

@@ -28,6 +28,8 @@ export interface ResultsDelivererDeps {
   /** A 'blocking' connection (BullMQ duplicates it for its blocking commands). */
   connection: RedisClient;
   config: DialerConfig['results'];
+  /** BullMQ's lock on a delivery being sent: a killed process's deliveries are sent again after one to two times this. */
+  lockDurationMs: number;
   metrics: ResultsMetrics;
   logger: Logger;
 }
@@ -54,6 +56,8 @@ export class ResultsDeliverer {
       connection,
       prefix: keys.resultsQueuePrefix(),
       concurrency: config.concurrency,
+      lockDuration: this.deps.lockDurationMs,
+      stalledInterval: this.deps.lockDurationMs,
       settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, config.retryBaseMs) },
     });
     this.worker.on('error', (err) => this.log.error({ err }, 'results worker error'));

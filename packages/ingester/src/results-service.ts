@@ -36,6 +36,8 @@ export function buildResultsService(
     keys,
     connection: redis,
     config: config.results,
+    // WORKER_LOCK_MS, as for the dial and notification jobs: how soon a killed process's deliveries come back.
+    lockDurationMs: config.workerLockMs,
     metrics,
     logger,
   });
