@@ -1,7 +1,8 @@
 // A campaign run end to end on a real 3-master Redis Cluster, every part a real process with
 // REDIS_URL=redis+cluster://…: `dialer produce` (4 campaigns) → two `dialer worker` processes → the SAVG
-// simulator → `dialer ingester` → re-dials (busy, then answered) → `dialer report`. Checks every contact's
-// outcome and attempts, that no attempt was dialed twice, and that the campaigns' keys spread over the masters.
+// simulator → `dialer ingester` → re-dials (busy, then answered) → `dialer report`, and the results webhook (its
+// outboxes in the campaigns' slots, its queue in `{results}`). Checks every contact's outcome and attempts, that no
+// attempt was dialed twice, every result delivered once, and that the campaigns' keys spread over the masters.
 // About 35 s on an idle 2-CPU machine, mostly node start-up of 11 processes; the time-outs leave room for a
 // machine busy with other test runs.
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
@@ -34,6 +35,7 @@ import {
   type RedisCluster,
   type SimulatorHarness,
 } from '@dialer/test-utils';
+import { startResultsReceiver, type ResultsReceiver } from './results-receiver.js';
 
 // Campaigns on every master: the slot of `{id}` is CRC16(id) mod 16384, and `redis-cli --cluster create`
 // gives the three masters the ranges 0-5460, 5461-10922 and 10923-16383 (alpha 865, charlie 1769; bravo
@@ -61,11 +63,17 @@ let processes: CliProcess[] = [];
 let redis: RedisClient;
 let keys: Keys;
 let store: CampaignStore;
+let receiver: ResultsReceiver;
+const RESULTS_SECRET = 'cluster-results-secret';
 
 const phoneOf = (c: number, i: number) => `+1212555${c}${String(i).padStart(3, '0')}`;
 
 beforeAll(async () => {
-  [cluster, sim] = await Promise.all([startRedisCluster(), startSimulator({ notifyDelayMs: { min: 5, max: 30 } })]);
+  [cluster, sim, receiver] = await Promise.all([
+    startRedisCluster(),
+    startSimulator({ notifyDelayMs: { min: 5, max: 30 } }),
+    startResultsReceiver(RESULTS_SECRET),
+  ]);
   sim.state.updateConfig({ notifyBeforeReply: 0, duplicateRate: 0, interimEvents: false });
   dir = mkdtempSync(join(tmpdir(), 'dialer-cluster-e2e-'));
   const port = await freePort();
@@ -99,6 +107,7 @@ afterAll(async () => {
   await Promise.all(processes.map((p) => p.exited));
   redis?.disconnect();
   await sim?.close();
+  await receiver?.close();
   await cluster?.destroy();
   if (dir) rmSync(dir, { recursive: true, force: true });
 }, 30_000);
@@ -106,7 +115,10 @@ afterAll(async () => {
 /** Writes one CSV per campaign and scripts the simulator's answer for each number. */
 function prepareFiles(): string[] {
   const settings = join(dir, 'settings.json');
-  writeFileSync(settings, JSON.stringify(SETTINGS));
+  writeFileSync(
+    settings,
+    JSON.stringify({ ...SETTINGS, results: { url: receiver.url, secret: RESULTS_SECRET, attempts: true } }),
+  );
   return CAMPAIGNS.map((_, c) => {
     const lines = ['phone,name'];
     for (let i = 0; i < PER_CAMPAIGN; i++) {
@@ -176,6 +188,17 @@ describe('a campaign run on a 3-master Redis Cluster (real processes)', () => {
         ]);
       }
     }
+
+    // Every contact and every attempt delivered to the results webhook, signed, each delivery id once.
+    const perCampaign = PLAN.reduce((n, plan) => n + 1 + plan.attempts, 0) * (PER_CAMPAIGN / PLAN.length);
+    await waitUntil(
+      () => receiver.acknowledged().size === CAMPAIGNS.length * perCampaign,
+      30_000,
+      'every result delivered',
+      100,
+    );
+    expect([...receiver.acknowledged().values()].every((times) => times === 1)).toBe(true);
+    expect(receiver.requests.every((r) => r.signatureValid)).toBe(true);
 
     // Every live-call slot ({limits}) was given back once its call ended (a step after the contact's end: poll).
     const limits = new Limits(redis, keys);
