@@ -14,6 +14,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerCallCommand } from './commands/call.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerResultsCommand } from './commands/results.js';
+import { registerLimitsCommand } from './commands/limits.js';
 import { productVersion } from './version.js';
 
 /**
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerApiCommand(program);
   registerApiKeyCommand(program);
   registerCampaignCommand(program);
+  registerLimitsCommand(program);
   registerReportCommand(program);
   registerResultsCommand(program);
   registerSuppressCommand(program);

@@ -8,6 +8,7 @@ import type { Queue } from 'bullmq';
 import { CampaignStore, type CampaignMeta, type StateChange } from './store/campaign-store.js';
 import { CampaignQueues, type DialJobData } from './dial-jobs.js';
 import { Limits } from './store/limits.js';
+import { GlobalLimitsStore } from './store/global-limits.js';
 import type { CampaignState, Outcome } from './outcomes.js';
 import type { DialerConfig } from './config.js';
 import { createKeys } from './store/keys.js';
@@ -69,6 +70,8 @@ export interface CampaignControlDeps {
   limits: Limits;
   /** The deployment's pacing (DIAL_RATE_PER_SECOND, SAVG_QUOTAS, SAVG_BOT_ID), for `pace` in the status. */
   pacing?: { globalRate: number; quotaIntervalMs: number; botId?: string };
+  /** The global limits as set at run time: `pace` shows the effective global rate (else `pacing.globalRate`). */
+  globalLimits?: GlobalLimitsStore;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -213,11 +216,12 @@ export class CampaignControl {
     const { store, limits } = this.deps;
     const meta = await store.requireCampaign(id);
     const queue = this.queue(id);
-    const [stats, live, counts, queuePaused] = await Promise.all([
+    const [stats, live, counts, queuePaused, global] = await Promise.all([
       store.stats(id),
       limits.liveCount({ campaignId: id }),
       queue.getJobCounts(...QUEUE_COUNTS),
       queue.isPaused(),
+      this.deps.globalLimits?.get(),
     ]);
     const { state, pauseReason } = effectiveState(meta, queuePaused);
     const pending = Math.max(0, stats.contacts - stats.terminal);
@@ -239,16 +243,16 @@ export class CampaignControl {
       createdAt: new Date(meta.createdAt).toISOString(),
       stranded: stats.stranded,
       held: stats.held,
-      pace: this.pace(meta),
+      pace: this.pace(meta, global?.ratePerSecond),
     };
   }
 
   /** The fastest the campaign may dial, and what sets it: the global rate, its own, or the gateway's quota. */
-  private pace(meta: CampaignMeta): CampaignStatus['pace'] {
+  private pace(meta: CampaignMeta, globalRate?: number): CampaignStatus['pace'] {
     const pacing = this.deps.pacing;
     if (!pacing) return null;
     const limits: { perSecond: number; by: 'global' | 'campaign' | 'quota' }[] = [
-      { perSecond: pacing.globalRate, by: 'global' },
+      { perSecond: globalRate ?? pacing.globalRate, by: 'global' },
     ];
     if (meta.settings.ratePerSecond !== undefined)
       limits.push({ perSecond: meta.settings.ratePerSecond, by: 'campaign' });
@@ -297,6 +301,8 @@ export interface OpenedCampaignControl {
   store: CampaignStore;
   queues: CampaignQueues;
   limits: Limits;
+  /** The global limits set at run time (`dialer limits`), falling back to this process's environment. */
+  globalLimits: GlobalLimitsStore;
   close(): Promise<void>;
 }
 
@@ -330,11 +336,13 @@ export async function openCampaignControl(
   const store = new CampaignStore(redis, keys);
   const queues = new CampaignQueues(redis, keys);
   const limits = new Limits(redis, keys);
+  const globalLimits = GlobalLimitsStore.fromConfig(redis, keys, config);
   return {
     control: new CampaignControl({
       store,
       queues,
       limits,
+      globalLimits,
       pacing: {
         globalRate: config.pacing.ratePerSecond,
         quotaIntervalMs: quotaIntervalMs(config.savg.quotas),
@@ -344,6 +352,7 @@ export async function openCampaignControl(
     store,
     queues,
     limits,
+    globalLimits,
     close: async () => {
       await queues.close();
       if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());

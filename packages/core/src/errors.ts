@@ -30,6 +30,8 @@ export const ERROR_CODES = {
   DIALER_ERR_API_INTERNAL: 'The HTTP API failed unexpectedly (answered 500); the API process logged the error.',
   DIALER_ERR_API_KEY:
     'An API key name is invalid or already taken, or no API key has the id or name given (`dialer apikey`).',
+  DIALER_ERR_LIMITS:
+    'A global limit given at run time is invalid (the rate not a number above 0 and at most 10000, the live-call cap not a positive integer); the message names it.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -112,7 +112,30 @@ export {
   type EndResult,
 } from './store/attempts.js';
 export { Limits, type LiveScope, type LiveLimits, type Admission, type AdmissionRequest } from './store/limits.js';
+export {
+  GlobalLimitsStore,
+  MAX_GLOBAL_RATE,
+  type GlobalLimits,
+  type GlobalLimitsChange,
+  type LimitSource,
+} from './store/global-limits.js';
 export { dialAdmission, dialBotId } from './dial-admission.js';
+export {
+  PATCHABLE_SETTINGS,
+  campaignSettingsPatchSchema,
+  parseSettingsPatch,
+  applySettingsPatch,
+  settingsAsInput,
+  type CampaignSettingsPatch,
+  type PatchableSetting,
+} from './settings-patch.js';
+export {
+  updateCampaignSettings,
+  type SettingsUpdateDeps,
+  type SettingsUpdateOptions,
+  type SettingsUpdateResult,
+} from './campaign-settings-update.js';
+export { deleteCampaign, type CampaignDeleteDeps, type DeleteResult } from './campaign-delete.js';
 export { ContactCaps, type CapReservation } from './store/contact-caps.js';
 export { LocaleStore, encodeLocale, decodeLocale, localeKey, type LocaleProfile } from './store/locales.js';
 export { parseContactCaps, parseCountWindows, quotaIntervalMs, type ContactCapRule } from './contact-cap-rules.js';

@@ -50,7 +50,7 @@ export type DialStep =
   | { kind: 'sent'; result: DialoutResult; ms: number };
 
 const FULL_SCOPES: Record<number, string> = {
-  1: 'MAX_LIVE_CALLS, every campaign together',
+  1: 'the global live-call cap (MAX_LIVE_CALLS, or dialer limits set), every campaign together',
   2: "the campaign's maxLiveCalls",
   3: "the trunk's maxLiveCallsPerTrunk",
 };

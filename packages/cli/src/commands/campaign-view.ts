@@ -46,7 +46,7 @@ function heldSummary(held: CampaignStatus['held']): string {
 function paceText(pace: NonNullable<CampaignStatus['pace']>): string {
   if (pace.by === 'quota')
     return `at most ${pace.perSecond}/s: the gateway's quotas (SAVG_QUOTAS) for bot ${pace.botId ?? '?'} hold dialing back, not the rate`;
-  return `at most ${pace.perSecond}/s (${pace.by === 'global' ? 'DIAL_RATE_PER_SECOND' : "the campaign's ratePerSecond"})`;
+  return `at most ${pace.perSecond}/s (${pace.by === 'global' ? 'the global rate: DIAL_RATE_PER_SECOND or dialer limits set' : "the campaign's ratePerSecond"})`;
 }
 
 export function statusText(s: CampaignStatus): string {

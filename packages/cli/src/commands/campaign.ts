@@ -2,6 +2,8 @@ import { createInterface } from 'node:readline/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CampaignControl, CampaignStatus } from '@dialer/core';
 import { listText, statusText, watchLine, watchPayload } from './campaign-view.js';
+import { registerCampaignSetCommand } from './campaign-set.js';
+import { registerCampaignDeleteCommand } from './campaign-delete.js';
 
 /** How long a one-shot status may take to measure the dial rate when no recent sample exists. */
 const STATUS_SAMPLE_MS = 1000;
@@ -22,13 +24,13 @@ async function withControl<T>(fn: (control: CampaignControl) => Promise<T>): Pro
 const print = (text: string) => process.stdout.write(text);
 
 /**
- * `dialer campaign list | status | watch | pause | resume | cancel`. Pause/resume act on the campaign state
+ * `dialer campaign list | status | watch | pause | resume | cancel | set | delete`. Pause/resume act on the campaign state
  * (which every worker obeys) and its BullMQ queue, so they mean the same as the buttons in `dialer board`.
  */
 export function registerCampaignCommand(program: Command): void {
   const campaign = program
     .command('campaign')
-    .description('Campaign control: list, status, watch, pause, resume, cancel');
+    .description('Campaign control: list, status, watch, pause, resume, cancel, set, delete');
 
   campaign
     .command('list')
@@ -120,6 +122,9 @@ export function registerCampaignCommand(program: Command): void {
         );
       });
     });
+
+  registerCampaignSetCommand(campaign);
+  registerCampaignDeleteCommand(campaign);
 }
 
 /** `--interval` in seconds → ms. */

@@ -26,6 +26,8 @@ export interface CampaignMeta {
   pausedPlaced?: number;
   completedAt?: number;
   cancelledAt?: number;
+  /** When the settings were last changed on the running campaign (`dialer campaign set`). */
+  settingsUpdatedAt?: number;
 }
 
 export interface CampaignStats {
@@ -123,6 +125,7 @@ export class CampaignStore {
       pausedPlaced: h.pausedPlaced ? Number(h.pausedPlaced) : undefined,
       completedAt: h.completedAt ? Number(h.completedAt) : undefined,
       cancelledAt: h.cancelledAt ? Number(h.cancelledAt) : undefined,
+      settingsUpdatedAt: h.settingsUpdatedAt ? Number(h.settingsUpdatedAt) : undefined,
     };
   }
 

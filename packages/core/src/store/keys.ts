@@ -45,6 +45,8 @@ export interface Keys {
   events(): string;
   /** A worker process's own wake-up key: it interrupts that process's wait on its campaigns' queue markers. */
   workerWake(processId: string): string;
+  /** The global limits set at run time (`dialer limits set`): a hash of `ratePerSecond`, `maxLiveCalls`. */
+  globalLimits(): string;
   rateGlobal(): string;
   rateCampaign(campaignId: string): string;
   /** The pacing of one bot's dial-outs under the gateway's quotas (SAVG_QUOTAS), every campaign together. */
@@ -90,6 +92,7 @@ export function createKeys(prefix: string): Keys {
     contactIdKey: () => `${prefix}:{global}:~contact-id-key`,
     events: () => `${prefix}:events`,
     workerWake: (processId) => `${prefix}:~worker-wake:${processId}`,
+    globalLimits: () => `${prefix}:{limits}:~global`,
     rateGlobal: () => `${prefix}:{limits}:~rate:global`,
     rateCampaign: (id) => `${prefix}:{limits}:~rate:c:${id}`,
     rateBot: (botId) => `${prefix}:{limits}:~rate:bot:${botId}`,

@@ -78,7 +78,8 @@ export class Limits {
       rateKeys.push(k.rateBot(req.botQuota.botId));
       intervals.push(req.botQuota.intervalMs);
     }
-    const keys = [...liveKeys, ...rateKeys];
+    // Last: the global limits set at run time, which the script prefers to globalRate and limits.global.
+    const keys = [...liveKeys, ...rateKeys, k.globalLimits()];
     const [code, value] = await this.redis.dialerAdmit(
       keys.length,
       ...keys,

@@ -27,6 +27,9 @@ declare module 'ioredis' {
     dialerHold(...args: Arg[]): Result<[string, string], Context>;
     dialerCapReserve(...args: Arg[]): Result<[number, string?], Context>;
     dialerCapRelease(...args: Arg[]): Result<number, Context>;
+    dialerUpdateSettings(...args: Arg[]): Result<[string, string], Context>;
+    dialerMarkDeleting(...args: Arg[]): Result<[string, string, string], Context>;
+    dialerMoveLiveTrunk(...args: Arg[]): Result<number, Context>;
   }
 }
 
@@ -47,6 +50,9 @@ const SCRIPTS = {
   dialerHold: { file: 'hold', keys: 2 },
   dialerCapReserve: { file: 'cap-reserve', keys: 1 },
   dialerCapRelease: { file: 'cap-release', keys: 1 },
+  dialerUpdateSettings: { file: 'update-settings', keys: 1 },
+  dialerMarkDeleting: { file: 'mark-deleting', keys: 2 },
+  dialerMoveLiveTrunk: { file: 'move-live-trunk', keys: 3 },
 } as const satisfies Record<string, { file: string; keys?: number }>;
 
 export type ScriptName = keyof typeof SCRIPTS;
