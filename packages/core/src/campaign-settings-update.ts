@@ -86,10 +86,14 @@ export async function updateCampaignSettings(
     );
     if (answer === 'missing') throw notFound(id);
     if (answer === 'refused')
-      throw new DialerError('DIALER_ERR_CAMPAIGN_STATE', `Campaign "${id}" is ${state}: its settings can no longer change`, {
-        campaignId: id,
-        state,
-      });
+      throw new DialerError(
+        'DIALER_ERR_CAMPAIGN_STATE',
+        `Campaign "${id}" is ${state}: its settings can no longer change`,
+        {
+          campaignId: id,
+          state,
+        },
+      );
     if (answer === 'conflict') {
       if (tries < COMPARE_AND_SET_TRIES) continue;
       throw new DialerError('DIALER_ERR_CAMPAIGN_STATE', `Campaign "${id}": its settings keep changing; try again`, {
@@ -138,11 +142,7 @@ async function followChange(
 async function moveLiveCalls(store: CampaignStore, id: string, from?: string, to?: string): Promise<void> {
   const k = store.keys;
   const campaign = k.liveCampaign(id);
-  await store.redis.dialerMoveLiveTrunk(
-    campaign,
-    from ? k.liveTrunk(from) : campaign,
-    to ? k.liveTrunk(to) : campaign,
-  );
+  await store.redis.dialerMoveLiveTrunk(campaign, from ? k.liveTrunk(from) : campaign, to ? k.liveTrunk(to) : campaign);
 }
 
 /**

@@ -146,9 +146,7 @@ describe('changing a running campaign', () => {
     const others = patches.map(() => new CampaignStore(createRedis(ctx.config.redisUrl, 'blocking'), ctx.keys));
     try {
       await Promise.all(
-        patches.map((p, i) =>
-          updateCampaignSettings({ ...deps(), store: others[i]! }, id, p, { recheckAfterMs: 0 }),
-        ),
+        patches.map((p, i) => updateCampaignSettings({ ...deps(), store: others[i]! }, id, p, { recheckAfterMs: 0 })),
       );
     } finally {
       for (const o of others) o.redis.disconnect();
@@ -208,7 +206,11 @@ describe('global limits at run time', () => {
         expect((await errorOf(global.set(bad))).code).toBe('DIALER_ERR_LIMITS');
       }
       const set = await global.set({ maxLiveCalls: 2 });
-      expect(set).toMatchObject({ ratePerSecond: 1000, maxLiveCalls: 2, source: { ratePerSecond: 'env', maxLiveCalls: 'redis' } });
+      expect(set).toMatchObject({
+        ratePerSecond: 1000,
+        maxLiveCalls: 2,
+        source: { ratePerSecond: 'env', maxLiveCalls: 'redis' },
+      });
 
       // The worker passes its environment's values; the stored cap wins: the third call finds the global scope full.
       const limits = new Limits(own.redis, own.keys);
@@ -304,7 +306,9 @@ describe('deleting a finished campaign', () => {
     const id = `lc${++serial}`;
     await store.createCampaign(id, resolveCampaignSettings({ caller: '+15550001111' }, ctx.config));
     const number = '+15559990000';
-    await store.addContacts(id, [[contactIdFor(number), suppressedContactRecord(newContactRecord({ p: number, r: 2 }), 'test', Date.now())]]);
+    await store.addContacts(id, [
+      [contactIdFor(number), suppressedContactRecord(newContactRecord({ p: number, r: 2 }), 'test', Date.now())],
+    ]);
     expect(await store.getState(id)).toBe('completed');
     await deleteCampaign({ store, queues }, id);
     expect(await keysOf(id)).toEqual([]);
@@ -317,7 +321,10 @@ describe('deleting a finished campaign', () => {
     expect((await errorOf(deleteCampaign({ store, queues }, id))).code).toBe('DIALER_ERR_CAMPAIGN_STATE');
     // One call in progress when the campaign is cancelled: its notification still needs the records.
     await store.transition(id, 'resume');
-    await store.attempts.begin({ campaignId: id, contactId: contacts[0]!, attempt: 1 }, { deadline: Date.now() + 60_000 });
+    await store.attempts.begin(
+      { campaignId: id, contactId: contacts[0]!, attempt: 1 },
+      { deadline: Date.now() + 60_000 },
+    );
     await store.transition(id, 'cancel');
     const err = await errorOf(deleteCampaign({ store, queues }, id));
     expect(err.code).toBe('DIALER_ERR_CAMPAIGN_STATE');

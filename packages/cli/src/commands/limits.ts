@@ -15,7 +15,10 @@ export function registerLimitsCommand(program: Command): void {
   limits
     .command('show')
     .description('Show the effective global limits and where they come from (Redis: `limits set`, or the environment)')
-    .option('--json', 'print one JSON object: {ratePerSecond, maxLiveCalls, source: {ratePerSecond, maxLiveCalls}, updatedAt}')
+    .option(
+      '--json',
+      'print one JSON object: {ratePerSecond, maxLiveCalls, source: {ratePerSecond, maxLiveCalls}, updatedAt}',
+    )
     .action(async (flags: { json?: boolean }) => {
       await withGlobalLimits(async (store) => print(await store.get(), flags.json));
     });

@@ -88,7 +88,8 @@ function validateChange(change: GlobalLimitsChange): Record<string, string> {
       problems.push('maxLiveCalls: must be an integer > 0');
     else fields.maxLiveCalls = String(live);
   }
-  if (rate === undefined && live === undefined) problems.push('nothing to set: give ratePerSecond, maxLiveCalls or both');
+  if (rate === undefined && live === undefined)
+    problems.push('nothing to set: give ratePerSecond, maxLiveCalls or both');
   if (problems.length > 0)
     throw new DialerError('DIALER_ERR_LIMITS', `Invalid global limits: ${problems.join('; ')}`, { problems });
   return fields;
