@@ -138,8 +138,13 @@ export class BoardQueues {
     } catch {
       return;
     }
-    // The registry entry is written before the event is published, so a re-scan finds the new campaign.
-    if (event.type === 'campaign-created' && typeof event.campaignId === 'string') void this.rescan();
+    // The registry entry is written before `campaign-created` is published (and removed before the last
+    // `campaign-deleted`), so a re-scan finds the new campaign (drops the deleted one).
+    if (
+      (event.type === 'campaign-created' || event.type === 'campaign-deleted') &&
+      typeof event.campaignId === 'string'
+    )
+      void this.rescan();
   }
 
   async close(): Promise<void> {

@@ -4,12 +4,13 @@
 import { describe, it, expect, afterEach } from '@jest/globals';
 import {
   GlobalLimitsStore,
+  deleteCampaign,
   contactIdFor,
   newContactRecord,
   resolveCampaignSettings,
   updateCampaignSettings,
 } from '@dialer/core';
-import { startSimulator, waitUntil, type SimulatorHarness } from '@dialer/test-utils';
+import { createCampaignWithContacts, startSimulator, waitUntil, type SimulatorHarness } from '@dialer/test-utils';
 import {
   allTerminal,
   createWorld,
@@ -83,6 +84,41 @@ describe('a running campaign changed', () => {
     await waitUntil(() => allTerminal(w.store, id), 15_000, 'every held contact dialed');
     expect(await sim.dialouts()).toHaveLength(5);
     expect((await w.store.stats(id)).held.window ?? 0).toBe(0);
+  });
+});
+
+describe('a finished campaign deleted under a running worker', () => {
+  it('the worker lets it go and nothing of it is left', async () => {
+    const { sim, w } = await setup({});
+    // Completed with jobs still delayed in its queue: the worker keeps its lane (not drained) until it is deleted.
+    const { campaignId, contacts } = await createCampaignWithContacts(w.store, w.config, {}, numbers(3));
+    for (const c of contacts) await w.queues.addAttempt(campaignId, c.contactId, 1, 3_600_000);
+    for (const c of contacts)
+      await w.store.attempts.end({
+        campaignId,
+        contactId: c.contactId,
+        attempt: 1,
+        from: 'before-dial',
+        outcome: 'expired',
+        fields: { rs: 'test' },
+      });
+    expect(await w.store.getState(campaignId)).toBe('completed');
+    const kept = await seedCampaign(w, { ratePerSecond: 0.001 }, numbers(2));
+    const worker = await startWorker(w, sim.url);
+    await waitUntil(
+      () => worker.campaignIds().includes(campaignId) && worker.campaignIds().includes(kept.campaignId),
+      5000,
+      'both campaigns worked on',
+    );
+    await deleteCampaign({ store: w.store, queues: w.queues }, campaignId);
+    await waitUntil(() => !worker.campaignIds().includes(campaignId), 5000, 'lane dropped');
+    // A scan of the worker (every 200 ms here) must not bring any key back.
+    await worker.rescan();
+    const keys = await w.ctx.redis.keys(`${w.ctx.keys.prefix}:*`);
+    expect(keys.filter((k) => k.includes(`{${campaignId}}`) || k.endsWith(`:c:${campaignId}`))).toEqual([]);
+    expect(keys.some((k) => k.includes(`{${kept.campaignId}}`))).toBe(true);
+    expect(await w.store.listCampaignIds()).toEqual([kept.campaignId]);
+    expect(await sim.dialouts()).toHaveLength(1);
   });
 });
 
