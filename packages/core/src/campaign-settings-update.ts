@@ -10,7 +10,8 @@
  *   new rules (dialed at once when open, held until the new opening otherwise);
  * - a new `trunk`: calls in progress move to the new trunk's live-call count, where their release will look.
  * Both run again after the workers' cache has surely expired, for a worker that decided with the old settings
- * while the change was being written.
+ * while the change was being written (the second pass promotes only jobs last taken by a worker before the
+ * change was announced, so contacts already judged under the new rules are not cycled again).
  */
 import type { Job } from 'bullmq';
 import type { CampaignSettings } from './campaign-settings.js';
@@ -25,6 +26,8 @@ import { attemptJobId } from './store/keys.js';
 
 /** The workers' campaign cache lives 1 s; the second pass comes after it. */
 const RECHECK_AFTER_MS = 1500;
+/** A job a worker took this long after the change was written was judged under the new settings (the event). */
+const ANNOUNCED_WITHIN_MS = 200;
 /** Hold reasons that come from the calling rules a settings change may move (`cap` does not). */
 const RULE_HOLDS = new Set(['window', 'blackout', 'region-rule']);
 const COMPARE_AND_SET_TRIES = 10;
@@ -103,7 +106,7 @@ export async function updateCampaignSettings(
     // Key names only: values (metadata, the caller) stay out of the logs.
     logger?.info({ campaignId: id, changed }, 'campaign settings changed');
     await store.publish({ type: 'campaign-settings', campaignId: id, changed });
-    const heldRechecked = await followChange(deps, id, before, settings, changed, opts.recheckAfterMs);
+    const heldRechecked = await followChange(deps, id, { before, after: settings, at }, changed, opts.recheckAfterMs);
     return {
       campaign: id,
       state: state as CampaignState,
@@ -119,22 +122,21 @@ export async function updateCampaignSettings(
 async function followChange(
   deps: SettingsUpdateDeps,
   id: string,
-  before: CampaignSettings,
-  after: CampaignSettings,
+  change: { before: CampaignSettings; after: CampaignSettings; at: number },
   changed: PatchableSetting[],
   recheckAfterMs = RECHECK_AFTER_MS,
 ): Promise<number> {
   const rules = changed.includes('window') || changed.includes('blackoutDates');
   const trunk = changed.includes('trunk');
   if (!rules && !trunk) return 0;
-  const pass = async () => {
-    if (trunk) await moveLiveCalls(deps.store, id, before.trunk, after.trunk);
-    return rules ? promoteHeld(deps, id) : 0;
+  const pass = async (takenBefore: number) => {
+    if (trunk) await moveLiveCalls(deps.store, id, change.before.trunk, change.after.trunk);
+    return rules ? promoteHeld(deps, id, takenBefore) : 0;
   };
-  let promoted = await pass();
+  let promoted = await pass(Infinity);
   if (recheckAfterMs > 0) {
     await (deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))))(recheckAfterMs);
-    promoted += await pass();
+    promoted += await pass(change.at + ANNOUNCED_WITHIN_MS);
   }
   return promoted;
 }
@@ -147,15 +149,16 @@ async function moveLiveCalls(store: CampaignStore, id: string, from?: string, to
 
 /**
  * Every contact held back by its calling rules has its job moved from the delayed set to the wait list, one
- * HSCAN page at a time; a job not delayed (running, already promoted) is left alone.
+ * HSCAN page at a time; a job not delayed (running, already promoted), or last taken by a worker at or after
+ * `takenBefore` (ms epoch), is left alone.
  */
-async function promoteHeld(deps: SettingsUpdateDeps, id: string): Promise<number> {
+async function promoteHeld(deps: SettingsUpdateDeps, id: string, takenBefore: number): Promise<number> {
   const queue = deps.queues.get(id);
   let promoted = 0;
   let page: Promise<void>[] = [];
   const promote = async (jobId: string) => {
     const job = (await queue.getJob(jobId)) as Job<DialJobData> | undefined;
-    if (!job || !(await job.isDelayed())) return;
+    if (!job || (job.processedOn ?? 0) >= takenBefore || !(await job.isDelayed())) return;
     // Another process may promote it or a worker may take it between the two reads: then there is nothing to do.
     await job.promote().then(
       () => void promoted++,

@@ -172,6 +172,52 @@ describe('changing a running campaign', () => {
     expect((await errorOf(update('no-such', { ratePerSecond: 3 }))).code).toBe('DIALER_ERR_CAMPAIGN_NOT_FOUND');
   });
 
+  it('gives held contacts back to the workers, again after a worker may have re-held one with the old rules', async () => {
+    const id = `lc${++serial}`;
+    await store.createCampaign(id, resolveCampaignSettings({ caller: '+15550001111' }, ctx.config));
+    const numbers = ['+15558880001', '+15558880002', '+15558880003'];
+    const contacts = numbers.map(contactIdFor);
+    await store.addContacts(
+      id,
+      contacts.map((c, i) => [c, newContactRecord({ p: numbers[i]!, r: i + 2 })]),
+    );
+    // Two contacts held by their window (delayed for an hour), one not held (its job waits).
+    for (const [i, c] of contacts.entries()) {
+      await queues.addAttempt(id, c, 1, i < 2 ? 3_600_000 : 0);
+      if (i < 2) await store.attempts.hold({ campaignId: id, contactId: c, attempt: 1 }, 'window');
+    }
+    const queue = queues.get(id);
+    const jobOf = (c: string) => `${c}-1`;
+    let resleeps = 0;
+    const r = await updateCampaignSettings(
+      {
+        ...deps(),
+        // Between the passes: a worker still on the old settings holds contact 0 again; contact 1 is held again
+        // by a worker that took its job after the change (it knew the new rules): only contact 0 is promoted again.
+        sleep: async () => {
+          resleeps++;
+          for (const c of contacts.slice(0, 2)) {
+            await queue.remove(jobOf(c));
+            await queues.addAttempt(id, c, 1, 3_600_000);
+          }
+          await ctx.redis.hset(
+            `${ctx.keys.campaignJobKeyPrefix(id)}${jobOf(contacts[1]!)}`,
+            'processedOn',
+            Date.now() + 60_000,
+          );
+        },
+      },
+      id,
+      { window: { start: '00:00', end: '24:00' } },
+      { recheckAfterMs: 1 },
+    );
+    expect(resleeps).toBe(1);
+    expect(r.heldRechecked).toBe(3);
+    expect(await (await queue.getJob(jobOf(contacts[0]!)))?.isDelayed()).toBe(false);
+    expect(await (await queue.getJob(jobOf(contacts[1]!)))?.isDelayed()).toBe(true);
+    expect(await queue.getJobCounts('waiting', 'delayed')).toEqual({ waiting: 2, delayed: 1 });
+  });
+
   it('moves calls in progress to the new trunk, where their release looks', async () => {
     const { id } = await seed({ trunk: 'OLD' });
     const limits = new Limits(ctx.redis, ctx.keys);
