@@ -5,8 +5,11 @@ import {
   CampaignControl,
   CampaignQueues,
   CampaignStore,
+  GlobalLimitsStore,
   Limits,
   SuppressionList,
+  deleteCampaign,
+  updateCampaignSettings,
   contactIdFor,
   createKeys,
   createRedis,
@@ -19,7 +22,7 @@ import {
   type Keys,
   type RedisClient,
 } from '@dialer/core';
-import { hashTagOf, startRedisCluster, uniquePrefix, type RedisCluster } from '@dialer/test-utils';
+import { hashTagOf, keysPerNode, startRedisCluster, uniquePrefix, type RedisCluster } from '@dialer/test-utils';
 import type { Cluster } from 'ioredis';
 
 let cluster: RedisCluster;
@@ -202,6 +205,37 @@ describe('campaign control, queues and do-not-call lists on a cluster', () => {
     expect(await control.resumeCampaign('charlie')).toMatchObject({ state: 'running' });
     expect(await control.cancelCampaign('charlie')).toMatchObject({ cancelled: 3, jobsRemoved: 3 });
     expect(await store.stats('charlie')).toMatchObject({ terminal: 3, outcomes: { cancelled: 3 } });
+  });
+
+  it("changes a campaign's settings, then deletes it from every node", async () => {
+    const config = loadConfig({ REDIS_URL: cluster.url, REDIS_PREFIX: keys.prefix, SAVG_CALLER: '+15550001111' });
+    await store.createCampaign('hotel', settings);
+    const changed = await updateCampaignSettings({ store, queues, config }, 'hotel', { ratePerSecond: 3, trunk: 'T2' });
+    expect(changed.changed.sort()).toEqual(['ratePerSecond', 'trunk']);
+    const global = GlobalLimitsStore.fromConfig(redis, keys, config);
+    expect((await global.set({ ratePerSecond: 7 })).source.ratePerSecond).toBe('redis');
+    await global.reset();
+    const ids = await seed('india', ['+15550400001', '+15550400002']);
+    for (const c of ids) await queues.addAttempt('india', c, 1);
+    await new CampaignControl({ store, queues, limits }).cancelCampaign('india');
+    await limits.admit(
+      {
+        member: 'india/x/1',
+        scope: { campaignId: 'india' },
+        limits: { global: 10 },
+        leaseMs: 1000,
+        globalRate: 100,
+        campaignRate: 5,
+      },
+      T0,
+    );
+    expect(await deleteCampaign({ store, queues }, 'india')).toMatchObject({ state: 'cancelled' });
+    const left = await keysPerNode(cluster, `${keys.prefix}:*`);
+    for (const counts of Object.values(left)) expect(counts.india).toBeUndefined();
+    const all = Object.values(left).flatMap((c) => Object.keys(c));
+    expect(all).toContain('hotel');
+    expect(await redis.exists(keys.rateCampaign('india'), keys.liveCampaign('india'))).toBe(0);
+    expect(await store.listCampaignIds()).not.toContain('india');
   });
 
   it('keeps the global and per-campaign do-not-call lists', async () => {
