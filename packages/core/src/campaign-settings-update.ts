@@ -144,7 +144,12 @@ async function followChange(
 async function moveLiveCalls(store: CampaignStore, id: string, from?: string, to?: string): Promise<void> {
   const k = store.keys;
   const campaign = k.liveCampaign(id);
-  await store.redis.dialerMoveLiveTrunk(campaign, from ? k.liveTrunk(from) : campaign, to ? k.liveTrunk(to) : campaign);
+  await store.redis.dialerMoveLiveTrunk(
+    campaign,
+    from ? k.liveTrunk(from) : campaign,
+    to ? k.liveTrunk(to) : campaign,
+    `${id}/`,
+  );
 }
 
 /**
