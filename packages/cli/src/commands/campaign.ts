@@ -24,8 +24,9 @@ async function withControl<T>(fn: (control: CampaignControl) => Promise<T>): Pro
 const print = (text: string) => process.stdout.write(text);
 
 /**
- * `dialer campaign list | status | watch | pause | resume | cancel | set | delete`. Pause/resume act on the campaign state
- * (which every worker obeys) and its BullMQ queue, so they mean the same as the buttons in `dialer board`.
+ * `dialer campaign list | status | watch | pause | resume | cancel | set | delete`. Pause/resume act on the
+ * campaign state (which every worker obeys) and its BullMQ queue, so they mean the same as the buttons in
+ * `dialer board`; `set` and `delete` are in campaign-set.ts and campaign-delete.ts.
  */
 export function registerCampaignCommand(program: Command): void {
   const campaign = program
