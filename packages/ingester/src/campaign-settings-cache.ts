@@ -7,27 +7,29 @@ const TTL_MS = 1000;
 /**
  * Campaign settings by id, each read at most once a second per process: the re-dial decision and the live-call
  * release of every notification need them, and a change (`dialer campaign set`: `redial`, `trunk`) must apply
- * within a second. A re-dial job carries no settings: it reads the campaign's when it runs.
+ * within a second. Concurrent notifications of one campaign share one read. A re-dial job carries no settings: it
+ * reads the campaign's when it runs.
  */
 export class CampaignSettingsCache {
-  private readonly cache = new Map<string, { at: number; settings: CampaignSettings }>();
+  private readonly cache = new Map<string, { at: number; settings: Promise<CampaignSettings | undefined> }>();
 
   constructor(
     private readonly store: CampaignStore,
     private readonly ttlMs = TTL_MS,
   ) {}
 
-  async get(campaignId: string): Promise<CampaignSettings | undefined> {
+  get(campaignId: string): Promise<CampaignSettings | undefined> {
     const now = Date.now();
     const hit = this.cache.get(campaignId);
     if (hit && now - hit.at < this.ttlMs) return hit.settings;
-    const meta = await this.store.getCampaign(campaignId);
-    if (!meta) {
-      this.cache.delete(campaignId);
-      return undefined;
-    }
     if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
-    this.cache.set(campaignId, { at: now, settings: meta.settings });
-    return meta.settings;
+    const settings = this.store.getCampaign(campaignId).then((meta) => meta?.settings);
+    this.cache.set(campaignId, { at: now, settings });
+    // A failed read or an unknown campaign is not kept: the next notification asks again.
+    const forget = () => {
+      if (this.cache.get(campaignId)?.settings === settings) this.cache.delete(campaignId);
+    };
+    settings.then((s) => (s === undefined ? forget() : undefined), forget);
+    return settings;
   }
 }
