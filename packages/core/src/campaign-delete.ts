@@ -45,18 +45,21 @@ export interface DeleteResult {
 export async function deleteCampaign(deps: CampaignDeleteDeps, id: string): Promise<DeleteResult> {
   const { store, queues, logger } = deps;
   const k = store.keys;
-  const [answer, state, open] = await store.redis.dialerMarkDeleting(
+  const [answer, state, open, unsent] = await store.redis.dialerMarkDeleting(
     k.campaignMeta(id),
     k.campaignStats(id),
+    k.campaignOutbox(id),
     (deps.now ?? Date.now)(),
   );
   if (answer === 'missing')
     throw new DialerError('DIALER_ERR_CAMPAIGN_NOT_FOUND', `No campaign named "${id}"`, { campaignId: id });
   if (answer === 'refused') {
-    const why =
-      state === 'cancelled' || state === 'completed'
-        ? `${open} of its contacts still have a call in progress; delete it once they have ended`
-        : `only a completed or cancelled campaign can be deleted (cancel it first)`;
+    const finished = state === 'cancelled' || state === 'completed';
+    const why = !finished
+      ? `only a completed or cancelled campaign can be deleted (cancel it first)`
+      : Number(unsent) > 0
+        ? `${unsent} of its results are not yet queued for the results webhook; delete it once a results deliverer has queued them`
+        : `${open} of its contacts still have a call in progress; delete it once they have ended`;
     throw new DialerError('DIALER_ERR_CAMPAIGN_STATE', `Campaign "${id}" is ${state}: ${why}`, {
       campaignId: id,
       state,
@@ -79,6 +82,7 @@ export async function deleteCampaign(deps: CampaignDeleteDeps, id: string): Prom
   keysRemoved += await unlinkMatching(store.redis, `${globEscape(k.campaignQueuePrefix(id))}:*`, k.campaignMeta(id));
   keysRemoved += await unlink(store.redis, [k.rateCampaign(id), k.liveCampaign(id)]);
   await store.redis.zrem(k.campaigns(), id);
+  await store.redis.srem(k.resultsCampaigns(), id);
   keysRemoved += await store.redis.del(k.campaignMeta(id));
   await store.publish({ type: 'campaign-deleted', campaignId: id });
   logger?.info({ campaignId: id, state, keysRemoved }, 'campaign deleted');

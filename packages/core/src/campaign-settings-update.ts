@@ -14,7 +14,7 @@
  * change was announced, so contacts already judged under the new rules are not cycled again).
  */
 import type { Job } from 'bullmq';
-import type { CampaignSettings } from './campaign-settings.js';
+import { maskSettings, type CampaignSettings } from './campaign-settings.js';
 import type { DialerConfig } from './config.js';
 import type { CampaignQueues, DialJobData } from './dial-jobs.js';
 import { DialerError } from './errors.js';
@@ -111,7 +111,8 @@ export async function updateCampaignSettings(
       campaign: id,
       state: state as CampaignState,
       changed,
-      settings,
+      // The answer is printed (campaign set --json) and served (the API): never with the webhook's secret.
+      settings: maskSettings(settings),
       settingsUpdatedAt: new Date(at).toISOString(),
       heldRechecked,
     };

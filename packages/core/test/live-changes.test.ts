@@ -391,6 +391,39 @@ describe('deleting a finished campaign', () => {
     expect((await errorOf(deleteCampaign({ store, queues }, 'no-such'))).code).toBe('DIALER_ERR_CAMPAIGN_NOT_FOUND');
   });
 
+  it('waits for results not yet queued for the webhook, then leaves the webhook registry', async () => {
+    const { id, contacts } = await seed({
+      results: { url: 'http://127.0.0.1:9/results', secret: 'test-secret-0123456789' },
+    });
+    expect(await ctx.redis.sismember(ctx.keys.resultsCampaigns(), id)).toBe(1);
+    // A change answers with the settings, never with the webhook's secret (it is printed and served).
+    const changed = await update(id, { ratePerSecond: 5 });
+    expect(changed.settings.results).toMatchObject({ secret: '********' });
+    expect(JSON.stringify(changed)).not.toContain('test-secret');
+    expect((await store.getCampaign(id))?.settings.results?.secret).toBe('test-secret-0123456789');
+    for (const c of contacts) {
+      await store.attempts.end({
+        campaignId: id,
+        contactId: c,
+        attempt: 1,
+        from: 'before-dial',
+        outcome: 'expired',
+        fields: { rs: 'test' },
+      });
+    }
+    await waitUntil(async () => (await store.getState(id)) === 'completed', 5000, 'completed');
+    expect(await ctx.redis.llen(ctx.keys.campaignOutbox(id))).toBe(contacts.length);
+    const err = await errorOf(deleteCampaign({ store, queues }, id));
+    expect(err.code).toBe('DIALER_ERR_CAMPAIGN_STATE');
+    expect(err.message).toContain('results webhook');
+    expect(await ctx.redis.llen(ctx.keys.campaignOutbox(id))).toBe(contacts.length);
+    // What a results deliverer's mover does once the entries are in the delivery queue.
+    await ctx.redis.del(ctx.keys.campaignOutbox(id));
+    await deleteCampaign({ store, queues }, id);
+    expect(await keysOf(id)).toEqual([]);
+    expect(await ctx.redis.sismember(ctx.keys.resultsCampaigns(), id)).toBe(0);
+  });
+
   it('finishes a deletion interrupted half-way', async () => {
     const id = await finished('completed');
     // The first run died after marking and removing the counters (the state check could not pass again).

@@ -28,7 +28,7 @@ declare module 'ioredis' {
     dialerCapReserve(...args: Arg[]): Result<[number, string?], Context>;
     dialerCapRelease(...args: Arg[]): Result<number, Context>;
     dialerUpdateSettings(...args: Arg[]): Result<[string, string], Context>;
-    dialerMarkDeleting(...args: Arg[]): Result<[string, string, string], Context>;
+    dialerMarkDeleting(...args: Arg[]): Result<[string, string, string, string], Context>;
     dialerMoveLiveTrunk(...args: Arg[]): Result<number, Context>;
   }
 }
@@ -51,7 +51,7 @@ const SCRIPTS = {
   dialerCapReserve: { file: 'cap-reserve', keys: 1 },
   dialerCapRelease: { file: 'cap-release', keys: 1 },
   dialerUpdateSettings: { file: 'update-settings', keys: 1 },
-  dialerMarkDeleting: { file: 'mark-deleting', keys: 2 },
+  dialerMarkDeleting: { file: 'mark-deleting', keys: 3 },
   dialerMoveLiveTrunk: { file: 'move-live-trunk', keys: 3 },
 } as const satisfies Record<string, { file: string; keys?: number }>;
 
