@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyBaseLogger, RawServerDefault, RawRequestDefaultExpression } from 'fastify';
 import type { RawReplyDefaultExpression } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Queue } from 'bullmq';
 import type {
   ApiKeyStore,
   CampaignControl,
@@ -8,6 +9,7 @@ import type {
   CampaignStore,
   Limits,
   DialerConfig,
+  GlobalLimitsStore,
   Keys,
   Logger,
   RedisClient,
@@ -25,6 +27,10 @@ export interface ApiContext {
   store: CampaignStore;
   queues: CampaignQueues;
   limits: Limits;
+  /** The deployment's global rate and live-call cap, changed at run time (`dialer limits`). */
+  globalLimits: GlobalLimitsStore;
+  /** The results webhook's delivery queue (redeliver). */
+  resultsQueue: Queue;
   control: CampaignControl;
   suppressions: SuppressionList;
   apiKeys: ApiKeyStore;

@@ -7,6 +7,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   DIALER_ERR_API_AUTH: 401,
   DIALER_ERR_API_INPUT: 400,
   DIALER_ERR_SETTINGS: 400,
+  DIALER_ERR_LIMITS: 400,
   DIALER_ERR_CSV: 400,
   DIALER_ERR_PHONE: 400,
   DIALER_ERR_CAMPAIGN_NOT_FOUND: 404,
@@ -21,14 +22,15 @@ export function sendError(reply: FastifyReply, err: DialerError, status?: number
 }
 
 /** `body.contacts.3.phone: Invalid input` for each zod issue: the message names the field. */
-function validationMessage(err: FastifyError): { code: ErrorCode; message: string } {
+function validationMessage(err: FastifyError, route: string): { code: ErrorCode; message: string } {
   const part = err.validationContext ?? 'body';
   const problems = (err.validation ?? []).map((v) => {
     const path = v.instancePath.replace(/^\//, '').replaceAll('/', '.');
     return `${path ? `${part}.${path}` : part}: ${v.message ?? 'invalid'}`;
   });
   // Bad settings keep the code `dialer produce` gives them.
-  const settings = (err.validation ?? []).every((v) => v.instancePath.startsWith('/settings'));
+  const settings =
+    route.endsWith('/settings') || (err.validation ?? []).every((v) => v.instancePath.startsWith('/settings'));
   return {
     code: part === 'body' && settings ? 'DIALER_ERR_SETTINGS' : 'DIALER_ERR_API_INPUT',
     message: `Invalid request: ${problems.join('; ')}`,
@@ -48,7 +50,7 @@ function clientError(err: FastifyError): DialerError | undefined {
 export function installErrorHandler(app: FastifyInstance, logger: Logger): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (hasZodFastifySchemaValidationErrors(err)) {
-      const { code, message } = validationMessage(err);
+      const { code, message } = validationMessage(err, request.routeOptions.url ?? '');
       return reply.code(400).send({ code, message });
     }
     if (isDialerError(err)) return sendError(reply, err);

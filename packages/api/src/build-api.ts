@@ -5,6 +5,7 @@ import {
   SuppressionList,
   createLogger,
   openCampaignControl,
+  openResultsQueue,
   type DialerConfig,
   type Logger,
   type OpenedCampaignControl,
@@ -91,7 +92,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       'request',
     );
   });
-  app.addHook('onClose', () => opened.close());
+  app.addHook('onClose', async () => {
+    await ctx.resultsQueue.close();
+    await opened.close();
+  });
   return app;
 }
 
@@ -105,6 +109,8 @@ function context(config: DialerConfig, logger: Logger, opened: OpenedCampaignCon
     store: opened.store,
     queues: opened.queues,
     limits: opened.limits,
+    globalLimits: opened.globalLimits,
+    resultsQueue: openResultsQueue(redis, keys),
     control: opened.control,
     suppressions: new SuppressionList(redis, keys),
     apiKeys: new ApiKeyStore(redis, keys),

@@ -5,6 +5,10 @@ import { campaignControlRoutes } from './routes/campaign-control.js';
 import { campaignContactsRoute } from './routes/campaign-contacts.js';
 import { campaignResultsRoute } from './routes/campaign-results.js';
 import { suppressionRoutes } from './routes/suppressions.js';
+import { campaignSettingsRoute } from './routes/campaign-settings.js';
+import { campaignDeleteRoute } from './routes/campaign-delete.js';
+import { globalLimitsRoutes } from './routes/global-limits.js';
+import { resultsRedeliverRoute } from './routes/results-redeliver.js';
 
 /**
  * Every /v1 route module. To add a route: one file under routes/ exporting a RouteModule (its zod schemas give
@@ -18,4 +22,8 @@ export const V1_ROUTES: readonly RouteModule[] = [
   campaignContactsRoute,
   campaignResultsRoute,
   suppressionRoutes,
+  campaignSettingsRoute,
+  campaignDeleteRoute,
+  globalLimitsRoutes,
+  resultsRedeliverRoute,
 ];
