@@ -13,6 +13,9 @@ import type { Queue } from 'bullmq';
 import { SUPPRESSED_AT_IMPORT, type ImportCounts } from './import-types.js';
 import { ContactIdSet } from './contact-id-set.js';
 
+/** Profile keys remembered per import; hostile input with more distinct profiles just stores the rest again. */
+const LOCALE_PUTS_KEPT = 10_000;
+
 /** A contact read from the file, not yet in Redis. */
 export interface PendingContact {
   contactId: string;
@@ -87,24 +90,51 @@ export class RedisContactSink implements ContactSink {
     },
   ) {}
 
+  /**
+   * Profiles this import has stored (or is storing): a file has a few hundred at most, and every chunk names
+   * the same ones again. A chunk waits for the put of an earlier chunk rather than repeating it.
+   */
+  private readonly localePuts = new Map<string, Promise<void>>();
+
   prepare(chunk: PendingContact[], counts: ImportCounts): () => Promise<void> {
     const unique = dedupe(chunk, counts);
     return () => this.write(unique, counts);
   }
 
+  /** Stores the chunk's profiles that this import has not stored yet; resolves once all of them are stored. */
+  private putLocales(contacts: PendingContact[]): Promise<unknown> {
+    const fresh = new Map<string, string>();
+    const waits = new Set<Promise<void>>();
+    for (const { locale } of contacts) {
+      if (!locale) continue;
+      const earlier = this.localePuts.get(locale[0]);
+      if (earlier) waits.add(earlier);
+      else fresh.set(locale[0], locale[1]);
+    }
+    if (fresh.size > 0) {
+      const put = this.deps.locales.put(fresh);
+      waits.add(put);
+      if (this.localePuts.size < LOCALE_PUTS_KEPT) for (const key of fresh.keys()) this.localePuts.set(key, put);
+    }
+    return Promise.all(waits);
+  }
+
   private async write(contacts: PendingContact[], counts: ImportCounts): Promise<void> {
     if (contacts.length === 0) return;
     const { redis, keys, store, queue, campaignId } = this.deps;
-    const suppressed = await suppressedFlags(
-      redis,
-      keys,
-      campaignId,
-      contacts.map((c) => c.record.p),
-    );
+    // One round trip for both: the do-not-call check and the profiles (before the contacts that name them, so
+    // a worker never finds a key it cannot read).
+    const [suppressed] = await Promise.all([
+      suppressedFlags(
+        redis,
+        keys,
+        campaignId,
+        contacts.map((c) => c.record.p),
+      ),
+      this.putLocales(contacts),
+    ]);
     const now = Date.now();
     await this.deps.ensureCampaign();
-    // Profiles before the contacts that name them, so a worker never finds a key it cannot read.
-    await this.deps.locales.put(new Map(contacts.flatMap((c) => (c.locale ? [c.locale] : []))));
     const codes = await store.addContacts(
       campaignId,
       contacts.map((c, i) => [c.contactId, suppressed[i] ? bornSuppressed(c.record, now) : c.record]),
