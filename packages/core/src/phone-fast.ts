@@ -193,19 +193,27 @@ function locate(value: string): Located | undefined {
  * A valid number is stored as written: the fast path never changes the digits.
  */
 export function fastE164(value: string): FastNormalized | undefined {
-  const n = locate(value);
-  return n && { valid: isValidIn(n.nsn, n.plan), country: n.country?.country };
+  return fastNumberType(value);
 }
+
+/** The last answer: an import asks about each number twice in a row (normalizeNumber, then contactLocale). */
+let last: { value: string; answer: FastNumberType | undefined } | undefined;
 
 /**
  * fastE164's verdict with libphonenumber's `getType()` of a valid number (`parsePhoneNumberFromString(value)`
  * with the max metadata), or undefined when this number needs the full parser.
  */
 export function fastNumberType(value: string): FastNumberType | undefined {
+  if (last?.value === value) return last.answer;
   const n = locate(value);
-  if (!n) return undefined;
-  const valid = isValidIn(n.nsn, n.plan);
-  const out: FastNumberType = { valid, country: n.country?.country, callingCode: n.callingCode };
-  if (valid) out.type = typeIn(n.nsn, n.plan);
-  return out;
+  let answer: FastNumberType | undefined;
+  if (n) {
+    const valid = isValidIn(n.nsn, n.plan);
+    answer = { valid, country: n.country?.country, callingCode: n.callingCode };
+    if (valid) answer.type = typeIn(n.nsn, n.plan);
+    // Shared with the next caller asking about the same number: frozen, so neither can change the other's.
+    Object.freeze(answer);
+  }
+  last = { value, answer };
+  return answer;
 }
