@@ -150,6 +150,7 @@ describe('the results webhook', () => {
     await deliverer.waitForOutput(/results deliverer started/, 60_000);
     const both = [deliverer];
     receiver.answer(503);
+    const downSince = Date.now();
     await c.produce('outage', count, { results: { url: receiver.url, secret: SECRET } });
     await c.waitTerminal('outage', 60_000);
     const ids = await contactIds(c, 'outage');
@@ -160,9 +161,12 @@ describe('the results webhook', () => {
     await receiver.stopListening();
     const retried = await deliveryMetric(c, 'dialer_results_retried_total', both);
     await waitUntil(
-      async () => (await deliveryMetric(c, 'dialer_results_retried_total', both)) >= retried + count,
-      30_000,
-      'tries against a closed port',
+      // Down (503, then not listening) for 10 s at least, as a receiver's deploy or restart would be.
+      async () =>
+        Date.now() - downSince >= 10_000 &&
+        (await deliveryMetric(c, 'dialer_results_retried_total', both)) >= retried + count,
+      40_000,
+      'tries against a closed port, 10 s down',
       200,
     );
     receiver.answer(200);
