@@ -17,6 +17,7 @@ import type { Logger } from './logger.js';
 import type { CampaignState } from './outcomes.js';
 import type { RedisClient } from './redis.js';
 import type { CampaignStore } from './store/campaign-store.js';
+import { openResultsQueue, undeliveredCount } from './results-queue.js';
 
 const SCAN_COUNT = 1000;
 
@@ -65,6 +66,7 @@ export async function deleteCampaign(deps: CampaignDeleteDeps, id: string): Prom
       state,
     });
   }
+  await refuseUndelivered(store, id);
   await store.publish({ type: 'campaign-deleted', campaignId: id });
   // force: a worker may still hold one of its last jobs (already ended); it finds the campaign gone.
   await queues.get(id).obliterate({ force: true });
@@ -87,6 +89,27 @@ export async function deleteCampaign(deps: CampaignDeleteDeps, id: string): Prom
   await store.publish({ type: 'campaign-deleted', campaignId: id });
   logger?.info({ campaignId: id, state, keysRemoved }, 'campaign deleted');
   return { campaign: id, state: state as CampaignState, keysRemoved, resumed: answer === 'resumed' };
+}
+
+/**
+ * Refuses (and takes the `deleting` mark back) while deliveries of the campaign wait in the results queue: they
+ * need its webhook settings. Checked after the mark, which the script sets only once the outbox is empty, so an
+ * entry moved from the outbox into the queue meanwhile is seen here.
+ */
+async function refuseUndelivered(store: CampaignStore, id: string): Promise<void> {
+  const queue = openResultsQueue(store.redis, store.keys);
+  try {
+    const waiting = await undeliveredCount(queue, id);
+    if (waiting === 0) return;
+    await store.redis.hdel(store.keys.campaignMeta(id), 'deleting');
+    throw new DialerError(
+      'DIALER_ERR_CAMPAIGN_STATE',
+      `Campaign "${id}": ${waiting} of its results are still being delivered to the results webhook; delete it once they are delivered (or have failed for good)`,
+      { campaignId: id },
+    );
+  } finally {
+    await queue.close();
+  }
 }
 
 /** UNLINK one key at a time (keys of different slots never share a command on a Cluster); returns how many existed. */

@@ -192,6 +192,7 @@ export {
   openResultsQueue,
   resultJobOptions,
   redeliverFailed,
+  undeliveredCount,
   RESULTS_JOB_NAMES,
   RESULTS_KEEP_COMPLETED,
   RESULTS_KEEP_FAILED,

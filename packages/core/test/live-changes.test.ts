@@ -11,6 +11,7 @@ import {
   deleteCampaign,
   isDialerError,
   newContactRecord,
+  openResultsQueue,
   contactIdFor,
   resolveCampaignSettings,
   suppressedContactRecord,
@@ -417,9 +418,24 @@ describe('deleting a finished campaign', () => {
     expect(err.code).toBe('DIALER_ERR_CAMPAIGN_STATE');
     expect(err.message).toContain('results webhook');
     expect(await ctx.redis.llen(ctx.keys.campaignOutbox(id))).toBe(contacts.length);
-    // What a results deliverer's mover does once the entries are in the delivery queue.
+    // What a results deliverer's mover does: the entries go into the delivery queue, the outbox is trimmed.
     await ctx.redis.del(ctx.keys.campaignOutbox(id));
+    const results = openResultsQueue(ctx.redis, ctx.keys);
+    const job = await results.add(
+      'contact',
+      { campaignId: id },
+      { jobId: `${id}/${contacts[0]}/1/contact`, delay: 60_000 },
+    );
+    await results.add('contact', { campaignId: 'other' }, { jobId: `other-${id}/x/1/contact`, delay: 60_000 });
+    // Not delivered yet: it needs the campaign's webhook settings.
+    const waiting = await errorOf(deleteCampaign({ store, queues }, id));
+    expect(waiting.code).toBe('DIALER_ERR_CAMPAIGN_STATE');
+    expect(waiting.message).toContain('being delivered');
+    expect(await ctx.redis.hget(ctx.keys.campaignMeta(id), 'deleting')).toBeNull();
+    expect(await store.getCampaign(id)).toBeDefined();
+    await job.remove();
     await deleteCampaign({ store, queues }, id);
+    await results.close();
     expect(await keysOf(id)).toEqual([]);
     expect(await ctx.redis.sismember(ctx.keys.resultsCampaigns(), id)).toBe(0);
   });
