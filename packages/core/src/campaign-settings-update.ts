@@ -23,6 +23,7 @@ import type { CampaignState } from './outcomes.js';
 import { applySettingsPatch, parseSettingsPatch, type PatchableSetting } from './settings-patch.js';
 import type { CampaignStore } from './store/campaign-store.js';
 import { attemptJobId } from './store/keys.js';
+import { resultsMetaFields } from './store/results-outbox.js';
 
 /** The workers' campaign cache lives 1 s; the second pass comes after it. */
 const RECHECK_AFTER_MS = 1500;
@@ -81,11 +82,15 @@ export async function updateCampaignSettings(
     const before = JSON.parse(raw) as CampaignSettings;
     const { settings, changed } = applySettingsPatch(before, parsed, deps.config);
     const at = now();
+    const results = resultsMetaFields(settings).results ?? '';
+    // Before the change: the results mover must know the campaign by the time its first end is recorded.
+    if (results) await store.redis.sadd(store.keys.resultsCampaigns(), id);
     const [answer, state] = await store.redis.dialerUpdateSettings(
       store.keys.campaignMeta(id),
       raw,
       JSON.stringify(settings),
       at,
+      results,
     );
     if (answer === 'missing') throw notFound(id);
     if (answer === 'refused')

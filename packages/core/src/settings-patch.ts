@@ -7,7 +7,8 @@
  * left out of `window` or `redial` take the settings file's defaults, `redial` delays REDIAL_DELAY_MS of the
  * process applying the change); keys not given keep their stored value. `null` removes a key: `ratePerSecond`
  * and `maxLiveCalls` (back to the global limits only), `trunk` (the gateway's default carrier), `blackoutDates`
- * (none), `metadata` (`{}`), `window` and `redial` (their defaults).
+ * (none), `metadata` (`{}`), `window` and `redial` (their defaults), `results` (no webhook from then on: deliveries
+ * still queued are dropped by the deliverer).
  */
 import { z } from 'zod';
 import { campaignSettingsInputSchema, resolveCampaignSettings, type CampaignSettings } from './campaign-settings.js';
@@ -24,6 +25,7 @@ export const PATCHABLE_SETTINGS = [
   'trunk',
   'metadata',
   'redial',
+  'results',
 ] as const;
 export type PatchableSetting = (typeof PATCHABLE_SETTINGS)[number];
 
@@ -40,6 +42,8 @@ export const campaignSettingsPatchSchema = z.strictObject({
   trunk: shape.trunk.unwrap().nullable().optional(),
   metadata: shape.metadata.unwrap().nullable().optional(),
   redial: shape.redial.unwrap().nullable().optional(),
+  // The results webhook: added, changed (a new URL or secret applies to deliveries from then on) or removed.
+  results: shape.results.unwrap().nullable().optional(),
 });
 export type CampaignSettingsPatch = z.infer<typeof campaignSettingsPatchSchema>;
 

@@ -133,6 +133,40 @@ describe('changing a running campaign', () => {
     }
   });
 
+  it('adds, changes and removes the results webhook: the ends after each change are recorded as it says', async () => {
+    const { id, contacts } = await seed({}, 3);
+    const end = (i: number) =>
+      store.attempts.end({
+        campaignId: id,
+        contactId: contacts[i]!,
+        attempt: 1,
+        from: 'before-dial',
+        outcome: 'expired',
+        fields: { rs: 'test' },
+      });
+    const outbox = () => ctx.redis.llen(ctx.keys.campaignOutbox(id));
+    await end(0);
+    expect(await outbox()).toBe(0);
+    const url = 'http://127.0.0.1:9/results';
+    const added = await update(id, { results: { url, secret: 'live-secret-0123456789', attempts: true } });
+    expect(added.changed).toEqual(['results']);
+    expect(added.settings.results).toMatchObject({ url, secret: '********', attempts: true });
+    expect(await ctx.redis.hget(ctx.keys.campaignMeta(id), 'results')).toBe('a');
+    expect(await ctx.redis.sismember(ctx.keys.resultsCampaigns(), id)).toBe(1);
+    await end(1);
+    // The attempt's end and the contact's end.
+    expect(await outbox()).toBe(2);
+    expect(
+      (await errorOf(update(id, { results: { url: 'http://example.com/r', secret: 'x'.repeat(20) } }))).message,
+    ).toContain('results.url');
+    const removed = await update(id, { results: null });
+    expect(removed.changed).toEqual(['results']);
+    expect(removed.settings.results).toBeUndefined();
+    expect(await ctx.redis.hget(ctx.keys.campaignMeta(id), 'results')).toBeNull();
+    await end(2);
+    expect(await outbox()).toBe(2);
+  });
+
   it('is atomic: concurrent changes of different keys all land', async () => {
     const { id } = await seed();
     const patches = [

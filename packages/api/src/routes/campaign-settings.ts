@@ -23,7 +23,7 @@ export const campaignSettingsRoute: RouteModule = (app, ctx) => {
         summary: "Change a running campaign's settings",
         description:
           'Takes effect for dial-outs from then on (within a second on every worker). Only `ratePerSecond`, ' +
-          '`maxLiveCalls`, `window`, `blackoutDates`, `caller`, `trunk`, `metadata` and `redial` may change; a key ' +
+          '`maxLiveCalls`, `window`, `blackoutDates`, `caller`, `trunk`, `metadata`, `redial` and `results` may change; a key ' +
           'given replaces its whole value, `null` removes an optional one. Validated like the settings file ' +
           '(DIALER_ERR_SETTINGS names the key). A `window`, `blackoutDates` or `trunk` change answers after about ' +
           '1.5 s: held contacts are judged again once more after every worker has seen the change.',

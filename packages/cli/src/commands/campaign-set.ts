@@ -10,7 +10,7 @@ export function registerCampaignSetCommand(campaign: Command): void {
   campaign
     .command('set')
     .description(
-      "Change a campaign's settings while it runs: ratePerSecond, maxLiveCalls, window, blackoutDates, caller, trunk, metadata, redial (from the next dial-out on)",
+      "Change a campaign's settings while it runs: ratePerSecond, maxLiveCalls, window, blackoutDates, caller, trunk, metadata, redial, results (from the next dial-out on)",
     )
     .argument('<id>', 'campaign id')
     .argument(
