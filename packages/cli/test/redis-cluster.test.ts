@@ -131,9 +131,14 @@ function prepareFiles(): string[] {
   });
 }
 
+/** On failure: each process's warnings and errors (pino level ≥ 40, the last 40) and its last 6 lines. */
 function tails(): string {
   return processes
-    .map((p, i) => `process ${i}:\n${(p.stdout() + p.stderr()).split('\n').slice(-6).join('\n')}`)
+    .map((p, i) => {
+      const lines = (p.stdout() + p.stderr()).split('\n');
+      const warnings = lines.filter((l) => /"level":(4|5|6)\d/.test(l)).slice(-40);
+      return `process ${i}:\n${[...warnings, '…', ...lines.slice(-6)].join('\n')}`;
+    })
     .join('\n');
 }
 
