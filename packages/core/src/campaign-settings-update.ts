@@ -21,6 +21,7 @@ import { DialerError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { CampaignState } from './outcomes.js';
 import { applySettingsPatch, parseSettingsPatch, type PatchableSetting } from './settings-patch.js';
+import { HOLD_REASONS, type HoldReason } from './store/attempts.js';
 import type { CampaignStore } from './store/campaign-store.js';
 import { attemptJobId } from './store/keys.js';
 import { resultsMetaFields } from './store/results-outbox.js';
@@ -30,7 +31,7 @@ const RECHECK_AFTER_MS = 1500;
 /** A job a worker took this long after the change was written was judged under the new settings (the event). */
 const ANNOUNCED_WITHIN_MS = 200;
 /** Hold reasons that come from the calling rules a settings change may move (`cap` does not). */
-const RULE_HOLDS = new Set(['window', 'blackout', 'region-rule']);
+const RULE_HOLDS: ReadonlySet<string> = new Set<HoldReason>(HOLD_REASONS.filter((r) => r !== 'cap'));
 const COMPARE_AND_SET_TRIES = 10;
 const PROMOTE_PAGE = 500;
 
