@@ -7,11 +7,10 @@
  * without spending the attempt. After `begin` the attempt is "dialing": a crash there leaves state `d`,
  * which a re-delivered job turns into `uncertain` instead of dialing again (see docs/design.md (Attempt identity)).
  */
-import type { Job } from 'bullmq';
+import { DelayedError, RateLimitError, WaitingError, type Job } from 'bullmq';
 import {
   dialAdmission,
   dialBotId,
-  CANCELLED_REASON,
   contactLocale,
   contactState,
   createNotifyTokenSigner,
@@ -25,19 +24,15 @@ import {
   type DialJobData,
   type DialoutRequest,
   type NotifyTokenSigner,
-  type Outcome,
 } from '@dialer/core';
 import { Attempt } from './dial-attempt.js';
 import { JobControl } from './job-control.js';
+import { NotPlaced } from './not-placed.js';
 import { checkDialTime, DIAL_GUARD_MS, type DialTimeDecision } from './dial-time.js';
 import { buildDialoutRequest } from './dial-request.js';
-import type { DialoutResult } from './dialout-result.js';
 import { Pacer, MAX_LATE_RETRIES, isLate } from './pacer.js';
-import type { JobResult } from './worker-metrics.js';
 import type { DialContext } from './dial-context.js';
 
-/** The BullMQ transport-retry budget is kept in reserve: past it a job waits this long and tries again. */
-const OUTAGE_RETRY_MS = 60_000;
 /** The attempt's live-call slot: taken (held) and whether a call may exist, which keeps it past the job. */
 interface Slot {
   held: boolean;
@@ -45,19 +40,24 @@ interface Slot {
 }
 
 const PAUSED_BACKOFF_MS = 1000;
-/** A job whose refusal paused its campaign joins the back of the line after this long. */
-const CONFIG_RETRY_MS = 1000;
 const SUPPRESSED_REASON = 'on the do-not-call list at dial time';
 const BUSY_REST_MS = 250;
 
+/** BullMQ's put-back signals (JobControl) and the outage retry, which is logged where it is thrown. */
+function isControlError(err: unknown): boolean {
+  if (err instanceof DelayedError || err instanceof RateLimitError || err instanceof WaitingError) return true;
+  return err instanceof DialerError && err.code === 'DIALER_ERR_SAVG_UNAVAILABLE';
+}
+
 export class DialProcessor {
-  readonly #rate429 = new Map<string, number>();
   private readonly pacer: Pacer;
   private readonly tokens: NotifyTokenSigner;
   private readonly jobs: JobControl;
+  private readonly notPlaced: NotPlaced;
 
   constructor(private readonly ctx: DialContext) {
     this.jobs = new JobControl(ctx);
+    this.notPlaced = new NotPlaced(ctx, this.jobs);
     this.pacer = new Pacer({ ...ctx, admission: ctx.limits });
     const { notify, deploymentId } = ctx.config;
     this.tokens = createNotifyTokenSigner({
@@ -80,6 +80,11 @@ export class DialProcessor {
     metrics.inFlight(1);
     try {
       return await this.run(a);
+    } catch (err) {
+      // BullMQ retries a failed job silently; say why, or a re-delivery found `dialing` later has no cause in the log.
+      if (!isControlError(err))
+        a.log.warn({ error: (err as Error).message }, 'dial job failed: BullMQ tries it again after a back-off');
+      throw err;
     } finally {
       semaphore.release();
       metrics.inFlight(-1);
@@ -98,7 +103,8 @@ export class DialProcessor {
     if (record.n !== a.n || state === 'in-call' || state === 'uncertain' || state === 'ended')
       return this.jobs.done(a, 'noop', `skip:${record.n}:${state}`);
     if (state === 'dialing') return this.redelivered(a);
-    if (meta.state === 'cancelled') return this.endBeforeDial(a, 'cancelled', 'campaign cancelled before the call');
+    if (meta.state === 'cancelled')
+      return this.jobs.endBeforeDial(a, 'cancelled', 'campaign cancelled before the call');
     if (meta.state !== 'running') return this.notRunning(a, meta.state);
     // A re-dial is never early, also when its job runs before its delay (given back by the reconciler,
     // promoted in the board): it waits for the due time the policy set.
@@ -176,7 +182,7 @@ export class DialProcessor {
       // keeps it: it is the same attempt's dial-out.
       const claimedElsewhere = begun.kind === 'uncertain' || begun.kind === 'past';
       if (begun.kind !== 'begun' && !claimedElsewhere) await this.ctx.caps.release(record.p, admission.member);
-      if (begun.kind === 'suppressed') return this.endBeforeDial(a, 'suppressed', SUPPRESSED_REASON);
+      if (begun.kind === 'suppressed') return this.jobs.endBeforeDial(a, 'suppressed', SUPPRESSED_REASON);
       if (begun.kind === 'begun') {
         // `begin` itself was slow (Redis busy): the request has not left, so the attempt can be given back
         // and a fresh instant taken rather than sending late (which would bunch dial-outs).
@@ -198,7 +204,7 @@ export class DialProcessor {
       }
       if (begun.kind === 'not-running') {
         if (begun.state === 'cancelled')
-          return this.endBeforeDial(a, 'cancelled', 'campaign cancelled before the call');
+          return this.jobs.endBeforeDial(a, 'cancelled', 'campaign cancelled before the call');
         return this.notRunning(a, begun.state);
       }
       return this.jobs.done(a, 'noop', begun.kind);
@@ -251,7 +257,7 @@ export class DialProcessor {
     const res = await savg.dialOut(request.botId, request.body, this.ctx.config.savg.apiVersion);
     metrics.dialout(res, (performance.now() - started) / 1000);
     if (res.kind === 'placed') {
-      this.#rate429.delete(a.campaignId);
+      this.notPlaced.placed(a.campaignId);
       const now = Date.now();
       await store.attempts.dialed(a.ref, {
         sid: res.sid,
@@ -270,21 +276,7 @@ export class DialProcessor {
       return this.jobs.done(a, 'uncertain', 'uncertain');
     }
     slot.keep = false;
-    // No call came of it (refused, or certainly never reached SAVG): it does not count against the contact caps.
-    await this.ctx.caps.release(number, member);
-    if (res.kind === 'config' && (await this.refusedAgain(a))) {
-      const detail = `${res.detail} (again after the campaign was resumed, while other dial-outs were accepted: this contact's request is refused)`;
-      return this.reject(a, detail);
-    }
-    if (res.kind === 'rejected') return this.reject(a, res.detail);
-    // Certainly not placed: give the attempt back before deciding how to retry.
-    await store.attempts.settle(a.ref, 'not-placed');
-    // A cancel that came while the request was out skipped this contact (it was dialing): end it here, or
-    // its job, put back below, would be removed by the cancel and the contact left pending. The state is
-    // read after the revert, so either this sees the cancel or the cancel's sweep sees the reverted contact.
-    if ((await store.getState(a.campaignId)) === 'cancelled')
-      return this.endBeforeDial(a, 'cancelled', CANCELLED_REASON);
-    return this.retryLater(a, res);
+    return this.notPlaced.handle(a, res, number, member);
   }
 
   /** A contact cap is full for this number: the job waits until it frees (held by `cap`), no attempt spent. */
@@ -299,79 +291,9 @@ export class DialProcessor {
     return stored ?? contactLocale({ number: record.p, timezone: record.tz });
   }
 
-  /** SAVG refused this contact's request (not the campaign's): the contact ends `rejected` with the reason. */
-  private async reject(a: Attempt, detail: string): Promise<string> {
-    await this.ctx.store.attempts.end({ ...a.ref, from: 'dialing', outcome: 'rejected', fields: { rs: detail } });
-    a.log.info({ detail }, 'dial-out rejected by SAVG: contact ends rejected');
-    return this.jobs.done(a, 'rejected', 'rejected');
-  }
-
-  /**
-   * Whether this attempt's refusal already paused the campaign once, and SAVG has accepted other dial-outs since:
-   * then the refusal is about this contact, not the campaign, and pausing again on every resume would stop the
-   * campaign for one contact's sake.
-   */
-  private async refusedAgain(a: Attempt): Promise<boolean> {
-    const { store } = this.ctx;
-    const meta = await store.getCampaign(a.campaignId);
-    if (!meta || !store.isPausedBy(meta, a.ref)) return false;
-    return (await store.stats(a.campaignId)).placed > (meta.pausedPlaced ?? 0);
-  }
-
-  private async retryLater(
-    a: Attempt,
-    res: Exclude<DialoutResult, { kind: 'placed' | 'uncertain' | 'rejected' }>,
-  ): Promise<string> {
-    if (res.kind === 'rate-limited') {
-      const k = (this.#rate429.get(a.campaignId) ?? 0) + 1;
-      this.#rate429.set(a.campaignId, k);
-      const backoff = res.retryAfterMs ?? Math.min(60_000, 1000 * 2 ** (k - 1)) * (0.8 + 0.4 * this.random());
-      a.log.warn(
-        { backoffMs: Math.round(backoff), retryAfter: res.retryAfterMs !== undefined },
-        'SAVG answered 429: the campaign queue backs off',
-      );
-      return this.jobs.rateLimit(a, backoff, 'rate-limited');
-    }
-    if (res.kind === 'config') return this.pauseForConfig(a, res.detail);
-    const { job } = a;
-    this.ctx.metrics.job('unavailable');
-    a.log.warn(
-      { detail: res.detail, retry: job.attemptsMade + 1 },
-      'SAVG unreachable: retrying with back-off, attempt not spent',
-    );
-    if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
-      // Never let an outage fail the job for good (the contact would be stuck queued): keep waiting.
-      return this.jobs.delayUntil(a, Date.now() + OUTAGE_RETRY_MS, 'SAVG still unreachable');
-    }
-    throw new DialerError('DIALER_ERR_SAVG_UNAVAILABLE', `SAVG unavailable: ${res.detail}`);
-  }
-
-  /** 401/403 and other configuration answers: pause the campaign (with why) instead of failing every contact. */
-  private async pauseForConfig(a: Attempt, reason: string): Promise<string> {
-    const { store, queues, campaigns } = this.ctx;
-    // Only a running campaign is paused (never turn a cancel into a pause, never overwrite an operator's
-    // pause: the state machine refuses both); the queue stops first, then the state says why (so whoever sees
-    // `paused` also sees the queue paused).
-    const state = await store.getState(a.campaignId);
-    if (state === 'running' || state === 'paused') await queues.get(a.campaignId).pause();
-    const change = await store.transition(a.campaignId, 'auto-pause', { reason, pausedBy: a.ref });
-    // A cancel between the two reads: the queue must flow again so the cancel can end the leftover jobs.
-    if (change.state === 'cancelled') await queues.get(a.campaignId).resume();
-    campaigns.invalidate(a.campaignId);
-    a.log.error({ reason }, 'campaign paused: SAVG refused the dial-out configuration');
-    // Back through the delayed set rather than to the head of the line: after a resume the other contacts go
-    // first, so if this refusal was about this contact alone, their dial-outs show it (see refusedAgain).
-    return this.jobs.delayUntil(
-      a,
-      Date.now() + CONFIG_RETRY_MS,
-      'campaign paused by a refusal of this dial-out',
-      'config-paused',
-    );
-  }
-
   /** Outside the campaign's dates or the contact's calling window: expire, or wait unspent for the opening. */
   private async notNow(a: Attempt, when: Exclude<DialTimeDecision, { kind: 'dial' }>): Promise<string> {
-    if (when.kind === 'expire') return this.endBeforeDial(a, 'expired', when.reason);
+    if (when.kind === 'expire') return this.jobs.endBeforeDial(a, 'expired', when.reason);
     // Held back by its calling rules: recorded (only when the reason changes) for `campaign status` and the report.
     if (when.why) await this.ctx.store.attempts.hold(a.ref, when.why);
     // The decision is in calendar time (the injectable clock); BullMQ's delay runs on the real one. The
@@ -379,17 +301,6 @@ export class DialProcessor {
     // never early (early, it would only be delayed again).
     const calendarNow = this.ctx.now();
     return this.jobs.delayUntil(a, Date.now() + (when.untilMs - calendarNow), when.reason);
-  }
-
-  private async endBeforeDial(a: Attempt, outcome: Outcome & JobResult, reason: string): Promise<string> {
-    const { result } = await this.ctx.store.attempts.end({
-      ...a.ref,
-      from: 'before-dial',
-      outcome,
-      fields: { rs: reason },
-    });
-    a.log.info({ outcome, result }, 'contact ended before dialing');
-    return this.jobs.done(a, outcome, `${outcome}:${result}`);
   }
 
   /** Paused (or otherwise not running): the job goes back and the campaign queue rests a second, so a

@@ -4,6 +4,7 @@
  * put-backs throw BullMQ's control errors, which tell its worker loop the job was moved, not failed.
  */
 import { DelayedError, RateLimitError, WaitingError } from 'bullmq';
+import type { Outcome } from '@dialer/core';
 import type { Attempt } from './dial-attempt.js';
 import type { DialContext } from './dial-context.js';
 import type { JobResult } from './worker-metrics.js';
@@ -35,5 +36,17 @@ export class JobControl {
     this.ctx.metrics.job(result);
     if (this.ctx.logger.isLevelEnabled('debug')) a.log.debug({ result: value }, 'job done');
     return value;
+  }
+
+  /** Ends the contact without dialing (expired, suppressed, cancelled): nothing of this attempt was sent. */
+  async endBeforeDial(a: Attempt, outcome: Outcome & JobResult, reason: string): Promise<string> {
+    const { result } = await this.ctx.store.attempts.end({
+      ...a.ref,
+      from: 'before-dial',
+      outcome,
+      fields: { rs: reason },
+    });
+    a.log.info({ outcome, result }, 'contact ended before dialing');
+    return this.done(a, outcome, `${outcome}:${result}`);
   }
 }
