@@ -43,6 +43,12 @@ export interface RowFeed {
   close(): Promise<void>;
 }
 
+/**
+ * The first chunk is small: its contacts reach Redis (and the dialing workers) after a hundred rows rather
+ * than a whole chunk, so a large import starts dialing at once; the chunks after it are full size.
+ */
+const FIRST_CHUNK_SIZE = 100;
+
 /** The first non-blank record is the header; an unreadable one makes the file unusable. */
 async function readHeader(source: CsvSource, file: string): Promise<string[]> {
   for (;;) {
@@ -98,7 +104,8 @@ export class LocalRowFeed implements RowFeed {
     ));
     if (this.ended) return undefined;
     const chunk: PendingContact[] = [];
-    while (chunk.length < this.options.chunkSize) {
+    const size = this.rows === 0 ? Math.min(FIRST_CHUNK_SIZE, this.options.chunkSize) : this.options.chunkSize;
+    while (chunk.length < size) {
       const rec = await this.source.next();
       for (const u of this.source.takeUnreadable()) {
         this.rows++;

@@ -4,7 +4,11 @@
  * `jti`, and a bounded lifetime limits the damage of a leaked token.
  */
 import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
-import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
+
+/** jose is loaded on first use: most processes (an import, the CLI) never sign or verify a SAVG token, and
+ * loading it costs every process start ~75 ms. */
+let jose: Promise<typeof import('jose')> | undefined;
+const loadJose = () => (jose ??= import('jose'));
 
 export interface SavgCredentials {
   clientId: string;
@@ -86,6 +90,7 @@ export class SavgAuthToken {
   async #sign(): Promise<string> {
     const iat = Math.floor(this.#now() / 1000);
     const exp = iat + this.#ttlSeconds;
+    const { SignJWT } = await loadJose();
     const token = await new SignJWT({ appId: this.#clientId })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(this.#subject)
@@ -105,7 +110,7 @@ export interface VerifySavgJwtOptions extends SavgCredentials {
   clockToleranceSeconds?: number;
 }
 
-function toAuthError(error: unknown): SavgAuthError {
+function toAuthError(error: unknown, joseErrors: (typeof import('jose'))['errors']): SavgAuthError {
   if (error instanceof SavgAuthError) return error;
   if (error instanceof joseErrors.JWTExpired) return new SavgAuthError('expired', 'token expired');
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) {
@@ -118,6 +123,7 @@ function toAuthError(error: unknown): SavgAuthError {
 /** Verifies a SAVG JWT the way the gateway would; throws {@link SavgAuthError}. */
 export async function verifySavgJwt(token: string, options: VerifySavgJwtOptions): Promise<SavgJwtClaims> {
   if (!token) throw new SavgAuthError('missing', 'missing auth token');
+  const { jwtVerify, errors } = await loadJose();
   try {
     const { payload } = await jwtVerify(token, secretKey(options.clientSecret), {
       algorithms: ['HS256'],
@@ -127,7 +133,7 @@ export async function verifySavgJwt(token: string, options: VerifySavgJwtOptions
     if (payload['appId'] !== options.clientId) throw new SavgAuthError('app-id', 'appId does not match the client id');
     return pickClaims(payload as Record<string, unknown>, options.clientId);
   } catch (error) {
-    throw toAuthError(error);
+    throw toAuthError(error, errors);
   }
 }
 
