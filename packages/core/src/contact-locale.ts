@@ -7,16 +7,18 @@
  * whole country), and completed from the state or province where the data is coarse (NANP area codes,
  * Australian areas).
  *
- * Pure and synchronous: the data files are read on the first call, and answers are kept per class of number
+ * Pure and synchronous: the zone data file is read on the first call (the NANP area codes' regions come from
+ * a table generated at development time, nanp-regions.ts), and answers are kept per class of number
  * (country, type and the prefix digits that decide), so an import of a million rows costs about one
  * libphonenumber type check per row.
  */
 import ct from 'countries-and-timezones';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { IANAZone } from 'luxon';
-import { AU_AREAS, COUNTRY_REGIONS, REGION_ZONES, regionsOfGeocoderName } from './contact-locale-data.js';
+import { AU_AREAS, COUNTRY_REGIONS, REGION_ZONES } from './contact-locale-data.js';
+import { nanpRegions } from './nanp-regions.js';
 import { fastNumberType, type NumberType } from './phone-fast.js';
-import { geoCarrierResource, zoneEntryOf } from './phone-timezone.js';
+import { zoneEntryOf } from './phone-timezone.js';
 
 export interface ContactLocale {
   /** IANA zones the contact may be in (sorted, deduplicated); empty = unknown. */
@@ -57,7 +59,6 @@ const csvMemo = new WeakMap<ContactLocale, Map<string, ContactLocale>>();
 const zoneValid = new Map<string, boolean>();
 const canonicalZones = new Map<string, string>();
 const countryZoneMemo = new Map<string, string[]>();
-let areaRegions: Map<string, string[]> | undefined;
 
 /**
  * The zones and regions a contact may be in. `number` is as stored (E.164, or a SIP URI); `timezone` is the
@@ -163,32 +164,6 @@ function auArea(national: string): { regions: string[]; zones: string[] } | unde
     if (area) return area;
   }
   return undefined;
-}
-
-/** US states and Canadian provinces of a NANP area code, from libphonenumber's English geocoder data. */
-function nanpRegions(areaCode: string): string[] {
-  if (!areaRegions) {
-    // Keys are national numbers' first 3 to 6 digits. An area code's own entry names its state or province;
-    // where it has none (203, 310, 905, …), the names of its exchanges do.
-    const entries = Object.entries(geoCarrierResource('geocodes/en/1.bson')).filter(
-      (e): e is [string, string] => typeof e[1] === 'string',
-    );
-    const own = new Set(entries.filter(([prefix]) => prefix.length === 3).map(([prefix]) => prefix));
-    const names = new Map<string, Set<string>>();
-    for (const [prefix, name] of entries) {
-      const code = prefix.slice(0, 3);
-      if (prefix.length > 3 && own.has(code)) continue;
-      let set = names.get(code);
-      if (!set) names.set(code, (set = new Set()));
-      set.add(name);
-    }
-    areaRegions = new Map();
-    for (const [code, set] of names) {
-      const regions = [...set].flatMap(regionsOfGeocoderName);
-      areaRegions.set(code, [...new Set(regions)].sort());
-    }
-  }
-  return areaRegions.get(areaCode) ?? [];
 }
 
 function countryZones(country: string): string[] {
