@@ -1,5 +1,9 @@
 #!/usr/bin/env node
-import { buildProgram } from './program.js';
+// `dialer produce` starts its import thread first of all: the thread loads its modules (@dialer/core, BullMQ…
+// ~0.5 s) while this one loads and parses the command line, so a large import's first contacts (and the
+// campaign's first dial-out) come that much sooner. Other commands load nothing here.
+if (process.argv[2] === 'produce') (await import('@dialer/producer')).prestartImportThread();
+const { buildProgram } = await import('./program.js');
 
 buildProgram()
   .parseAsync(process.argv)

@@ -26,7 +26,9 @@ export class CsvSource {
     private readonly path: string,
     delimiter: string,
   ) {
-    this.stream = createReadStream(path, { highWaterMark: 256 * 1024 });
+    // 64 KiB reads: the parser parses a whole read before the first record of it comes out, so a smaller one
+    // brings the first contacts sooner (measured: no slower overall than 256 KiB).
+    this.stream = createReadStream(path, { highWaterMark: 64 * 1024 });
     this.parser = parse({
       delimiter,
       bom: true,

@@ -1,3 +1,4 @@
+import type { FileScan } from './file-scan.js';
 import type { CampaignQueues, DialerConfig, Keys, Logger, RedisClient } from '@dialer/core';
 
 // The package's public constants live here, in a module without runtime imports, so that loading the
@@ -55,6 +56,11 @@ export interface ImportDeps {
   logger?: Logger;
   /** How long to wait for Redis to be reachable before giving up. @defaultValue 10000 */
   connectTimeoutMs?: number;
+  /**
+   * The whole-file check (size, header line), when the caller runs it itself (runImportIsolated does, beside
+   * the import thread's start); read at the same point of the import, before anything is written.
+   */
+  fileScan?: Promise<FileScan>;
 }
 
 /** Counters as the import goes. */

@@ -1,24 +1,39 @@
 // Worker-thread entry of runImportIsolated (isolated-import.ts): one whole import with its own Redis
 // connection, inside a heap of bounded size.
-import { parentPort, workerData } from 'node:worker_threads';
-import { createKeys, createLogger, createRedis, isDialerError, loadConfig, type DialerConfig } from '@dialer/core';
+import { parentPort } from 'node:worker_threads';
+import { DialerError, createKeys, createLogger, createRedis, isDialerError, loadConfig } from '@dialer/core';
 import { runImport } from './run-import.js';
-import type { ImportOptions } from './import-types.js';
-import type { FromImportWorker, ToImportWorker } from './isolated-import.js';
-import { causeMessages } from './thread-error.js';
+import type { FromImportWorker, ImportThreadData, ToImportWorker } from './isolated-import.js';
+import { causeMessages, causeOption } from './thread-error.js';
+import type { FileScan } from './file-scan.js';
 
 const port = parentPort;
 if (!port) throw new Error('import-worker.js runs as a worker thread only');
 
-const data = workerData as { options: ImportOptions; config?: DialerConfig; logLevel?: string; log?: boolean };
-const { options } = data;
 const abort = new AbortController();
 const post = (message: FromImportWorker) => port.postMessage(message);
+// The whole-file check comes from the calling thread (see runImportIsolated).
+let scanned!: { resolve: (scan: FileScan) => void; reject: (err: Error) => void };
+const fileScan = new Promise<FileScan>((resolve, reject) => (scanned = { resolve, reject }));
+fileScan.catch(() => undefined); // read by runImport; a failure before it reads it must not go unhandled
+// The import's options come in a message: the thread may be started before they are known (prestartImportThread).
+let started!: (data: ImportThreadData) => void;
+const threadData = new Promise<ImportThreadData>((resolve) => (started = resolve));
 port.on('message', (message: ToImportWorker) => {
-  if (message.t === 'abort') abort.abort();
+  if (message.t === 'start') started(message.data);
+  else if (message.t === 'abort') abort.abort();
+  else if (message.t === 'scan') scanned.resolve(message.scan);
+  else if (message.t === 'scan-failed') {
+    const { code, message: text, details, causes } = message.failure;
+    scanned.reject(
+      code ? new DialerError(code, text, details, causeOption(causes)) : new Error(text, causeOption(causes)),
+    );
+  }
 });
 
 async function main(): Promise<void> {
+  const data = await threadData;
+  const { options } = data;
   const config = data.config ?? loadConfig(process.env, 'producer');
   const logLevel = data.logLevel ?? (data.log ? config.logLevel : undefined);
   const redis = createRedis(config.redisUrl, 'blocking', 'dialer-produce');
@@ -27,7 +42,7 @@ async function main(): Promise<void> {
   try {
     const summary = await runImport(
       { ...options, signal: abort.signal, onProgress: (p) => post({ t: 'progress', progress: p }) },
-      { redis, keys: createKeys(config.keyPrefix), config, logger },
+      { redis, keys: createKeys(config.keyPrefix), config, logger, fileScan },
     );
     post({ t: 'done', summary });
   } finally {

@@ -3,9 +3,31 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DialerConfig, ErrorCode } from '@dialer/core';
 import type { ImportDeps, ImportOptions, ImportProgress, ImportSummary } from './import-types.js';
-import { causeOption } from './thread-error.js';
+import { scanFile, type FileScan } from './file-scan.js';
+import { causeMessages, causeOption } from './thread-error.js';
 
-export type ToImportWorker = { t: 'abort' };
+/** A failure as it crosses the thread boundary (the error itself need not be cloneable). */
+export interface ThreadFailure {
+  code?: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+  causes?: string[];
+}
+
+/** What the import thread is given to start: its options and environment (see runImportIsolated). */
+export interface ImportThreadData {
+  options: Omit<ImportOptions, 'signal' | 'onProgress'>;
+  config?: DialerConfig;
+  logLevel?: string;
+  log?: boolean;
+}
+
+export type ToImportWorker =
+  | { t: 'start'; data: ImportThreadData }
+  | { t: 'abort' }
+  /** The whole-file check, run by the calling thread while the import thread starts. */
+  | { t: 'scan'; scan: FileScan }
+  | { t: 'scan-failed'; failure: ThreadFailure };
 export type FromImportWorker =
   | { t: 'progress'; progress: ImportProgress }
   | { t: 'done'; summary: ImportSummary }
@@ -51,20 +73,60 @@ export async function runImport(options: ImportOptions, deps: ImportDeps): Promi
   return imported.runImport(options, deps);
 }
 
+function importThreadAvailable(): boolean {
+  return import.meta.url.endsWith('.js') && existsSync(fileURLToPath(WORKER_URL));
+}
+
+function startImportThread(): Worker {
+  return new Worker(WORKER_URL, {
+    resourceLimits: IMPORT_HEAP_LIMITS,
+    // No inherited node flags: `--input-type`, `-e` or `--import` hooks of the parent make no sense in a worker.
+    execArgv: [],
+  });
+}
+
+let prestarted: Worker | undefined;
+
+/**
+ * Starts the import thread before its options are known: it loads its modules (@dialer/core, BullMQ… ~0.5 s)
+ * while the caller still loads and parses its command line, and runImportIsolated hands it the import then.
+ * Unused, it keeps nothing alive (unref) and ends with the process.
+ */
+export function prestartImportThread(): void {
+  if (prestarted || !importThreadAvailable()) return;
+  prestarted = startImportThread();
+  prestarted.unref();
+  // An unused thread's failure (it never got its options) is not an import's failure.
+  prestarted.on('error', () => undefined);
+}
+
+function takePrestarted(): Worker | undefined {
+  const worker = prestarted;
+  prestarted = undefined;
+  return worker;
+}
+
 /**
  * Runs `runImport` in a worker thread of bounded heap with a Redis connection of its own (what the CLI
  * uses: memory stays flat whatever the file size). `signal` and `onProgress` work across the thread
  * boundary. Falls back to the calling thread when the compiled worker script is not there (tests).
  */
 export async function runImportIsolated(options: ImportOptions, env: IsolatedImportEnv): Promise<ImportSummary> {
-  if (!(import.meta.url.endsWith('.js') && existsSync(fileURLToPath(WORKER_URL)))) return runInThread(options, env);
+  if (!importThreadAvailable()) return runInThread(options, env);
   const { signal, onProgress, ...plain } = options;
-  const worker = new Worker(WORKER_URL, {
-    workerData: { options: plain, config: env.config, logLevel: env.logLevel, log: env.log },
-    resourceLimits: IMPORT_HEAP_LIMITS,
-    // No inherited node flags: `--input-type`, `-e` or `--import` hooks of the parent make no sense in a worker.
-    execArgv: [],
-  });
+  const worker = takePrestarted() ?? startImportThread();
+  worker.ref();
+  worker.postMessage({
+    t: 'start',
+    data: { options: plain, config: env.config, logLevel: env.logLevel, log: env.log },
+  } satisfies ToImportWorker);
+  // The whole-file check runs here while the import thread loads its modules (~0.5 s of a second's start):
+  // the import waits for its answer at the same point as before, before anything is written, and its first
+  // contacts (with the campaign's first dial-out) come that much sooner.
+  void scanFile(plain.file).then(
+    (scan) => worker.postMessage({ t: 'scan', scan } satisfies ToImportWorker),
+    (err: unknown) => worker.postMessage({ t: 'scan-failed', failure: threadFailure(err) } satisfies ToImportWorker),
+  );
   const onAbort = () => worker.postMessage({ t: 'abort' } satisfies ToImportWorker);
   signal?.addEventListener('abort', onAbort, { once: true });
   let outcome: Exclude<FromImportWorker, { t: 'progress' }>;
@@ -114,4 +176,15 @@ async function runInThread(options: ImportOptions, env: IsolatedImportEnv): Prom
     if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
     else redis.disconnect();
   }
+}
+
+/** An error as it crosses the thread boundary: its code (a DialerError's), message, details and causes. */
+function threadFailure(err: unknown): ThreadFailure {
+  const { code, details } = err as { code?: unknown; details?: Record<string, unknown> };
+  return {
+    code: typeof code === 'string' && code.startsWith('DIALER_ERR_') ? (code as ErrorCode) : undefined,
+    message: err instanceof Error ? err.message : String(err),
+    details,
+    causes: causeMessages(err),
+  };
 }

@@ -66,7 +66,7 @@ export async function runImport(options: ImportOptions, deps: ImportDeps): Promi
   const defaultCountry = checkCountry(options.defaultCountry);
   const explicitDelimiter = options.delimiter !== undefined ? parseDelimiterOption(options.delimiter) : undefined;
   const settingsPlan = await planSettings(options.settingsFile, options.settings, deps.config, options.rulesFile);
-  const scan = await scanFile(options.file);
+  const scan = await (deps.fileScan ?? scanFile(options.file));
   if (scan.headerLine === undefined) {
     throw new DialerError('DIALER_ERR_CSV', `${options.file} has no header row (the file is empty)`, {
       file: options.file,
@@ -139,6 +139,7 @@ async function importRows(
     bytesRead = c.bytesRead;
   };
   let aborted = false;
+  let first = true;
   try {
     for (;;) {
       if (options.signal?.aborted) {
@@ -153,6 +154,12 @@ async function importRows(
         await work();
         report();
       });
+      // The first chunk goes all the way to Redis before more rows are parsed: parsing holds this thread, and
+      // with it the replies the first contacts wait for (and the campaign's first dial-out with them).
+      if (first) {
+        first = false;
+        await inFlight.drain();
+      }
     }
     await inFlight.drain();
   } finally {
