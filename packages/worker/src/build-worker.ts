@@ -84,6 +84,10 @@ function requireWorkerSettings(config: DialerConfig, baseUrl: string | undefined
  * BullMQ keeps its connection as it expects it.
  */
 function withAutoPipelining(client: RedisClient): RedisClient {
+  // Not on Redis Cluster: there ioredis groups a tick's commands by the nodes serving their slots, and when the
+  // slot map changes meanwhile (a new or resharding cluster) the whole group fails ("All keys in the pipeline
+  // should belong to the same slots allocation group"); a dial job failing after its claim is left uncertain.
+  if (client.isCluster) return client;
   (client.options as { enableAutoPipelining?: boolean }).enableAutoPipelining = true;
   return client;
 }
