@@ -1,5 +1,4 @@
 import { isUtf8 } from 'node:buffer';
-import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { DialerError } from '@dialer/core';
 
@@ -42,10 +41,13 @@ function countNewlines(buf: Uint8Array): number {
 
 /** Lines before byte `end` of the file (read again: only an error message needs it). */
 async function linesBefore(path: string, end: number): Promise<number> {
-  if (end <= 0) return 0;
   let n = 0;
-  for await (const chunk of createReadStream(path, { end: end - 1, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>)
-    n += countNewlines(chunk);
+  let offset = 0;
+  for await (const piece of pieces(path)) {
+    if (offset >= end) break;
+    n += countNewlines(piece.subarray(0, end - offset));
+    offset += piece.length;
+  }
   return n;
 }
 

@@ -1,10 +1,10 @@
 // Worker-thread entry of runImportIsolated (isolated-import.ts): one whole import with its own Redis
 // connection, inside a heap of bounded size.
 import { parentPort } from 'node:worker_threads';
-import { DialerError, createKeys, createLogger, createRedis, isDialerError, loadConfig } from '@dialer/core';
+import { DialerError, createKeys, createLogger, createRedis, loadConfig } from '@dialer/core';
 import { runImport } from './run-import.js';
 import type { FromImportWorker, ImportThreadData, ToImportWorker } from './isolated-import.js';
-import { causeMessages, causeOption } from './thread-error.js';
+import { rebuildFailure, threadFailure } from './thread-error.js';
 import type { FileScan } from './file-scan.js';
 
 const port = parentPort;
@@ -23,12 +23,7 @@ port.on('message', (message: ToImportWorker) => {
   if (message.t === 'start') started(message.data);
   else if (message.t === 'abort') abort.abort();
   else if (message.t === 'scan') scanned.resolve(message.scan);
-  else if (message.t === 'scan-failed') {
-    const { code, message: text, details, causes } = message.failure;
-    scanned.reject(
-      code ? new DialerError(code, text, details, causeOption(causes)) : new Error(text, causeOption(causes)),
-    );
-  }
+  else if (message.t === 'scan-failed') scanned.reject(rebuildFailure(message.failure, DialerError));
 });
 
 async function main(): Promise<void> {
@@ -53,13 +48,6 @@ async function main(): Promise<void> {
 
 main()
   .catch((err: unknown) => {
-    post({
-      t: 'error',
-      code: isDialerError(err) ? err.code : undefined,
-      message: err instanceof Error ? err.message : String(err),
-      stack: err instanceof Error ? err.stack : undefined,
-      details: isDialerError(err) ? err.details : undefined,
-      causes: causeMessages(err),
-    });
+    post({ t: 'error', ...threadFailure(err), stack: err instanceof Error ? err.stack : undefined });
   })
   .finally(() => port.close());

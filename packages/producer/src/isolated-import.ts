@@ -1,18 +1,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { DialerConfig, ErrorCode } from '@dialer/core';
+import type { DialerConfig } from '@dialer/core';
 import type { ImportDeps, ImportOptions, ImportProgress, ImportSummary } from './import-types.js';
 import { scanFile, type FileScan } from './file-scan.js';
-import { causeMessages, causeOption } from './thread-error.js';
-
-/** A failure as it crosses the thread boundary (the error itself need not be cloneable). */
-export interface ThreadFailure {
-  code?: ErrorCode;
-  message: string;
-  details?: Record<string, unknown>;
-  causes?: string[];
-}
+import { rebuildFailure, threadFailure, type ThreadFailure } from './thread-error.js';
 
 /** What the import thread is given to start: its options and environment (see runImportIsolated). */
 export interface ImportThreadData {
@@ -31,14 +23,7 @@ export type ToImportWorker =
 export type FromImportWorker =
   | { t: 'progress'; progress: ImportProgress }
   | { t: 'done'; summary: ImportSummary }
-  | {
-      t: 'error';
-      code?: ErrorCode;
-      message: string;
-      stack?: string;
-      details?: Record<string, unknown>;
-      causes?: string[];
-    };
+  | ({ t: 'error'; stack?: string } & ThreadFailure);
 
 const WORKER_URL = new URL('./import-worker.js', import.meta.url);
 
@@ -153,13 +138,9 @@ export async function runImportIsolated(options: ImportOptions, env: IsolatedImp
     await worker.terminate();
   }
   if (outcome.t === 'done') return outcome.summary;
-  if (outcome.code) {
-    // Only now, on a coded failure, does this thread load @dialer/core (for the one error type callers check).
-    const { DialerError } = await import('@dialer/core');
-    throw new DialerError(outcome.code, outcome.message, outcome.details, causeOption(outcome.causes));
-  }
-  const err = new Error(outcome.message, causeOption(outcome.causes));
-  if (outcome.stack) err.stack = outcome.stack;
+  // Only on a coded failure does this thread load @dialer/core (for the one error type callers check).
+  const err = rebuildFailure(outcome, outcome.code ? (await import('@dialer/core')).DialerError : undefined);
+  if (!outcome.code && outcome.stack) err.stack = outcome.stack;
   throw err;
 }
 
@@ -176,15 +157,4 @@ async function runInThread(options: ImportOptions, env: IsolatedImportEnv): Prom
     if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
     else redis.disconnect();
   }
-}
-
-/** An error as it crosses the thread boundary: its code (a DialerError's), message, details and causes. */
-function threadFailure(err: unknown): ThreadFailure {
-  const { code, details } = err as { code?: unknown; details?: Record<string, unknown> };
-  return {
-    code: typeof code === 'string' && code.startsWith('DIALER_ERR_') ? (code as ErrorCode) : undefined,
-    message: err instanceof Error ? err.message : String(err),
-    details,
-    causes: causeMessages(err),
-  };
 }

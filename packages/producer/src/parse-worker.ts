@@ -1,10 +1,9 @@
 // Worker-thread entry: runs the CSV side of an import (read, parse, normalize, reject) next to the thread
 // that talks to Redis, so the two use two cores. Protocol in worker-row-feed.ts.
 import { parentPort, workerData } from 'node:worker_threads';
-import { isDialerError } from '@dialer/core';
 import { LocalRowFeed, type FeedOptions } from './row-feed.js';
 import type { FromWorker, ToWorker } from './worker-row-feed.js';
-import { causeMessages } from './thread-error.js';
+import { threadFailure } from './thread-error.js';
 
 const port = parentPort;
 if (!port) throw new Error('parse-worker.js runs as a worker thread only');
@@ -39,12 +38,6 @@ async function main(): Promise<void> {
 main()
   .catch(async (err: unknown) => {
     await feed.close().catch(() => undefined);
-    post({
-      t: 'error',
-      code: isDialerError(err) ? err.code : undefined,
-      message: err instanceof Error ? err.message : String(err),
-      details: isDialerError(err) ? err.details : undefined,
-      causes: causeMessages(err),
-    });
+    post({ t: 'error', ...threadFailure(err) });
   })
   .finally(() => port.close());

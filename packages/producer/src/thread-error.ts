@@ -4,6 +4,39 @@
  * Errors, so the error it throws carries the chain like one thrown in its own thread.
  */
 
+import type { DialerError, ErrorCode } from '@dialer/core';
+
+/** A failure as it crosses a thread boundary: a DialerError's code and details, the message, the causes. */
+export interface ThreadFailure {
+  code?: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+  causes?: string[];
+}
+
+/** `err` as a {@link ThreadFailure} (duck-typed: this module must not load @dialer/core, see isolated-import.ts). */
+export function threadFailure(err: unknown): ThreadFailure {
+  const { code, details } = err as { code?: unknown; details?: Record<string, unknown> };
+  const coded = typeof code === 'string' && code.startsWith('DIALER_ERR_');
+  return {
+    code: coded ? (code as ErrorCode) : undefined,
+    message: err instanceof Error ? err.message : String(err),
+    details: coded ? details : undefined,
+    causes: causeMessages(err),
+  };
+}
+
+/**
+ * The error a {@link ThreadFailure} stands for, rebuilt on this side. `DialerErrorClass` is core's, passed by a
+ * caller that has it loaded (needed only for a coded failure).
+ */
+export function rebuildFailure(failure: ThreadFailure, DialerErrorClass?: typeof DialerError): Error {
+  const cause = causeOption(failure.causes);
+  return failure.code && DialerErrorClass
+    ? new DialerErrorClass(failure.code, failure.message, failure.details, cause)
+    : new Error(failure.message, cause);
+}
+
 /** A chain is a few errors deep; this only stops a cycle or a runaway one. */
 const MAX_CAUSES = 8;
 

@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { DialerError, type ContactIdScheme, type ErrorCode } from '@dialer/core';
+import { DialerError, type ContactIdScheme } from '@dialer/core';
 import type { ColumnMap } from './columns.js';
 import type { PendingContact } from './contact-sinks.js';
 import type { FeedCounts, FeedOptions, RowFeed } from './row-feed.js';
-import { causeOption } from './thread-error.js';
+import { rebuildFailure, type ThreadFailure } from './thread-error.js';
 
 export type ToWorker =
   { t: 'ids'; scheme: ContactIdScheme; takesUnknownZones: boolean } | { t: 'credit'; n: number } | { t: 'close' };
@@ -14,7 +14,7 @@ export type FromWorker =
   | { t: 'open'; columns: ColumnMap }
   | { t: 'chunk'; contacts: PendingContact[]; counts: FeedCounts }
   | { t: 'end'; counts: FeedCounts; rejectsFile?: string }
-  | { t: 'error'; code?: ErrorCode; message: string; details?: Record<string, unknown>; causes?: string[] };
+  | ({ t: 'error' } & ThreadFailure);
 type Received = FromWorker | { t: 'exit'; code: number };
 
 const WORKER_URL = new URL('./parse-worker.js', import.meta.url);
@@ -68,12 +68,7 @@ export class WorkerRowFeed implements RowFeed {
 
   private fail(message: Received): never {
     this.finished = true;
-    if (message.t === 'error') {
-      const cause = causeOption(message.causes);
-      throw message.code
-        ? new DialerError(message.code, message.message, message.details, cause)
-        : new Error(message.message, cause);
-    }
+    if (message.t === 'error') throw rebuildFailure(message, DialerError);
     throw new Error(
       `CSV parser thread stopped unexpectedly (${message.t === 'exit' ? `exit code ${message.code}` : message.t})`,
     );
