@@ -112,6 +112,7 @@ export {
   type EndResult,
 } from './store/attempts.js';
 export { Limits, type LiveScope, type LiveLimits, type Admission, type AdmissionRequest } from './store/limits.js';
+export { AdmitClaim, type AdmissionClaim, type ClaimRequest } from './store/admit-claim.js';
 export {
   GlobalLimitsStore,
   MAX_GLOBAL_RATE,

@@ -1,4 +1,5 @@
 import type {
+  AdmitClaim,
   CampaignQueues,
   CampaignStore,
   ContactCaps,
@@ -24,6 +25,8 @@ export interface DialContext {
   keys: Keys;
   store: CampaignStore;
   limits: Limits;
+  /** Admission and claim in one round trip, for a dial-out that may leave at once (one Redis only, not a Cluster). */
+  admitClaim?: AdmitClaim;
   /** CONTACT_CAP across every campaign (disabled when no cap is set). */
   caps: ContactCaps;
   /** The contacts' locale profiles (candidate zones and regions), cached. */

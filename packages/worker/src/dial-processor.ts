@@ -17,6 +17,8 @@ import {
   maskPhone,
   DialerError,
   type AdmissionRequest,
+  type BeginOptions,
+  type ClaimRequest,
   type DialLocale,
   type CampaignMeta,
   type CampaignSettings,
@@ -42,6 +44,8 @@ interface Slot {
 const PAUSED_BACKOFF_MS = 1000;
 const SUPPRESSED_REASON = 'on the do-not-call list at dial time';
 const BUSY_REST_MS = 250;
+/** How long after a dial-time check the admission may still claim in its own step (well inside DIAL_GUARD_MS). */
+const CLAIM_AFTER_CHECK_MS = 250;
 
 /** BullMQ's put-back signals (JobControl) and the outage retry, which is logged where it is thrown. */
 function isControlError(err: unknown): boolean {
@@ -155,8 +159,11 @@ export class DialProcessor {
     // instant and the request leaving.
     const request = this.prepare(a, settings, record);
     let late = 0;
+    // When the dial-time rules were last checked (run() did, just before this).
+    let checkedAt = Date.now();
     for (;;) {
-      const paced = await this.pacer.pace(admission, () => (slot.held = true), late);
+      const claim = this.claimWith(a, record, checkedAt);
+      const paced = await this.pacer.pace(admission, () => (slot.held = true), late, claim);
       if (paced.kind === 'shutdown') return this.jobs.backToWait(a, 'shutdown');
       // A live-call cap is full: the whole campaign queue rests briefly instead of cycling its jobs.
       if (paced.kind === 'full') return this.jobs.rateLimit(a, 200 + Math.round(this.random() * 200), 'live-cap');
@@ -164,20 +171,20 @@ export class DialProcessor {
       // instants handed out cover the next second, and waking for every freed 1/rate slot would only cycle
       // jobs through the workers) and this job goes back unspent, holding no permit or slot meanwhile.
       if (paced.kind === 'busy') return this.jobs.rateLimit(a, Math.max(paced.retryInMs, BUSY_REST_MS), 'paced');
-      // Pacing may have waited a second or more: the window (or the campaign) may have closed meanwhile.
-      const when = checkDialTime(record, settings, this.ctx.now(), DIAL_GUARD_MS, a.locale);
-      if (when.kind !== 'dial') return this.notNow(a, when);
-      // The contact caps (CONTACT_CAP) count this dial-out before the claim, in their own atomic step: a number
-      // dialed often enough lately, by any campaign, waits until a cap allows (never failed, no attempt spent).
-      const capped = await this.ctx.caps.reserve(record.p, admission.member);
-      if (!capped.ok) return this.heldByCap(a, capped.until);
-      // So may the number have been put on a do-not-call list: `begin` checks the lists with the claim (the
-      // slot is given back on the way out, no attempt spent), so a number listed before the claim is never dialed.
-      const begun = await this.ctx.store.attempts.begin(a.ref, {
-        deadline: this.beginDeadline(),
-        claim: a.claim,
-        number: record.p,
-      });
+      let begun = paced.begun;
+      if (!begun) {
+        // Pacing may have waited a second or more: the window (or the campaign) may have closed meanwhile.
+        const when = checkDialTime(record, settings, this.ctx.now(), DIAL_GUARD_MS, a.locale);
+        if (when.kind !== 'dial') return this.notNow(a, when);
+        checkedAt = Date.now();
+        // The contact caps (CONTACT_CAP) count this dial-out before the claim, in their own atomic step: a number
+        // dialed often enough lately, by any campaign, waits until a cap allows (never failed, no attempt spent).
+        const capped = await this.ctx.caps.reserve(record.p, admission.member);
+        if (!capped.ok) return this.heldByCap(a, capped.until);
+        // So may the number have been put on a do-not-call list: `begin` checks the lists with the claim (the
+        // slot is given back on the way out, no attempt spent), so a number listed before the claim is never dialed.
+        begun = await this.ctx.store.attempts.begin(a.ref, this.claimOptions(a, record));
+      }
       // A claim that did not happen takes its count back; one another delivery holds (uncertain, in a call)
       // keeps it: it is the same attempt's dial-out.
       const claimedElsewhere = begun.kind === 'uncertain' || begun.kind === 'past';
@@ -209,6 +216,20 @@ export class DialProcessor {
       }
       return this.jobs.done(a, 'noop', begun.kind);
     }
+  }
+
+  /**
+   * The claim the admission may make in its own step when the instant is now, sparing a round trip: only when
+   * nothing has to run between the two, i.e. the dial-time rules were checked moments ago (their guard,
+   * DIAL_GUARD_MS, covers that moment) and no contact cap has to count the dial-out before its claim.
+   */
+  private claimWith(a: Attempt, record: ContactRecord, checkedAt: number): ClaimRequest | undefined {
+    if (this.ctx.caps.enabled || Date.now() - checkedAt > CLAIM_AFTER_CHECK_MS) return undefined;
+    return { ref: a.ref, opts: this.claimOptions(a, record) };
+  }
+
+  private claimOptions(a: Attempt, record: ContactRecord): BeginOptions {
+    return { deadline: this.beginDeadline(), claim: a.claim, number: record.p };
   }
 
   /**

@@ -5,13 +5,16 @@
  * after it (a stalled event loop, a slow Redis): a late dial-out would bunch with the ones reserved after
  * it and overshoot the rate in that second, so it takes a new instant (keeping its slot).
  */
-import type { AdmissionRequest, Limits } from '@dialer/core';
+import type { AdmissionClaim, AdmissionRequest, AdmitClaim, BeginOutcome, ClaimRequest, Limits } from '@dialer/core';
 import type { DialContext } from './dial-context.js';
 import { sleep } from './semaphore.js';
 
 export type PaceResult =
-  /** Slot held, instant reached. `late`: instants given up so far (carried over by the caller's checks). */
-  | { kind: 'go'; instant: number; late: number }
+  /**
+   * Slot held, instant reached. `late`: instants given up so far (carried over by the caller's checks).
+   * `begun`: the instant was now and the attempt was claimed in the admission's own step (see AdmitClaim).
+   */
+  | { kind: 'go'; instant: number; late: number; begun?: BeginOutcome }
   | { kind: 'shutdown' }
   /** A live-call cap is full (1 global, 2 campaign, 3 trunk). */
   | { kind: 'full'; scope: number }
@@ -29,22 +32,32 @@ export const LATE_AFTER_MS = 50;
 export const MAX_LATE_RETRIES = 3;
 
 export class Pacer {
-  constructor(private readonly ctx: Pick<DialContext, 'signal' | 'metrics'> & { admission: Pick<Limits, 'admit'> }) {}
+  constructor(
+    private readonly ctx: Pick<DialContext, 'signal' | 'metrics'> & {
+      admission: Pick<Limits, 'admit'>;
+      admitClaim?: Pick<AdmitClaim, 'admit'> | undefined;
+    },
+  ) {}
 
   /**
    * Takes the slot and waits for this dial-out's instant. `onHeld` is called as soon as the slot is held
-   * (so the caller gives it back on every later exit); `late` counts instants already given up.
+   * (so the caller gives it back on every later exit); `late` counts instants already given up. With `claim`
+   * (and one Redis), an admission whose instant is now claims the attempt in the same step.
    */
-  async pace(req: AdmissionRequest, onHeld: () => void, late = 0): Promise<PaceResult> {
-    const { admission, signal, metrics } = this.ctx;
+  async pace(req: AdmissionRequest, onHeld: () => void, late = 0, claim?: ClaimRequest): Promise<PaceResult> {
+    const { signal, metrics } = this.ctx;
     const started = Date.now();
     for (;;) {
       if (signal.aborted) return { kind: 'shutdown' };
-      const adm = await admission.admit(req);
+      const adm = await this.admit(req, claim);
       if (adm.kind === 'full') return adm;
       if (adm.kind === 'busy') return adm;
       onHeld();
       const instant = Date.now() + adm.waitMs;
+      if (adm.begun) {
+        metrics.pacingWait(Date.now() - started);
+        return { kind: 'go', instant, late, begun: adm.begun };
+      }
       if (!(await sleep(adm.waitMs, signal))) return { kind: 'shutdown' };
       if (isLate(instant) && late++ < MAX_LATE_RETRIES) {
         metrics.pacingLate();
@@ -53,6 +66,11 @@ export class Pacer {
       metrics.pacingWait(Date.now() - started);
       return { kind: 'go', instant, late };
     }
+  }
+
+  private admit(req: AdmissionRequest, claim: ClaimRequest | undefined): Promise<AdmissionClaim> {
+    const { admission, admitClaim } = this.ctx;
+    return claim && admitClaim ? admitClaim.admit(req, claim) : admission.admit(req);
   }
 }
 

@@ -85,6 +85,18 @@ function parse(raw: string): ContactRecord | undefined {
   return raw ? (JSON.parse(raw) as ContactRecord) : undefined;
 }
 
+/** lua/begin.lua's answer, typed. */
+export function claimOutcome(answer: string, raw: string): BeginOutcome {
+  const record = parse(raw);
+  if (!record) return { kind: 'missing' };
+  if (answer === 'begin') return { kind: 'begun', record };
+  if (answer === 'uncertain') return { kind: 'uncertain', record };
+  if (answer === 'suppressed') return { kind: 'suppressed', record };
+  if (answer === 'stale') return { kind: 'stale', record };
+  if (answer.startsWith('state:')) return { kind: 'not-running', state: answer.slice(6) as CampaignState | 'missing' };
+  return { kind: 'past', state: contactState(record), record };
+}
+
 /** The atomic transitions of attempts; held by {@link CampaignStore} as `store.attempts`. */
 export class AttemptStore {
   /**
@@ -110,29 +122,33 @@ export class AttemptStore {
       const record = raw ? parse(raw) : undefined;
       return record ? { kind: 'suppressed', record } : { kind: 'missing' };
     }
-    const [answer, raw] = await this.redis.dialerBegin(
-      k.campaignContacts(id),
-      k.campaignMeta(id),
-      k.campaignStats(id),
-      k.campaignDeadlines(id),
-      k.campaignSuppress(id),
-      this.globalListInClaim ? k.globalSuppress() : k.campaignSuppress(id),
-      ref.contactId,
-      ref.attempt,
-      opts.now ?? Date.now(),
-      opts.deadline,
-      deadlineMember(ref.contactId, ref.attempt),
-      opts.claim ?? randomUUID(),
-    );
-    const record = parse(raw);
-    if (!record) return { kind: 'missing' };
-    if (answer === 'begin') return { kind: 'begun', record };
-    if (answer === 'uncertain') return { kind: 'uncertain', record };
-    if (answer === 'suppressed') return { kind: 'suppressed', record };
-    if (answer === 'stale') return { kind: 'stale', record };
-    if (answer.startsWith('state:'))
-      return { kind: 'not-running', state: answer.slice(6) as CampaignState | 'missing' };
-    return { kind: 'past', state: contactState(record), record };
+    const { keys, args } = this.claimCommand(ref, opts);
+    const [answer, raw] = await this.redis.dialerBegin(...keys, ...args);
+    return claimOutcome(answer, raw);
+  }
+
+  /** The keys and arguments of lua/begin.lua for this claim (also the second part of lua/admit-claim.lua's). */
+  claimCommand(ref: AttemptRef, opts: BeginOptions): { keys: string[]; args: (string | number)[] } {
+    const k = this.keys;
+    const id = ref.campaignId;
+    return {
+      keys: [
+        k.campaignContacts(id),
+        k.campaignMeta(id),
+        k.campaignStats(id),
+        k.campaignDeadlines(id),
+        k.campaignSuppress(id),
+        this.globalListInClaim ? k.globalSuppress() : k.campaignSuppress(id),
+      ],
+      args: [
+        ref.contactId,
+        ref.attempt,
+        opts.now ?? Date.now(),
+        opts.deadline,
+        deadlineMember(ref.contactId, ref.attempt),
+        opts.claim ?? randomUUID(),
+      ],
+    };
   }
 
   private async globallySuppressed(ref: AttemptRef, number: string | undefined): Promise<boolean> {

@@ -47,6 +47,51 @@ function cap(n: number | undefined): number {
   return n === undefined || !Number.isFinite(n) ? 1e12 : n;
 }
 
+/** The keys and arguments of lua/admit.lua for one admission (also the first part of lua/admit-claim.lua's). */
+export function admissionCommand(
+  k: Keys,
+  req: AdmissionRequest,
+  now: number,
+): { keys: string[]; args: (string | number)[] } {
+  const liveKeys = [k.liveGlobal(), k.liveCampaign(req.scope.campaignId)];
+  const caps = [cap(req.limits.global), cap(req.limits.campaign)];
+  if (req.scope.trunk) {
+    liveKeys.push(k.liveTrunk(req.scope.trunk));
+    caps.push(cap(req.limits.trunk));
+  }
+  const rateKeys = [k.rateGlobal()];
+  const intervals = [1000 / req.globalRate];
+  if (req.campaignRate !== undefined) {
+    rateKeys.push(k.rateCampaign(req.scope.campaignId));
+    intervals.push(1000 / req.campaignRate);
+  }
+  if (req.botQuota && req.botQuota.intervalMs > 0) {
+    rateKeys.push(k.rateBot(req.botQuota.botId));
+    intervals.push(req.botQuota.intervalMs);
+  }
+  return {
+    // Last: the global limits set at run time, which the script prefers to globalRate and limits.global.
+    keys: [...liveKeys, ...rateKeys, k.globalLimits()],
+    args: [
+      liveKeys.length,
+      rateKeys.length,
+      now,
+      req.member,
+      now + req.leaseMs,
+      req.maxAheadMs ?? 1000,
+      ...caps,
+      ...intervals,
+    ],
+  };
+}
+
+/** lua/admit.lua's answer, typed. */
+export function admissionAnswer(code: number, value: string): Admission {
+  if (code === 1) return { kind: 'admitted', waitMs: Number(value) };
+  if (code === 2) return { kind: 'full', scope: Number(value) };
+  return { kind: 'busy', retryInMs: Number(value) };
+}
+
 export class Limits {
   constructor(
     readonly redis: RedisClient,
@@ -61,40 +106,9 @@ export class Limits {
    * dial-out that got no instant (it is given back in the same step).
    */
   async admit(req: AdmissionRequest, now = Date.now()): Promise<Admission> {
-    const k = this.keys;
-    const liveKeys = [k.liveGlobal(), k.liveCampaign(req.scope.campaignId)];
-    const caps = [cap(req.limits.global), cap(req.limits.campaign)];
-    if (req.scope.trunk) {
-      liveKeys.push(k.liveTrunk(req.scope.trunk));
-      caps.push(cap(req.limits.trunk));
-    }
-    const rateKeys = [k.rateGlobal()];
-    const intervals = [1000 / req.globalRate];
-    if (req.campaignRate !== undefined) {
-      rateKeys.push(k.rateCampaign(req.scope.campaignId));
-      intervals.push(1000 / req.campaignRate);
-    }
-    if (req.botQuota && req.botQuota.intervalMs > 0) {
-      rateKeys.push(k.rateBot(req.botQuota.botId));
-      intervals.push(req.botQuota.intervalMs);
-    }
-    // Last: the global limits set at run time, which the script prefers to globalRate and limits.global.
-    const keys = [...liveKeys, ...rateKeys, k.globalLimits()];
-    const [code, value] = await this.redis.dialerAdmit(
-      keys.length,
-      ...keys,
-      liveKeys.length,
-      rateKeys.length,
-      now,
-      req.member,
-      now + req.leaseMs,
-      req.maxAheadMs ?? 1000,
-      ...caps,
-      ...intervals,
-    );
-    if (code === 1) return { kind: 'admitted', waitMs: Number(value) };
-    if (code === 2) return { kind: 'full', scope: Number(value) };
-    return { kind: 'busy', retryInMs: Number(value) };
+    const { keys, args } = admissionCommand(this.keys, req, now);
+    const [code, value] = await this.redis.dialerAdmit(keys.length, ...keys, ...args);
+    return admissionAnswer(code, value);
   }
 
   private liveKeys(scope: LiveScope): string[] {

@@ -23,6 +23,7 @@ declare module 'ioredis' {
     dialerFindStranded(...args: Arg[]): Result<(string | number)[], Context>;
     dialerDropDueDeadline(...args: Arg[]): Result<number, Context>;
     dialerAdmit(...args: Arg[]): Result<[number, string], Context>;
+    dialerAdmitClaim(...args: Arg[]): Result<[number, string, string?, string?], Context>;
     dialerReleaseLive(...args: Arg[]): Result<number, Context>;
     dialerHold(...args: Arg[]): Result<[string, string], Context>;
     dialerCapReserve(...args: Arg[]): Result<[number, string?], Context>;
@@ -46,6 +47,7 @@ const SCRIPTS = {
   dialerFindStranded: { file: 'find-stranded', keys: 4 },
   dialerDropDueDeadline: { file: 'drop-due-deadline', keys: 1 },
   dialerAdmit: { file: 'admit' },
+  dialerAdmitClaim: { file: 'admit-claim' },
   dialerReleaseLive: { file: 'release-live' },
   dialerHold: { file: 'hold', keys: 2 },
   dialerCapReserve: { file: 'cap-reserve', keys: 1 },

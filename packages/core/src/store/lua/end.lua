@@ -93,7 +93,7 @@ if dialed then
 end
 rec.x = nil
 rec.k = nil
-releaseHold(KEYS[2])
+releaseHold(rec, KEYS[2])
 for key, value in pairs(cjson.decode(ARGV[5])) do rec[key] = value end
 local now = tonumber(ARGV[7])
 local delay = tonumber(ARGV[6])

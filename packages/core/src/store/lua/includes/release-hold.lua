@@ -1,8 +1,8 @@
 --[[
-  Takes a contact out of the held counters (see hold.lua) as it leaves queued/waiting. Needs: rec (the decoded
-  record) and the campaign stats key as `statsKey`.
+  Takes a contact out of the held counters (see hold.lua) as it leaves queued/waiting: `rec` is the decoded
+  record (changed in place), `statsKey` the campaign stats key.
 ]]
-local function releaseHold(statsKey)
+local function releaseHold(rec, statsKey)
   if rec.hb then
     redis.call('HINCRBY', statsKey, 'held:' .. rec.hb, -1)
     rec.hb = nil
