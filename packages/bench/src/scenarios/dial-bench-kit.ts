@@ -213,6 +213,8 @@ export interface WorkerProc {
   exited: Promise<unknown>;
   /** Sum of a counter's samples from the process's /metrics. */
   counter(name: string): Promise<number>;
+  /** Its latest log lines (stdout and stderr), for a failure's message. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -221,6 +223,8 @@ export interface CliProcess {
   /** The address its ready line named ('' when the line carries none). */
   address: string;
   exited: Promise<unknown>;
+  /** Its latest output (stdout, then stderr). */
+  output: () => string;
   stop: () => Promise<void>;
 }
 
@@ -238,7 +242,13 @@ export async function spawnCli(
   const p = spawnDialer(args, { env: { ...process.env, ...env }, keep: 65_536 });
   try {
     const m = await p.waitForOutput(ready, timeoutMs);
-    return { child: p.child, address: m[1] ?? '', exited: p.exited, stop: async () => void (await p.stop()) };
+    return {
+      child: p.child,
+      address: m[1] ?? '',
+      exited: p.exited,
+      output: () => `${p.stdout()}\n${p.stderr()}`,
+      stop: async () => void (await p.stop()),
+    };
   } catch (err) {
     p.signal('SIGKILL');
     throw err;
@@ -247,7 +257,7 @@ export async function spawnCli(
 
 /** Spawns `dialer worker` and resolves once it is ready (its start-up log line names its /metrics address). */
 export async function spawnDialerWorker(env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<WorkerProc> {
-  const { child, address, exited, stop } = await spawnCli(
+  const { child, address, exited, output, stop } = await spawnCli(
     ['worker'],
     env,
     /"metrics":"([^"]+)"[^\n]*"msg":"worker ready"/,
@@ -260,7 +270,7 @@ export async function spawnDialerWorker(env: NodeJS.ProcessEnv, timeoutMs = 20_0
       .filter((l) => l.startsWith(name))
       .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
   };
-  return { child, exited, stop, counter };
+  return { child, exited, stop, counter, output };
 }
 
 // ---- campaigns ----

@@ -8,6 +8,7 @@
  * follow (the measured campaign paused; each into a campaign of its own, interrupted once its first contact is
  * dialed, then cancelled); the time reported is the median of the three, with the slowest beside it.
  */
+import { writeFile } from 'node:fs/promises';
 import { describeExit, runDialer, spawnDialer } from '@dialer/cli';
 import type { BenchContext } from '../scenario.js';
 import {
@@ -52,11 +53,12 @@ export async function dialDuringImport(ctx: BenchContext, csv: string, firstNumb
       MAX_LIVE_CALLS: '100000000',
     });
     workers.push(...(await Promise.all(Array.from({ length: WORKERS }, () => spawnDialerWorker(env)))));
+    const settings = await anyHourSettings(csv);
     const firsts: number[] = [];
     ctx.log(`P1: dialer produce with ${WORKERS} workers dialing at ${DIAL_RATE}/s`);
     await sim.reset();
     const started = Date.now();
-    const { exit } = await runDialer(['produce', csv, '--campaign', 'p1-dial', '--json'], {
+    const { exit } = await runDialer(['produce', csv, '--campaign', 'p1-dial', '--settings', settings, '--json'], {
       env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
       onStderr: (chunk) => process.stderr.write(chunk),
       timeoutMs: 3_600_000,
@@ -73,7 +75,8 @@ export async function dialDuringImport(ctx: BenchContext, csv: string, firstNumb
     const paused = await runDialer(['campaign', 'pause', 'p1-dial'], { env: { ...process.env, ...env } });
     if (paused.exit.code !== 0) throw new Error(`dialer campaign pause ended with ${describeExit(paused.exit)}`);
     await untilQuiet(sim);
-    for (let start = 2; start <= STARTS; start++) firsts.push(await firstDialOnly(sim, env, csv, `p1-first-${start}`));
+    for (let start = 2; start <= STARTS; start++)
+      firsts.push(await firstDialOnly(sim, env, [csv, '--settings', settings], `p1-first-${start}`, workers));
     const span = (times[times.length - 1] ?? 0) - (times[0] ?? 0);
     const sorted = [...firsts].sort((a, b) => a - b);
     const result: DialDuringImport = {
@@ -95,14 +98,30 @@ export async function dialDuringImport(ctx: BenchContext, csv: string, firstNumb
 }
 
 /**
+ * Campaign settings that allow calls at any hour: the file's numbers are American, and with the default
+ * calling window a run at night (there) would dial nothing. Written beside the CSV; its path.
+ */
+async function anyHourSettings(csv: string): Promise<string> {
+  const path = `${csv}.settings.json`;
+  await writeFile(path, JSON.stringify({ window: { start: '00:00', end: '24:00' } }));
+  return path;
+}
+
+/**
  * One more start of the import, into a campaign of its own: the time from spawning `dialer produce` to its
  * first dial-out. The import is then interrupted (it finishes the rows it has read) and the campaign cancelled,
  * so that only the measured import dials afterwards.
  */
-async function firstDialOnly(sim: SimProcess, env: NodeJS.ProcessEnv, csv: string, campaign: string): Promise<number> {
+async function firstDialOnly(
+  sim: SimProcess,
+  env: NodeJS.ProcessEnv,
+  file: string[],
+  campaign: string,
+  workers: WorkerProc[],
+): Promise<number> {
   await sim.reset();
   const started = Date.now();
-  const produce = spawnDialer(['produce', csv, '--campaign', campaign, '--json'], {
+  const produce = spawnDialer(['produce', ...file, '--campaign', campaign, '--json'], {
     env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
     keep: 65_536,
   });
@@ -117,7 +136,10 @@ async function firstDialOnly(sim: SimProcess, env: NodeJS.ProcessEnv, csv: strin
     await produce.exited;
   }
   if (firstMs === undefined)
-    throw new Error(`no dial-out within 60 s of starting dialer produce: ${produce.stderr().slice(-2000)}`);
+    throw new Error(
+      `no dial-out within 60 s of starting dialer produce (or before it ended): ${produce.stderr().slice(-2000)}\n` +
+        workers.map((w, i) => `worker ${i + 1}'s latest output:\n${w.output().slice(-3000)}`).join('\n'),
+    );
   const { exit } = await runDialer(['campaign', 'cancel', campaign, '--yes'], { env: { ...process.env, ...env } });
   if (exit.code !== 0) throw new Error(`dialer campaign cancel ${campaign} ended with ${describeExit(exit)}`);
   await untilQuiet(sim);
