@@ -29,13 +29,15 @@ const WORKER_URL = new URL('./import-worker.js', import.meta.url);
 
 /**
  * V8 lets an idle-looking heap grow to several times its live size before collecting it; BullMQ's bulk adds
- * produce a lot of short-lived garbage, so an unbounded import heap ends far above what it needs. A worker
- * thread is the one place Node lets a process cap a heap: the import's live set is ~30 MB; the old-generation
- * cap bounds it. The young generation must hold the chunks in flight (their jobs and Redis commands): at
- * 8 MB they outlived it, were promoted and collected again by full GCs, a third of the import's CPU;
- * 16 MB halves that and costs ~15 MB of RSS.
+ * produce a lot of short-lived garbage (~13 KB allocated per row, most of it ioredis's serialised commands), so
+ * an unbounded import heap ends far above what it needs. A worker thread is the one place Node lets a process
+ * cap a heap: the import's old generation holds 26-43 MB (modules and numbering data, then the chunks in flight
+ * that outlived a young collection); the cap bounds it (48 MB runs out of memory). The young generation must
+ * hold the chunks in flight: the smaller it is, the more of them are promoted and collected again by full GCs.
+ * Measured on 1M rows (user CPU, peak RSS of the process): 16 MB 52 s, 170 MB; 32 MB 44-47 s, 183-186 MB;
+ * 48 MB 46 s, 182 MB; 64 MB (300k rows) 20 % less CPU again but 209-219 MB, over P1's 200 MB.
  */
-const IMPORT_HEAP_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 16 };
+const IMPORT_HEAP_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 32 };
 
 export interface IsolatedImportEnv {
   /**
