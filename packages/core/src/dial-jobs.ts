@@ -1,5 +1,7 @@
 import { Queue, type BackoffOptions, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import type { RedisClient } from './redis.js';
 import { attemptJobId, type Keys } from './store/keys.js';
+import { defineStoreCommands } from './store/scripts.js';
 
 /** What a dial job carries: only the attempt's identity. Everything else lives in the contact record. */
 export interface DialJobData {
@@ -135,4 +137,38 @@ export class CampaignQueues {
 export function dialerBackoff(attemptsMade: number, random: () => number = Math.random): number {
   const base = Math.min(60_000, 1000 * 2 ** Math.max(0, attemptsMade - 1));
   return Math.round(base / 2 + (random() * base) / 2);
+}
+
+/**
+ * Adds the first-attempt jobs of a chunk of contacts in one script (lua/add-jobs.lua): the same jobs, events
+ * and wait-list order as `queue.addBulk` of `dialJobOptions(contact, 1)` jobs, whose one script per job was
+ * most of a large import's time. A job whose id exists is left as it is. Resolves with the number added.
+ */
+export async function addFirstAttempts(
+  redis: RedisClient,
+  queue: Queue<DialJobData>,
+  contactIds: readonly string[],
+  now = Date.now(),
+): Promise<number> {
+  if (contactIds.length === 0) return 0;
+  defineStoreCommands(redis);
+  // The options every first attempt shares; the script sets each job's own id in them.
+  const shared: JobsOptions = { ...dialJobOptions('', 1) };
+  delete shared.jobId;
+  const pairs: string[] = [];
+  for (const c of contactIds) pairs.push(attemptJobId(c, 1), JSON.stringify({ c, n: 1 } satisfies DialJobData));
+  const k = queue.keys;
+  return redis.dialerAddJobs(
+    k.wait,
+    k.meta,
+    k.id,
+    k.active,
+    k.events,
+    k.marker,
+    queue.toKey(''),
+    DIAL_JOB_NAME,
+    now,
+    JSON.stringify(shared),
+    ...pairs,
+  );
 }

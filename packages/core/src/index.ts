@@ -211,6 +211,7 @@ export { freePort, acceptsConnections, waitForPort, type WaitForPortOptions } fr
 export { stopProcess, signalProcess, processExited, hasExited, type StopOptions } from './process/stop-process.js';
 export {
   CampaignQueues,
+  addFirstAttempts,
   dialJobOptions,
   dialerBackoff,
   DIAL_JOB_NAME,

@@ -1,6 +1,5 @@
 import {
-  DIAL_JOB_NAME,
-  dialJobOptions,
+  addFirstAttempts,
   suppressedContactRecord,
   type CampaignStore,
   type ContactRecord,
@@ -139,7 +138,7 @@ export class RedisContactSink implements ContactSink {
       campaignId,
       contacts.map((c, i) => [c.contactId, suppressed[i] ? bornSuppressed(c.record, now) : c.record]),
     );
-    const jobs: { name: string; data: DialJobData; opts: ReturnType<typeof dialJobOptions> }[] = [];
+    const jobs: string[] = [];
     let accepted = 0;
     let duplicates = 0;
     let suppressedNew = 0;
@@ -148,10 +147,9 @@ export class RedisContactSink implements ContactSink {
       if (code === 1 && suppressed[i]) suppressedNew++;
       else if (code === 1) accepted++;
       else duplicates++;
-      if (code === 2 || (code === 1 && !suppressed[i]))
-        jobs.push({ name: DIAL_JOB_NAME, data: { c, n: 1 }, opts: dialJobOptions(c, 1) });
+      if (code === 2 || (code === 1 && !suppressed[i])) jobs.push(c);
     });
-    if (jobs.length > 0) await queue.addBulk(jobs);
+    await addFirstAttempts(redis, queue, jobs);
     counts.accepted += accepted;
     counts.duplicates += duplicates;
     counts.suppressed += suppressedNew;

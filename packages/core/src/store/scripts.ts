@@ -5,6 +5,8 @@
  * Every command is declared for ioredis below, so callers are type-checked and need no casts.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import type { Result } from 'ioredis';
 import type { RedisClient } from '../redis.js';
 
@@ -18,6 +20,7 @@ declare module 'ioredis' {
     dialerInterim(...args: Arg[]): Result<[string, string], Context>;
     dialerEnd(...args: Arg[]): Result<[string, string, string?], Context>;
     dialerAddContacts(...args: Arg[]): Result<[number[], string], Context>;
+    dialerAddJobs(...args: Arg[]): Result<number, Context>;
     dialerCreateCampaign(...args: Arg[]): Result<number, Context>;
     dialerSetState(...args: Arg[]): Result<[string, string, string], Context>;
     dialerFindStranded(...args: Arg[]): Result<(string | number)[], Context>;
@@ -42,6 +45,7 @@ const SCRIPTS = {
   dialerInterim: { file: 'interim', keys: 1 },
   dialerEnd: { file: 'end', keys: 6 },
   dialerAddContacts: { file: 'add-contacts', keys: 4 },
+  dialerAddJobs: { file: 'add-jobs', keys: 6 },
   dialerCreateCampaign: { file: 'create-campaign', keys: 2 },
   dialerSetState: { file: 'set-state', keys: 2 },
   dialerFindStranded: { file: 'find-stranded', keys: 4 },
@@ -63,6 +67,18 @@ export type ScriptName = keyof typeof SCRIPTS;
 // are read from the sources, which ship with the package.
 const LUA_DIR = new URL('../../src/store/lua/', import.meta.url);
 const INCLUDE = /^--- @include "([^"]+)"[ \t]*$/gm;
+/**
+ * `--- @include "bullmq:<name>"` takes one of the installed BullMQ's own script functions (its
+ * commands/includes/<name>.lua, whose own includes name files beside it), so a script of ours that writes
+ * BullMQ jobs does it with BullMQ's code for the version installed.
+ */
+const BULLMQ = 'bullmq:';
+let bullmqIncludes: URL | undefined;
+
+function bullmqIncludeDir(): URL {
+  bullmqIncludes ??= new URL('./commands/includes/', pathToFileURL(createRequire(import.meta.url).resolve('bullmq')));
+  return bullmqIncludes;
+}
 
 const texts = new Map<string, string>();
 
@@ -70,18 +86,20 @@ const texts = new Map<string, string>();
 export function scriptText(file: string): string {
   let text = texts.get(file);
   if (text === undefined) {
-    text = resolve(file, new Set());
+    text = resolve(new URL(`${file}.lua`, LUA_DIR), LUA_DIR, new Set());
     texts.set(file, text);
   }
   return text;
 }
 
-function resolve(file: string, included: Set<string>): string {
-  const source = readFileSync(new URL(`${file}.lua`, LUA_DIR), 'utf8');
-  return source.replace(INCLUDE, (_line, name: string) => {
-    if (included.has(name)) return '';
-    included.add(name);
-    return resolve(name, included);
+function resolve(file: URL, dir: URL, included: Set<string>): string {
+  return readFileSync(file, 'utf8').replace(INCLUDE, (_line, name: string) => {
+    const fromBullmq = name.startsWith(BULLMQ) || dir === bullmqIncludes;
+    const base = fromBullmq ? bullmqIncludeDir() : dir;
+    const path = new URL(`${fromBullmq ? name.replace(BULLMQ, '') : name}.lua`, base);
+    if (included.has(path.href)) return '';
+    included.add(path.href);
+    return resolve(path, base, included);
   });
 }
 
