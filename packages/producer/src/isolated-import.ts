@@ -28,16 +28,16 @@ export type FromImportWorker =
 const WORKER_URL = new URL('./import-worker.js', import.meta.url);
 
 /**
- * V8 lets an idle-looking heap grow to several times its live size before collecting it; BullMQ's bulk adds
- * produce a lot of short-lived garbage (~13 KB allocated per row, most of it ioredis's serialised commands), so
- * an unbounded import heap ends far above what it needs. A worker thread is the one place Node lets a process
- * cap a heap: the import's old generation holds 26-43 MB (modules and numbering data, then the chunks in flight
- * that outlived a young collection); the cap bounds it (48 MB runs out of memory). The young generation must
- * hold the chunks in flight: the smaller it is, the more of them are promoted and collected again by full GCs.
- * Measured on 1M rows (user CPU, peak RSS of the process): 16 MB 52 s, 170 MB; 32 MB 44-47 s, 183-186 MB;
- * 48 MB 46 s, 182 MB; 64 MB (300k rows) 20 % less CPU again but 209-219 MB, over P1's 200 MB.
+ * V8 lets an idle-looking heap grow to several times its live size before collecting it, so an unbounded
+ * import heap ends far above what it needs. A worker thread is the one place Node lets a process cap a heap:
+ * the import's old generation holds 26-43 MB (modules and numbering data, then the chunks in flight that
+ * outlived a young collection); the cap bounds it (48 MB runs out of memory). The young generation holds the
+ * chunks in flight. While every job was its own BullMQ command (~13 KB allocated per row) a 32 MB young
+ * generation saved ~10 % of the CPU; since jobs are added by one script per chunk (add-jobs.lua) the size
+ * makes no difference (1M rows: 14.8 s user CPU with 16 or 32 MB) and 16 MB keeps the peak RSS at 140 MB
+ * instead of 167.
  */
-const IMPORT_HEAP_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 32 };
+const IMPORT_HEAP_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 16 };
 
 export interface IsolatedImportEnv {
   /**
