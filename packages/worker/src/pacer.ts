@@ -42,14 +42,17 @@ export class Pacer {
   /**
    * Takes the slot and waits for this dial-out's instant. `onHeld` is called as soon as the slot is held
    * (so the caller gives it back on every later exit); `late` counts instants already given up. With `claim`
-   * (and one Redis), an admission whose instant is now claims the attempt in the same step.
+   * (and one Redis), a first admission whose instant is now claims the attempt in the same step.
    */
   async pace(req: AdmissionRequest, onHeld: () => void, late = 0, claim?: ClaimRequest): Promise<PaceResult> {
     const { signal, metrics } = this.ctx;
     const started = Date.now();
+    // Only the first admission may claim: after a wait the caller checks its dial-time rules again first.
+    let claimNow = claim;
     for (;;) {
       if (signal.aborted) return { kind: 'shutdown' };
-      const adm = await this.admit(req, claim);
+      const adm = await this.admit(req, claimNow);
+      claimNow = undefined;
       if (adm.kind === 'full') return adm;
       if (adm.kind === 'busy') return adm;
       onHeld();
