@@ -97,9 +97,10 @@ async function* pieces(path: string): AsyncGenerator<Buffer> {
  * Reads the whole file once before anything is written, so that an unusable file (not UTF-8, binary,
  * UTF-16) is refused up front instead of half-imported. The bytes are validated without being decoded
  * (Node's `isUtf8`): only the header line is decoded, so a large file is checked in a few tens of
- * milliseconds, which the first dial-out of its campaign waits for.
+ * milliseconds, which the first dial-out of its campaign waits for. `signal` stops the reading (rejects with
+ * its reason): a check the import no longer waits for (it ended first) must not read a large file to its end.
  */
-export async function scanFile(path: string): Promise<FileScan> {
+export async function scanFile(path: string, signal?: AbortSignal): Promise<FileScan> {
   const size = await fileSize(path);
   const headDecoder = new TextDecoder('utf-8');
   let head = '';
@@ -109,6 +110,7 @@ export async function scanFile(path: string): Promise<FileScan> {
   let carry: Buffer | undefined;
   try {
     for await (const chunk of pieces(path)) {
+      signal?.throwIfAborted();
       if (offset === 0 && (chunk[0] === 0xff || chunk[0] === 0xfe) && (chunk[1] === 0xfe || chunk[1] === 0xff)) {
         throw await csvError(`${path} is UTF-16 encoded; save it as UTF-8 (CSV UTF-8) and import again`, {
           file: path,
@@ -150,7 +152,7 @@ export async function scanFile(path: string): Promise<FileScan> {
       );
     }
   } catch (err) {
-    if ((err as { code?: unknown }).code === 'DIALER_ERR_CSV') throw err;
+    if ((err as { code?: unknown }).code === 'DIALER_ERR_CSV' || signal?.aborted) throw err;
     throw await csvError(`Cannot read ${path}: ${(err as Error).message}`, { file: path }, err);
   }
   const headerLine = headDone ? head : firstLine(head + '\n');

@@ -110,7 +110,8 @@ export async function runImportIsolated(options: ImportOptions, env: IsolatedImp
   // The whole-file check runs here while the import thread loads its modules (~0.5 s of a second's start):
   // the import waits for its answer at the same point as before, before anything is written, and its first
   // contacts (with the campaign's first dial-out) come that much sooner.
-  void scanFile(plain.file).then(
+  const scanning = new AbortController();
+  void scanFile(plain.file, scanning.signal).then(
     (scan) => worker.postMessage({ t: 'scan', scan } satisfies ToImportWorker),
     (err: unknown) => worker.postMessage({ t: 'scan-failed', failure: threadFailure(err) } satisfies ToImportWorker),
   );
@@ -137,6 +138,8 @@ export async function runImportIsolated(options: ImportOptions, env: IsolatedImp
     });
   } finally {
     signal?.removeEventListener('abort', onAbort);
+    // An import that ended before the check did (a failure, an interruption) no longer waits for it.
+    scanning.abort();
     await worker.terminate();
   }
   if (outcome.t === 'done') return outcome.summary;

@@ -77,4 +77,15 @@ describe('scanFile', () => {
     const scan = await scanFile(file('long-header.csv', Buffer.from(`${header}\n+12025550000,A\n`)));
     expect(scan.headerLine).toBe(header);
   });
+
+  it('stops reading when its signal is aborted (the import it was for has ended)', async () => {
+    // A bad byte three pieces in: a scan that went on reading would reject with the file's error instead.
+    const content = Buffer.concat([rows(150_000), Buffer.from([0xe9, 0x0a])]);
+    const path = file('aborted.csv', content);
+    const stop = new AbortController();
+    const scanning = scanFile(path, stop.signal);
+    stop.abort(new Error('the import ended'));
+    await expect(scanning).rejects.toThrow('the import ended');
+    await expect(scanFile(path)).rejects.toMatchObject({ code: 'DIALER_ERR_CSV' });
+  });
 });
